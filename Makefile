@@ -1,0 +1,59 @@
+# Enclave: `make run` serves the embedded default; `make test` runs lint and every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+# The first Python >= 3.12 on PATH (pyenv honours .python-version).
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 python; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: help run test test-unit test-e2e lint format install clean
+
+help:
+	@echo "make run    - serve Enclave with the demo world on http://127.0.0.1:$(PORT)"
+	@echo "make test   - ruff check, ruff format --check and the whole test suite"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Enclave needs Python >= 3.12: none found on PATH." >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --noinput -v0
+	@if [ ! -f var/.demo-loaded ]; then $(BIN)/python manage.py seed_demo && touch var/.demo-loaded; \
+	else $(BIN)/python manage.py shell -c "from accounts.management.commands.seed_demo import demo_logins; print('Demo logins (password enclave-demo):'); [print(f'  {e:<34} {w}') for e, w in demo_logins()]"; fi
+	@echo "Enclave: http://127.0.0.1:$(PORT)/"
+	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/daphne -b 127.0.0.1 -p $(PORT) \
+		--websocket_max_message_size 65536 config.asgi:application
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test-unit: $(STAMP)
+	@echo "Database: $${DATABASE_URL:-SQLite (embedded default)}; channel layer: $${REDIS_URL:+Redis $$REDIS_URL}$${REDIS_URL:-in-memory}"
+	$(BIN)/pytest -q --ignore=tests/e2e
+
+test-e2e: $(STAMP)
+	@if [ -n "$$ENCLAVE_SKIP_E2E" ]; then echo "Browser tests skipped: ENCLAVE_SKIP_E2E is set."; \
+	elif [ ! -x "$(CHROMIUM)" ]; then echo "Browser tests SKIPPED: no Chromium at $(CHROMIUM) (apt-get install chromium)."; \
+	else $(BIN)/pytest -q tests/e2e; fi
+
+test: lint test-unit test-e2e
+
+clean:
+	rm -rf $(VENV) var/staticfiles

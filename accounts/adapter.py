@@ -1,0 +1,35 @@
+"""allauth, changed through its adapters: no open signup, audited session ends."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.usersessions.adapter import DefaultUserSessionsAdapter
+from allauth.core import context
+
+from .audit import audit_record
+from .models import AuditEvent
+
+
+class EnclaveAccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request) -> bool:
+        # The only way in is an invitation (accounts.views.invitation_accept).
+        return False
+
+
+class EnclaveMFAAdapter(DefaultMFAAdapter):
+    def get_totp_label(self, user) -> str:
+        return user.email
+
+
+class EnclaveUserSessionsAdapter(DefaultUserSessionsAdapter):
+    def end_sessions(self, sessions) -> None:
+        request = context.request
+        for session in sessions:
+            session.end()
+            audit_record(
+                action=AuditEvent.Action.SESSION_ENDED,
+                actor=getattr(request, "user", None),
+                target_user=session.user,
+                summary=f"Session from {session.ip} ended",
+                detail={"ip": session.ip, "user_agent": session.user_agent[:200]},
+                request=request,
+            )

@@ -1,0 +1,48 @@
+"""Writing the append-only audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from .models import AuditEvent, Jurisdiction, User
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    from allauth.account.adapter import get_adapter
+
+    # allauth's reading honours ALLAUTH_TRUSTED_PROXY_COUNT, so a forged header changes nothing.
+    return get_adapter(request).get_client_ip(request) or None
+
+
+def actor_label(user: Any) -> str:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    return f"{user.full_name} <{user.email}> ({user.affiliation})"
+
+
+def audit_record(
+    *,
+    action: AuditEvent.Action,
+    actor: User | None,
+    target_user: User | None = None,
+    jurisdiction: Jurisdiction | None = None,
+    summary: str = "",
+    detail: dict | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    if jurisdiction is None and target_user is not None:
+        jurisdiction = target_user.jurisdiction
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=actor_label(actor),
+        target_user=target_user,
+        jurisdiction=jurisdiction,
+        ip_address=client_ip(request),
+        summary=summary[:500],
+        detail=detail or {},
+    )

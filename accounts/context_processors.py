@@ -1,0 +1,11 @@
+from workspaces.access import Capability, can
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav_membership": can(user, Capability.VIEW_MEMBERSHIP),
+        "nav_audit": can(user, Capability.READ_AUDIT),
+    }

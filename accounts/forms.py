@@ -1,0 +1,113 @@
+"""Forms for membership management, invitations and the profile."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import TIMEZONE_CHOICES, AuditEvent, Invitation, Jurisdiction, User
+
+
+class JurisdictionAdmitForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    code = forms.SlugField(
+        label=_("Short code"), max_length=12, help_text=_("Letters, digits and hyphens, e.g. “cl”.")
+    )
+    level = forms.ChoiceField(label=_("Level"), choices=Jurisdiction.Level.choices)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            (Jurisdiction.Status.FULL_MEMBER, Jurisdiction.Status.FULL_MEMBER.label),
+            (Jurisdiction.Status.OBSERVER, Jurisdiction.Status.OBSERVER.label),
+        ],
+    )
+    since = forms.DateField(
+        label=_("Member since"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class JurisdictionStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=Jurisdiction.Status.choices)
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Invitation.Role.choices)
+    jurisdiction = forms.ModelChoiceField(
+        label=_("Jurisdiction"),
+        queryset=Jurisdiction.objects.none(),
+        required=False,
+        empty_label=_("— Secretariat —"),
+    )
+
+    def __init__(self, *args, jurisdictions=None, roles=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if jurisdictions is not None:
+            self.fields["jurisdiction"].queryset = jurisdictions
+        if roles is not None:
+            self.fields["role"].choices = [c for c in Invitation.Role.choices if c[0] in roles]
+
+
+class InvitationAcceptForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), help_text=_("The address this invitation was sent to.")
+    )
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    password1 = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters; not a common password."),
+    )
+    password2 = forms.CharField(
+        label=_("Password (again)"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords do not match."))
+        return data
+
+
+class DeactivateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, widget=forms.TextInput(attrs={"size": 40})
+    )
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    timezone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=TIMEZONE_CHOICES,
+        help_text=_("Times across Enclave are shown in this zone."),
+    )
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.ModelChoiceField(
+        label=_("Actor"), queryset=User.objects.none(), required=False, empty_label=_("Anyone")
+    )
+    jurisdiction = forms.ModelChoiceField(
+        label=_("Jurisdiction"),
+        queryset=Jurisdiction.objects.all(),
+        required=False,
+        empty_label=_("Any"),
+    )
+    action = forms.ChoiceField(
+        label=_("Action"), choices=[("", _("Any"))] + AuditEvent.Action.choices, required=False
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, actors=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if actors is not None:
+            self.fields["actor"].queryset = actors

@@ -1,0 +1,121 @@
+"""Load the demo world: jurisdictions, officials and their logins. Safe to run again."""
+
+import datetime
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import Jurisdiction, User
+
+DEMO_PASSWORD = "enclave-demo"
+DEMO_DOMAIN = "demo.enclave.test"
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+
+M, O = Jurisdiction.Status.FULL_MEMBER, Jurisdiction.Status.OBSERVER
+SUPRA, NAT, SUB = (
+    Jurisdiction.Level.SUPRANATIONAL,
+    Jurisdiction.Level.NATIONAL,
+    Jurisdiction.Level.SUBNATIONAL,
+)
+
+# (code, name, level, status, since)
+JURISDICTIONS = [
+    ("eu", "European Union", SUPRA, M, datetime.date(2007, 10, 29)),
+    ("ca-cal", "California", SUB, M, datetime.date(2007, 10, 29)),
+    ("ca-qc", "Québec", SUB, M, datetime.date(2008, 10, 14)),
+    ("nz", "New Zealand", NAT, M, datetime.date(2007, 10, 29)),
+    ("kr", "Republic of Korea", NAT, M, datetime.date(2016, 3, 15)),
+    ("ch", "Switzerland", NAT, M, datetime.date(2009, 6, 10)),
+    ("uk", "United Kingdom", NAT, M, datetime.date(2007, 10, 29)),
+    ("us-wa", "Washington", SUB, M, datetime.date(2023, 9, 18)),
+    ("cl", "Chile", NAT, O, datetime.date(2019, 4, 2)),
+    ("jp", "Japan", NAT, O, datetime.date(2010, 5, 20)),
+]
+
+# (local part, full name, jurisdiction code or None for the Secretariat, extra roles)
+OFFICIALS = [
+    ("cochair", "Aroha Ngata", "nz", {"is_co_chair": True}),
+    ("secretariat", "Lena Hoffmann", None, {"is_secretariat": True}),
+    ("eu", "Camille Laurent", "eu", {"is_focal_point": True}),
+    ("california", "Daniel Ortiz", "ca-cal", {}),
+    ("quebec", "Sophie Tremblay", "ca-qc", {}),
+    ("nz", "James Whitaker", "nz", {"is_focal_point": True}),
+    ("korea", "Min-jun Park", "kr", {}),
+    ("chile", "Valentina Rojas", "cl", {"is_focal_point": True}),
+    ("japan", "Haruto Sato", "jp", {}),
+]
+MFA_ENROLLED = {"cochair", "secretariat"}
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """(email, description) for the README and `make run`."""
+    names = {code: name for code, name, *_ in JURISDICTIONS}
+    rows = []
+    for local, full_name, code, roles in OFFICIALS:
+        if roles.get("is_co_chair"):
+            what = f"Co-Chair, official of {names[code]}"
+        elif roles.get("is_secretariat"):
+            what = "Secretariat staff"
+        else:
+            status = dict(Jurisdiction.Status.choices)[
+                next(s for c, _, _, s, _ in JURISDICTIONS if c == code)
+            ]
+            what = f"{status} official of {names[code]}"
+            if roles.get("is_focal_point"):
+                what += " (focal point)"
+        if local in MFA_ENROLLED:
+            what += f"; TOTP secret {DEMO_TOTP_SECRET}"
+        rows.append((f"{local}@{DEMO_DOMAIN}", what))
+    return rows
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo world (never under production settings)."
+
+    def handle(self, *args, **options):
+        if getattr(settings, "ENCLAVE_ENVIRONMENT", "") == "production":
+            raise CommandError("seed_demo refuses to run under production settings.")
+        with transaction.atomic():
+            jurisdictions = self._jurisdictions()
+            self._officials(jurisdictions)
+        self.stdout.write(self.style.SUCCESS("Demo world ready. Logins (password enclave-demo):"))
+        for email, what in demo_logins():
+            self.stdout.write(f"  {email:<34} {what}")
+
+    def _jurisdictions(self) -> dict[str, Jurisdiction]:
+        found = {}
+        for code, name, level, status, since in JURISDICTIONS:
+            jurisdiction = Jurisdiction.objects.filter(code=code).first()
+            if jurisdiction is None:
+                group, _ = Group.objects.get_or_create(name=f"jurisdiction:{code}")
+                jurisdiction = Jurisdiction.objects.create(
+                    code=code, name=name, level=level, status=status, since=since, group=group
+                )
+            found[code] = jurisdiction
+        return found
+
+    def _officials(self, jurisdictions: dict[str, Jurisdiction]) -> None:
+        for local, full_name, code, roles in OFFICIALS:
+            email = f"{local}@{DEMO_DOMAIN}"
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User(email=email, full_name=full_name, **roles)
+                user.jurisdiction = jurisdictions[code] if code else None
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+                if user.jurisdiction:
+                    user.groups.add(user.jurisdiction.group)
+            EmailAddress.objects.get_or_create(
+                user=user, email=email, defaults={"verified": True, "primary": True}
+            )
+            if local in MFA_ENROLLED and not Authenticator.objects.filter(
+                user=user, type=Authenticator.Type.TOTP
+            ).exists():
+                TOTP.activate(user, DEMO_TOTP_SECRET)
+                RecoveryCodes.activate(user)

@@ -1,0 +1,71 @@
+"""Per-request policies: the user's own time zone, and mandatory MFA enrolment."""
+
+import zoneinfo
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .mfa_policy import has_second_factor, mfa_required
+
+# Pages a user who still has to enrol a second factor may reach.
+MFA_ENROLMENT_ROUTES = frozenset(
+    {
+        "mfa_index",
+        "mfa_activate_totp",
+        "mfa_add_webauthn",
+        "mfa_view_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "mfa_download_recovery_codes",
+        "account_logout",
+        "account_reauthenticate",
+        "mfa_reauthenticate",
+        "javascript-catalog",
+    }
+)
+
+
+class UserTimezoneMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(user.timezone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        return self.get_response(request)
+
+
+class MfaRequiredMiddleware:
+    """Co-Chairs and Secretariat staff (or everyone, by setting) enrol MFA before anything else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and mfa_required(user) and not self._exempt(request):
+            if not has_second_factor(user):
+                messages.warning(
+                    request,
+                    _("Your role requires two-factor authentication. Set it up to continue."),
+                )
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+    @staticmethod
+    def _exempt(request) -> bool:
+        if request.path.startswith("/static/"):
+            return True
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return True
+        return match.url_name in MFA_ENROLMENT_ROUTES

@@ -1,0 +1,279 @@
+"""Officials, jurisdictions, invitations and the append-only audit log."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, Group, PermissionsMixin
+from django.contrib.auth.models import BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+TIMEZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones() if "/" in tz)
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Choose a valid time zone."))
+
+
+class Jurisdiction(models.Model):
+    class Level(models.TextChoices):
+        SUPRANATIONAL = "supranational", _("Supranational")
+        NATIONAL = "national", _("National")
+        SUBNATIONAL = "subnational", _("Subnational")
+
+    class Status(models.TextChoices):
+        FULL_MEMBER = "member", _("Full member")
+        OBSERVER = "observer", _("Observer")
+        FORMER = "former", _("Former")
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    code = models.SlugField(_("short code"), max_length=12, unique=True)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    since = models.DateField(_("member since"), default=timezone.localdate)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="jurisdiction")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != self.Status.FORMER
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An official: of exactly one jurisdiction, or of the Secretariat.
+
+    Platform roles follow from the fields: `is_secretariat`, `is_co_chair`, `is_focal_point`
+    and the jurisdiction's status. What each role may do lives in workspaces/access.py.
+    """
+
+    email = models.EmailField(_("email"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, null=True, blank=True, related_name="officials"
+    )
+    is_secretariat = models.BooleanField(_("Secretariat staff"), default=False)
+    is_co_chair = models.BooleanField(_("Co-Chair"), default=False)
+    is_focal_point = models.BooleanField(_("focal point"), default=False)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, validators=[validate_timezone], default="Europe/Berlin"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("Django admin access"), default=False)
+    date_joined = models.DateTimeField(_("joined"), default=now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        constraints = [
+            # Secretariat staff belong to the Secretariat, not to a jurisdiction.
+            models.CheckConstraint(
+                condition=~Q(is_secretariat=True, jurisdiction__isnull=False),
+                name="secretariat_has_no_jurisdiction",
+            ),
+            # Every official belongs somewhere; only operators' superusers may not.
+            models.CheckConstraint(
+                condition=Q(jurisdiction__isnull=False) | Q(is_secretariat=True)
+                | Q(is_superuser=True),
+                name="official_has_affiliation",
+            ),
+            models.CheckConstraint(
+                condition=~Q(is_focal_point=True, jurisdiction__isnull=True),
+                name="focal_point_has_jurisdiction",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def affiliation(self) -> str:
+        return str(self.jurisdiction) if self.jurisdiction_id else str(_("Secretariat"))
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    """A single-use invitation bound to one email; only its token's hash is stored."""
+
+    class Role(models.TextChoices):
+        OFFICIAL = "official", _("Official")
+        FOCAL_POINT = "focal_point", _("Focal point")
+        SECRETARIAT = "secretariat", _("Secretariat staff")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    email = models.EmailField(_("email"))
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, null=True, blank=True, related_name="invitations"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitation",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations_revoked",
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role="secretariat", jurisdiction__isnull=True)
+                | (~Q(role="secretariat") & Q(jurisdiction__isnull=False)),
+                name="invitation_affiliation_matches_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()})"
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at:
+            return self.State.ACCEPTED
+        if self.revoked_at:
+            return self.State.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    @property
+    def affiliation(self) -> str:
+        return str(self.jurisdiction) if self.jurisdiction_id else str(_("Secretariat"))
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    """One security-relevant event. Rows are written once and never changed or removed."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Signed in")
+        LOGIN_FAILED = "login_failed", _("Failed sign-in")
+        LOGOUT = "logout", _("Signed out")
+        MFA_ADDED = "mfa_added", _("Second factor added")
+        MFA_REMOVED = "mfa_removed", _("Second factor removed")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        EMAIL_CHANGED = "email_changed", _("Email changed")
+        INVITATION_SENT = "invitation_sent", _("Invitation sent")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+        JURISDICTION_ADMITTED = "jurisdiction_admitted", _("Jurisdiction admitted")
+        JURISDICTION_STATUS = "jurisdiction_status", _("Jurisdiction status changed")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        USER_DEACTIVATED = "user_deactivated", _("Official deactivated")
+        USER_REACTIVATED = "user_reactivated", _("Official reactivated")
+        SESSION_ENDED = "session_ended", _("Session ended")
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=40, choices=Action.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
+    # Copied at write time so the record stays true if names or affiliations change later.
+    actor_label = models.CharField(max_length=300, blank=True)
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events_about",
+    )
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    summary = models.CharField(max_length=500, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.actor_label}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")

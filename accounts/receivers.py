@@ -1,0 +1,102 @@
+"""Audit receivers for Django's and allauth's authentication signals."""
+
+from allauth.account.signals import email_changed, password_changed, password_reset
+from allauth.mfa.signals import authentication_failed as mfa_authentication_failed
+from allauth.mfa.signals import authenticator_added, authenticator_removed
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from .audit import audit_record
+from .models import AuditEvent, User
+
+
+@receiver(user_logged_in)
+def audit_login(sender, request, user, **kwargs):
+    audit_record(action=AuditEvent.Action.LOGIN, actor=user, target_user=user, request=request)
+
+
+@receiver(user_logged_out)
+def audit_logout(sender, request, user, **kwargs):
+    if user is not None:
+        audit_record(
+            action=AuditEvent.Action.LOGOUT, actor=user, target_user=user, request=request
+        )
+
+
+@receiver(user_login_failed)
+def audit_login_failed(sender, credentials, request=None, **kwargs):
+    email = str(credentials.get("email") or credentials.get("username") or "")[:254]
+    target = User.objects.filter(email__iexact=email).first() if email else None
+    audit_record(
+        action=AuditEvent.Action.LOGIN_FAILED,
+        actor=None,
+        target_user=target,
+        summary=f"Failed sign-in for {email}",
+        detail={"email": email},
+        request=request,
+    )
+
+
+@receiver(authenticator_added)
+def audit_mfa_added(sender, request, user, authenticator, **kwargs):
+    audit_record(
+        action=AuditEvent.Action.MFA_ADDED,
+        actor=user,
+        target_user=user,
+        summary=f"{authenticator.get_type_display()} added",
+        detail={"type": authenticator.type},
+        request=request,
+    )
+
+
+@receiver(authenticator_removed)
+def audit_mfa_removed(sender, request, user, authenticator, **kwargs):
+    audit_record(
+        action=AuditEvent.Action.MFA_REMOVED,
+        actor=user,
+        target_user=user,
+        summary=f"{authenticator.get_type_display()} removed",
+        detail={"type": authenticator.type},
+        request=request,
+    )
+
+
+@receiver(password_changed)
+def audit_password_changed(sender, request, user, **kwargs):
+    audit_record(
+        action=AuditEvent.Action.PASSWORD_CHANGED, actor=user, target_user=user, request=request
+    )
+
+
+@receiver(password_reset)
+def audit_password_reset(sender, request, user, **kwargs):
+    audit_record(
+        action=AuditEvent.Action.PASSWORD_RESET, actor=user, target_user=user, request=request
+    )
+
+
+@receiver(email_changed)
+def audit_email_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
+    audit_record(
+        action=AuditEvent.Action.EMAIL_CHANGED,
+        actor=user,
+        target_user=user,
+        summary=f"Email changed to {to_email_address.email}",
+        detail={
+            "from": getattr(from_email_address, "email", None),
+            "to": to_email_address.email,
+        },
+        request=request,
+    )
+
+
+@receiver(mfa_authentication_failed)
+def audit_mfa_failed(sender, request, user, authenticator=None, **kwargs):
+    audit_record(
+        action=AuditEvent.Action.LOGIN_FAILED,
+        actor=None,
+        target_user=user,
+        summary=f"Wrong second-factor code for {user.email}",
+        detail={"email": user.email, "second_factor": True},
+        request=request,
+    )

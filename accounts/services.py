@@ -1,0 +1,389 @@
+"""Every write to officials, jurisdictions and invitations. Each checks the policy first."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workspaces.access import INVITATION_ROLE, Capability, Role, can_grant, require
+
+from .audit import audit_record
+from .models import AuditEvent, Invitation, Jurisdiction, User
+from .signals import access_revoked
+
+
+def _announce_revocation(user_ids: list[int]) -> None:
+    if user_ids:
+        transaction.on_commit(lambda: access_revoked.send(sender=User, user_ids=user_ids))
+
+
+def sessions_end_all(*, user: User) -> int:
+    """End every session of `user` (deactivation, loss of standing)."""
+    from allauth.usersessions.models import UserSession
+
+    ended = 0
+    for session in UserSession.objects.filter(user=user):
+        session.end()
+        ended += 1
+    return ended
+
+
+# ------------------------------------------------------------------------------
+# Jurisdictions
+# ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def jurisdiction_admit(
+    *,
+    actor: User,
+    name: str,
+    code: str,
+    level: str,
+    status: str,
+    since: datetime.date,
+    request: HttpRequest | None = None,
+) -> Jurisdiction:
+    require(actor, Capability.MANAGE_JURISDICTIONS)
+    if status == Jurisdiction.Status.FORMER:
+        raise ValidationError(_("A jurisdiction is admitted as a full member or an observer."))
+    code = code.lower()
+    if Jurisdiction.objects.filter(code=code).exists():
+        raise ValidationError(_("The short code “%(code)s” is already in use.") % {"code": code})
+    if Jurisdiction.objects.filter(name__iexact=name).exists():
+        raise ValidationError(_("A jurisdiction named “%(name)s” exists already.") % {"name": name})
+    group = Group.objects.create(name=f"jurisdiction:{code}")
+    jurisdiction = Jurisdiction.objects.create(
+        name=name, code=code, level=level, status=status, since=since, group=group
+    )
+    audit_record(
+        action=AuditEvent.Action.JURISDICTION_ADMITTED,
+        actor=actor,
+        jurisdiction=jurisdiction,
+        summary=f"{name} admitted as {jurisdiction.get_status_display()}",
+        request=request,
+    )
+    return jurisdiction
+
+
+@transaction.atomic
+def jurisdiction_set_status(
+    *,
+    actor: User,
+    jurisdiction: Jurisdiction,
+    status: str,
+    request: HttpRequest | None = None,
+) -> Jurisdiction:
+    require(actor, Capability.MANAGE_JURISDICTIONS, jurisdiction)
+    jurisdiction = Jurisdiction.objects.select_for_update().get(pk=jurisdiction.pk)
+    if status not in Jurisdiction.Status.values:
+        raise ValidationError(_("Choose a valid status."))
+    if status == jurisdiction.status:
+        raise ValidationError(_("%(name)s already has that status.") % {"name": jurisdiction})
+    if status == Jurisdiction.Status.FORMER and jurisdiction.officials.filter(
+        is_co_chair=True, is_active=True
+    ).exists():
+        raise ValidationError(
+            _("A Co-Chair belongs to %(name)s: appoint another Co-Chair first.")
+            % {"name": jurisdiction}
+        )
+    previous = jurisdiction.status
+    jurisdiction.status = status
+    jurisdiction.save(update_fields=["status"])
+    audit_record(
+        action=AuditEvent.Action.JURISDICTION_STATUS,
+        actor=actor,
+        jurisdiction=jurisdiction,
+        summary=f"{jurisdiction}: {Jurisdiction.Status(previous).label} → "
+        f"{jurisdiction.get_status_display()}",
+        detail={"from": previous, "to": status},
+        request=request,
+    )
+    officials = list(jurisdiction.officials.values_list("pk", flat=True))
+    if status == Jurisdiction.Status.FORMER:
+        for official in jurisdiction.officials.all():
+            sessions_end_all(user=official)
+        Invitation.objects.pending().filter(jurisdiction=jurisdiction).update(
+            revoked_at=timezone.now(), revoked_by=actor
+        )
+    if previous == Jurisdiction.Status.FULL_MEMBER or status == Jurisdiction.Status.FORMER:
+        _announce_revocation(officials)
+    return jurisdiction
+
+
+# ------------------------------------------------------------------------------
+# Invitations
+# ------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    actor: User,
+    email: str,
+    full_name: str,
+    jurisdiction: Jurisdiction | None,
+    role: str,
+    request: HttpRequest | None = None,
+) -> tuple[Invitation, str]:
+    """Create an invitation and email its link. Returns the invitation and its one-time token."""
+    require(actor, Capability.INVITE_OFFICIALS, jurisdiction)
+    if role not in Invitation.Role.values:
+        raise ValidationError(_("Choose a valid role."))
+    jurisdiction_id = jurisdiction.pk if jurisdiction else None
+    if not can_grant(actor, INVITATION_ROLE[role], jurisdiction_id):
+        raise PermissionDenied(_("You cannot grant a role you do not hold the right to grant."))
+    if role == Invitation.Role.SECRETARIAT:
+        if jurisdiction is not None:
+            raise ValidationError(_("Secretariat staff do not belong to a jurisdiction."))
+    elif jurisdiction is None:
+        raise ValidationError(_("Choose the jurisdiction the official belongs to."))
+    elif jurisdiction.status == Jurisdiction.Status.FORMER:
+        raise ValidationError(_("%(name)s is a former member.") % {"name": jurisdiction})
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists() or EmailAddress.objects.filter(
+        email__iexact=email
+    ).exists():
+        raise ValidationError(_("An account with this email address exists already."))
+    if Invitation.objects.pending().filter(email__iexact=email).exists():
+        raise ValidationError(
+            _("A pending invitation for this email exists already: revoke it first.")
+        )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email=email,
+        full_name=full_name.strip(),
+        jurisdiction=jurisdiction,
+        role=role,
+        token_hash=_token_hash(token),
+        invited_by=actor,
+        expires_at=timezone.now() + datetime.timedelta(days=settings.ENCLAVE_INVITATION_DAYS),
+    )
+    audit_record(
+        action=AuditEvent.Action.INVITATION_SENT,
+        actor=actor,
+        jurisdiction=jurisdiction,
+        summary=f"{email} invited as {invitation.get_role_display()} of {invitation.affiliation}",
+        detail={"invitation": invitation.pk, "email": email, "role": role},
+        request=request,
+    )
+    link = reverse("invitation_accept", kwargs={"token": token})
+    base = request.build_absolute_uri("/")[:-1] if request else ""
+    context = {"invitation": invitation, "url": f"{base}{link}", "inviter": actor}
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=_("[Enclave] You are invited to join Enclave"),
+            message=render_to_string("accounts/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_revoke(
+    *, actor: User, invitation: Invitation, request: HttpRequest | None = None
+) -> Invitation:
+    require(actor, Capability.INVITE_OFFICIALS, invitation)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.state != Invitation.State.PENDING:
+        raise ValidationError(_("Only a pending invitation can be revoked."))
+    invitation.revoked_at = timezone.now()
+    invitation.revoked_by = actor
+    invitation.save(update_fields=["revoked_at", "revoked_by"])
+    audit_record(
+        action=AuditEvent.Action.INVITATION_REVOKED,
+        actor=actor,
+        jurisdiction=invitation.jurisdiction,
+        summary=f"Invitation for {invitation.email} revoked",
+        detail={"invitation": invitation.pk},
+        request=request,
+    )
+    return invitation
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("jurisdiction", "invited_by")
+        .filter(token_hash=_token_hash(token))
+        .first()
+    )
+
+
+INVITATION_REFUSALS = {
+    Invitation.State.ACCEPTED: _("This invitation has already been used."),
+    Invitation.State.REVOKED: _("This invitation has been revoked."),
+    Invitation.State.EXPIRED: _("This invitation has expired. Ask for a new one."),
+}
+
+
+@transaction.atomic
+def invitation_accept(
+    *,
+    token: str,
+    email: str,
+    full_name: str,
+    password: str,
+    request: HttpRequest | None = None,
+) -> User:
+    """Create the invited official's account. The token is the authority here, not an actor."""
+    found = invitation_for_token(token)
+    if found is None:
+        raise ValidationError(_("This invitation link is not valid."))
+    invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+    if invitation.state != Invitation.State.PENDING:
+        raise ValidationError(INVITATION_REFUSALS[invitation.state])
+    if email.strip().lower() != invitation.email.lower():
+        raise ValidationError(
+            _("This invitation was sent to another email address. Sign up with %(email)s.")
+            % {"email": invitation.email}
+        )
+    if invitation.jurisdiction and invitation.jurisdiction.status == Jurisdiction.Status.FORMER:
+        raise ValidationError(_("This invitation is no longer valid."))
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError(_("An account with this email address exists already."))
+    user = User(
+        email=invitation.email,
+        full_name=full_name.strip(),
+        jurisdiction=invitation.jurisdiction,
+        is_secretariat=invitation.role == Invitation.Role.SECRETARIAT,
+        is_focal_point=invitation.role == Invitation.Role.FOCAL_POINT,
+    )
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    if invitation.jurisdiction:
+        user.groups.add(invitation.jurisdiction.group)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_user = user
+    invitation.save(update_fields=["accepted_at", "accepted_user"])
+    audit_record(
+        action=AuditEvent.Action.INVITATION_ACCEPTED,
+        actor=user,
+        target_user=user,
+        summary=f"{user.email} joined as {invitation.get_role_display()} of "
+        f"{invitation.affiliation}",
+        detail={"invitation": invitation.pk, "invited_by": invitation.invited_by_id},
+        request=request,
+    )
+    return user
+
+
+# ------------------------------------------------------------------------------
+# Officials: roles and deactivation
+# ------------------------------------------------------------------------------
+
+ROLE_FIELDS: dict[Role, str] = {
+    Role.CO_CHAIR: "is_co_chair",
+    Role.FOCAL_POINT: "is_focal_point",
+}
+
+
+@transaction.atomic
+def official_set_role(
+    *,
+    actor: User,
+    official: User,
+    role: Role,
+    granted: bool,
+    request: HttpRequest | None = None,
+) -> User:
+    """Appoint or remove a Co-Chair or a focal point."""
+    if role not in ROLE_FIELDS:
+        raise ValidationError(_("That role cannot be changed here."))
+    official = User.objects.select_for_update().select_related("jurisdiction").get(pk=official.pk)
+    if not can_grant(actor, role, official.jurisdiction_id) or official.pk == actor.pk:
+        raise PermissionDenied(_("You cannot change this role."))
+    field = ROLE_FIELDS[role]
+    if getattr(official, field) == granted:
+        raise ValidationError(_("Nothing to change."))
+    if granted and not official.is_active:
+        raise ValidationError(_("Reactivate the official before giving them a role."))
+    if role is Role.CO_CHAIR and granted:
+        if official.jurisdiction.status != Jurisdiction.Status.FULL_MEMBER:
+            raise ValidationError(_("Co-Chairs are officials of full-member jurisdictions."))
+    setattr(official, field, granted)
+    official.save(update_fields=[field])
+    audit_record(
+        action=AuditEvent.Action.ROLE_CHANGED,
+        actor=actor,
+        target_user=official,
+        summary=f"{official.email}: {role.value} {'granted' if granted else 'removed'}",
+        detail={"role": role.value, "granted": granted},
+        request=request,
+    )
+    if not granted:
+        _announce_revocation([official.pk])
+    return official
+
+
+@transaction.atomic
+def official_deactivate(
+    *, actor: User, official: User, reason: str = "", request: HttpRequest | None = None
+) -> User:
+    require(actor, Capability.DEACTIVATE_OFFICIALS, official)
+    official = User.objects.select_for_update().get(pk=official.pk)
+    if not official.is_active:
+        raise ValidationError(_("This official is already deactivated."))
+    official.is_active = False
+    official.save(update_fields=["is_active"])
+    ended = sessions_end_all(user=official)
+    audit_record(
+        action=AuditEvent.Action.USER_DEACTIVATED,
+        actor=actor,
+        target_user=official,
+        summary=f"{official.email} deactivated ({ended} session(s) ended)",
+        detail={"reason": reason, "sessions_ended": ended},
+        request=request,
+    )
+    _announce_revocation([official.pk])
+    return official
+
+
+@transaction.atomic
+def official_reactivate(
+    *, actor: User, official: User, request: HttpRequest | None = None
+) -> User:
+    require(actor, Capability.DEACTIVATE_OFFICIALS, official)
+    official = User.objects.select_for_update().get(pk=official.pk)
+    if official.is_active:
+        raise ValidationError(_("This official is active."))
+    official.is_active = True
+    official.save(update_fields=["is_active"])
+    audit_record(
+        action=AuditEvent.Action.USER_REACTIVATED,
+        actor=actor,
+        target_user=official,
+        summary=f"{official.email} reactivated",
+        request=request,
+    )
+    return official
+
+
+@transaction.atomic
+def profile_update(*, actor: User, full_name: str, timezone_name: str) -> User:
+    actor.full_name = full_name.strip()
+    actor.timezone = timezone_name
+    actor.full_clean(exclude=["password", "email"])
+    actor.save(update_fields=["full_name", "timezone"])
+    return actor

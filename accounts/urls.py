@@ -1,0 +1,33 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("profile/", views.profile, name="profile"),
+    path("membership/", views.membership, name="membership"),
+    path("membership/admit/", views.jurisdiction_admit, name="jurisdiction_admit"),
+    path("membership/j/<slug:code>/", views.jurisdiction_detail, name="jurisdiction_detail"),
+    path(
+        "membership/j/<slug:code>/status/", views.jurisdiction_status, name="jurisdiction_status"
+    ),
+    path("membership/invite/", views.invitation_create, name="invitation_create"),
+    path(
+        "membership/invitations/<int:pk>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path(
+        "membership/officials/<int:pk>/deactivate/",
+        views.official_deactivate,
+        name="official_deactivate",
+    ),
+    path(
+        "membership/officials/<int:pk>/reactivate/",
+        views.official_reactivate,
+        name="official_reactivate",
+    ),
+    path("membership/officials/<int:pk>/role/", views.official_role, name="official_role"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+]

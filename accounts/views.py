@@ -1,0 +1,335 @@
+"""Thin views: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from allauth.account.utils import perform_login
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from workspaces.access import (
+    INVITATION_ROLE,
+    Capability,
+    Role,
+    can,
+    can_grant,
+    get_visible_or_404,
+    holds_or_404,
+    visible,
+)
+
+from . import selectors, services
+from .forms import (
+    AuditFilterForm,
+    DeactivateForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    JurisdictionAdmitForm,
+    JurisdictionStatusForm,
+    ProfileForm,
+)
+from .models import Invitation, Jurisdiction, User
+
+
+def _error_messages(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@require_GET
+def home(request):
+    return render(request, "accounts/home.html", {})
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    user = request.user
+    form = ProfileForm(
+        request.POST or None, initial={"full_name": user.full_name, "timezone": user.timezone}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.profile_update(
+            actor=user,
+            full_name=form.cleaned_data["full_name"],
+            timezone_name=form.cleaned_data["timezone"],
+        )
+        messages.success(request, _("Your profile is saved."))
+        return redirect("profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+# ------------------------------------------------------------------------------
+# Membership management
+# ------------------------------------------------------------------------------
+
+
+def _invitation_form(request, jurisdiction: Jurisdiction | None, data=None) -> InvitationForm:
+    """An invitation form offering only the roles the user may grant there."""
+    jurisdiction_id = jurisdiction.pk if jurisdiction else None
+    roles = [
+        value
+        for value, role in INVITATION_ROLE.items()
+        if can_grant(request.user, role, jurisdiction_id)
+    ]
+    jurisdictions = Jurisdiction.objects.filter(pk=jurisdiction.pk) if jurisdiction else None
+    form = InvitationForm(data, jurisdictions=jurisdictions, roles=roles)
+    if jurisdiction is not None:
+        form.fields["jurisdiction"].initial = jurisdiction.pk
+        form.fields["jurisdiction"].required = True
+        form.fields["jurisdiction"].empty_label = None
+    else:
+        form.fields["jurisdiction"].widget = form.fields["jurisdiction"].hidden_widget()
+    return form
+
+
+@require_GET
+def membership(request):
+    holds_or_404(request.user, Capability.VIEW_MEMBERSHIP)
+    jurisdictions = selectors.jurisdiction_list(user=request.user)
+    if can(request.user, Capability.MANAGE_JURISDICTIONS) is False and jurisdictions.count() == 1:
+        return redirect("jurisdiction_detail", code=jurisdictions.get().code)
+    context = {
+        "jurisdictions": jurisdictions,
+        "secretariat": selectors.officials_of(user=request.user, jurisdiction=None),
+        "co_chairs": selectors.co_chairs(user=request.user),
+        "can_admit": can(request.user, Capability.MANAGE_JURISDICTIONS),
+        "can_appoint_secretariat": can_grant(request.user, Role.SECRETARIAT, None),
+    }
+    return render(request, "accounts/membership.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def jurisdiction_admit(request):
+    holds_or_404(request.user, Capability.MANAGE_JURISDICTIONS)
+    form = JurisdictionAdmitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            jurisdiction = services.jurisdiction_admit(
+                actor=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s is admitted.") % {"name": jurisdiction})
+            return redirect("jurisdiction_detail", code=jurisdiction.code)
+    return render(request, "accounts/jurisdiction_admit.html", {"form": form})
+
+
+@require_GET
+def jurisdiction_detail(request, code: str):
+    jurisdiction = get_visible_or_404(request.user, Jurisdiction, code=code)
+    context = {
+        "jurisdiction": jurisdiction,
+        "officials": selectors.officials_of(user=request.user, jurisdiction=jurisdiction),
+        "invitations": selectors.pending_invitations(
+            user=request.user, jurisdiction=jurisdiction
+        ),
+        "status_form": JurisdictionStatusForm(initial={"status": jurisdiction.status}),
+        "deactivate_form": DeactivateForm(),
+        "can_manage": can(request.user, Capability.MANAGE_JURISDICTIONS, jurisdiction),
+        "can_invite": can(request.user, Capability.INVITE_OFFICIALS, jurisdiction),
+        "invite_form": _invitation_form(request, jurisdiction),
+        "can_appoint_co_chairs": can_grant(request.user, Role.CO_CHAIR, jurisdiction.pk),
+        "can_designate_focal_points": can_grant(request.user, Role.FOCAL_POINT, jurisdiction.pk),
+    }
+    return render(request, "accounts/jurisdiction_detail.html", context)
+
+
+@require_POST
+def jurisdiction_status(request, code: str):
+    jurisdiction = get_visible_or_404(request.user, Jurisdiction, code=code)
+    form = JurisdictionStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid status."))
+        return redirect("jurisdiction_detail", code=code)
+    try:
+        services.jurisdiction_set_status(
+            actor=request.user,
+            jurisdiction=jurisdiction,
+            status=form.cleaned_data["status"],
+            request=request,
+        )
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        jurisdiction.refresh_from_db()
+        messages.success(
+            request,
+            _("%(name)s is now: %(status)s.")
+            % {"name": jurisdiction, "status": jurisdiction.get_status_display()},
+        )
+    return redirect("jurisdiction_detail", code=code)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_create(request):
+    holds_or_404(request.user, Capability.INVITE_OFFICIALS)
+    code = request.POST.get("jurisdiction_code") or request.GET.get("jurisdiction") or ""
+    jurisdiction = get_visible_or_404(request.user, Jurisdiction, code=code) if code else None
+    form = _invitation_form(request, jurisdiction, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _token = services.invitation_create(
+                actor=request.user,
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                jurisdiction=form.cleaned_data["jurisdiction"],
+                role=form.cleaned_data["role"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            if jurisdiction is not None:
+                return redirect("jurisdiction_detail", code=jurisdiction.code)
+            return redirect("membership")
+    context = {"form": form, "jurisdiction": jurisdiction}
+    return render(request, "accounts/invitation_form.html", context)
+
+
+@require_POST
+def invitation_revoke(request, pk: int):
+    invitation = get_visible_or_404(request.user, Invitation, pk=pk)
+    try:
+        services.invitation_revoke(actor=request.user, invitation=invitation, request=request)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, _("The invitation for %(email)s is revoked.") % {
+            "email": invitation.email
+        })
+    if invitation.jurisdiction_id:
+        return redirect("jurisdiction_detail", code=invitation.jurisdiction.code)
+    return redirect("membership")
+
+
+def _official_return(official: User):
+    if official.jurisdiction_id:
+        return redirect("jurisdiction_detail", code=official.jurisdiction.code)
+    return redirect("membership")
+
+
+@require_POST
+def official_deactivate(request, pk: int):
+    official = get_visible_or_404(request.user, User, pk=pk)
+    form = DeactivateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for deactivating this official."))
+        return _official_return(official)
+    try:
+        services.official_deactivate(
+            actor=request.user,
+            official=official,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(name)s is deactivated and signed out everywhere.") % {"name": official.full_name},
+        )
+    return _official_return(official)
+
+
+@require_POST
+def official_reactivate(request, pk: int):
+    official = get_visible_or_404(request.user, User, pk=pk)
+    try:
+        services.official_reactivate(actor=request.user, official=official, request=request)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, _("%(name)s is active again.") % {"name": official.full_name})
+    return _official_return(official)
+
+
+@require_POST
+def official_role(request, pk: int):
+    official = get_visible_or_404(request.user, User, pk=pk)
+    try:
+        role = Role(request.POST.get("role", ""))
+    except ValueError:
+        messages.error(request, _("Choose a valid role."))
+        return _official_return(official)
+    granted = request.POST.get("granted") == "1"
+    try:
+        services.official_set_role(
+            actor=request.user, official=official, role=role, granted=granted, request=request
+        )
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, _("The role of %(name)s is updated.") % {
+            "name": official.full_name
+        })
+    return _official_return(official)
+
+
+# ------------------------------------------------------------------------------
+# Audit log
+# ------------------------------------------------------------------------------
+
+
+@require_GET
+def audit_log(request):
+    holds_or_404(request.user, Capability.READ_AUDIT)
+    form = AuditFilterForm(request.GET or None, actors=selectors.audit_actors(user=request.user))
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = selectors.audit_events(user=request.user, **{k: v for k, v in filters.items() if v})
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "accounts/audit_log.html", context)
+
+
+# ------------------------------------------------------------------------------
+# Invitation acceptance: the only way to create an account
+# ------------------------------------------------------------------------------
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token: str):
+    invitation = services.invitation_for_token(token)
+    refusal = None
+    if invitation is None:
+        refusal = _("This invitation link is not valid.")
+    elif invitation.state != Invitation.State.PENDING:
+        refusal = services.INVITATION_REFUSALS[invitation.state]
+    if refusal:
+        return render(request, "accounts/invitation_invalid.html", {"refusal": refusal}, status=404)
+    if request.user.is_authenticated:
+        messages.error(request, _("Sign out before accepting an invitation for another account."))
+        return redirect("home")
+    form = InvitationAcceptForm(
+        request.POST or None, initial={"full_name": invitation.full_name}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token,
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Welcome to Enclave, %(name)s.") % {
+                "name": user.get_short_name()
+            })
+            return perform_login(request, user, email_verification="none", redirect_url="/")
+    return render(
+        request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
+    )

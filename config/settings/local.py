@@ -1,0 +1,13 @@
+"""The embedded default: SQLite under var/, in-memory channel layer, console email, DEBUG on."""
+
+from .base import *  # noqa: F403
+from .base import SECRET_KEY
+
+ENCLAVE_ENVIRONMENT = "local"
+DEBUG = True
+SECRET_KEY = SECRET_KEY or "enclave-local-development-key-not-for-production"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,20 @@
+"""Settings for the test suite: fast hashing, in-memory email, the same security headers."""
+
+import os
+
+from .base import *  # noqa: F403
+
+ENCLAVE_ENVIRONMENT = "test"
+DEBUG = False
+SECRET_KEY = "enclave-test-key"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = os.environ.get(
+    "ENCLAVE_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"
+)
+EMAIL_FILE_PATH = os.environ.get("ENCLAVE_TEST_EMAIL_DIR", "")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,1 @@
+"""Threads, posts, chat and dialogue sessions (see the later issues)."""

@@ -1,0 +1,1 @@
+"""Dialogue workspaces, their rosters and documents (see the workspaces issue)."""
