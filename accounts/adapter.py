@@ -1,11 +1,12 @@
 """allauth, changed through its adapters: no open signup, audited session ends."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
-from allauth.core import context
 
 from .audit import audit_record
+from .backends import OfficialBackend
 from .models import AuditEvent
 
 
@@ -13,6 +14,16 @@ class EnclaveAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         # The only way in is an invitation (accounts.views.invitation_accept).
         return False
+
+    def pre_login(self, request, user, **kwargs):
+        # allauth lets a correct password through when only `is_active` is set; officials of
+        # a former jurisdiction are refused like deactivated ones.
+        if user.is_active and not OfficialBackend().user_can_authenticate(user):
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return self.respond_user_inactive(request, user)
+        return super().pre_login(request, user, **kwargs)
 
 
 class EnclaveMFAAdapter(DefaultMFAAdapter):

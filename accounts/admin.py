@@ -17,7 +17,14 @@ class JurisdictionAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
-    list_display = ["email", "full_name", "jurisdiction", "is_secretariat", "is_co_chair", "is_active"]
+    list_display = [
+        "email",
+        "full_name",
+        "jurisdiction",
+        "is_secretariat",
+        "is_co_chair",
+        "is_active",
+    ]
     list_filter = ["is_active", "is_secretariat", "is_co_chair", "jurisdiction"]
     search_fields = ["email", "full_name"]
     exclude = ["password", "user_permissions"]

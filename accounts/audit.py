@@ -12,10 +12,10 @@ from .models import AuditEvent, Jurisdiction, User
 def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    from allauth.account.adapter import get_adapter
+    from allauth.core.internal.httpkit import get_client_ip
 
     # allauth's reading honours ALLAUTH_TRUSTED_PROXY_COUNT, so a forged header changes nothing.
-    return get_adapter(request).get_client_ip(request) or None
+    return get_client_ip(request)
 
 
 def actor_label(user: Any) -> str:
@@ -34,8 +34,10 @@ def audit_record(
     detail: dict | None = None,
     request: HttpRequest | None = None,
 ) -> AuditEvent:
-    if jurisdiction is None and target_user is not None:
-        jurisdiction = target_user.jurisdiction
+    if jurisdiction is None:
+        # The jurisdiction concerned: the target's, else the actor's own.
+        concerned = target_user or (actor if getattr(actor, "is_authenticated", False) else None)
+        jurisdiction = concerned.jurisdiction if concerned is not None else None
     return AuditEvent.objects.create(
         action=action,
         actor=actor if getattr(actor, "is_authenticated", False) else None,

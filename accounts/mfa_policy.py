@@ -6,7 +6,10 @@ from django.conf import settings
 
 def mfa_required(user) -> bool:
     return bool(
-        settings.ENCLAVE_MFA_REQUIRED_FOR_ALL or user.is_co_chair or user.is_secretariat
+        settings.ENCLAVE_MFA_REQUIRED_FOR_ALL
+        or user.is_co_chair
+        or user.is_secretariat
+        or user.is_staff
     )
 
 

@@ -51,13 +51,17 @@ class MfaRequiredMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and mfa_required(user) and not self._exempt(request):
-            if not has_second_factor(user):
-                messages.warning(
-                    request,
-                    _("Your role requires two-factor authentication. Set it up to continue."),
-                )
-                return redirect("mfa_activate_totp")
+        if (
+            user.is_authenticated
+            and mfa_required(user)
+            and not self._exempt(request)
+            and not has_second_factor(user)
+        ):
+            messages.warning(
+                request,
+                _("Your role requires two-factor authentication. Set it up to continue."),
+            )
+            return redirect("mfa_activate_totp")
         return self.get_response(request)
 
     @staticmethod

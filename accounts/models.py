@@ -5,8 +5,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, Group, PermissionsMixin
-from django.contrib.auth.models import BaseUserManager
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -103,7 +102,8 @@ class User(AbstractBaseUser, PermissionsMixin):
             ),
             # Every official belongs somewhere; only operators' superusers may not.
             models.CheckConstraint(
-                condition=Q(jurisdiction__isnull=False) | Q(is_secretariat=True)
+                condition=Q(jurisdiction__isnull=False)
+                | Q(is_secretariat=True)
                 | Q(is_superuser=True),
                 name="official_has_affiliation",
             ),

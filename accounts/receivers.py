@@ -18,9 +18,7 @@ def audit_login(sender, request, user, **kwargs):
 @receiver(user_logged_out)
 def audit_logout(sender, request, user, **kwargs):
     if user is not None:
-        audit_record(
-            action=AuditEvent.Action.LOGOUT, actor=user, target_user=user, request=request
-        )
+        audit_record(action=AuditEvent.Action.LOGOUT, actor=user, target_user=user, request=request)
 
 
 @receiver(user_login_failed)

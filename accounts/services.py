@@ -26,6 +26,13 @@ from .models import AuditEvent, Invitation, Jurisdiction, User
 from .signals import access_revoked
 
 
+def site_url(request: HttpRequest | None) -> str:
+    """The address links in emails start with: the configured one, else the request's host."""
+    if settings.ENCLAVE_SITE_URL or request is None:
+        return settings.ENCLAVE_SITE_URL.rstrip("/")
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 def _announce_revocation(user_ids: list[int]) -> None:
     if user_ids:
         transaction.on_commit(lambda: access_revoked.send(sender=User, user_ids=user_ids))
@@ -94,9 +101,10 @@ def jurisdiction_set_status(
         raise ValidationError(_("Choose a valid status."))
     if status == jurisdiction.status:
         raise ValidationError(_("%(name)s already has that status.") % {"name": jurisdiction})
-    if status == Jurisdiction.Status.FORMER and jurisdiction.officials.filter(
-        is_co_chair=True, is_active=True
-    ).exists():
+    if (
+        status == Jurisdiction.Status.FORMER
+        and jurisdiction.officials.filter(is_co_chair=True, is_active=True).exists()
+    ):
         raise ValidationError(
             _("A Co-Chair belongs to %(name)s: appoint another Co-Chair first.")
             % {"name": jurisdiction}
@@ -159,9 +167,10 @@ def invitation_create(
     elif jurisdiction.status == Jurisdiction.Status.FORMER:
         raise ValidationError(_("%(name)s is a former member.") % {"name": jurisdiction})
     email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists() or EmailAddress.objects.filter(
-        email__iexact=email
-    ).exists():
+    if (
+        User.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email).exists()
+    ):
         raise ValidationError(_("An account with this email address exists already."))
     if Invitation.objects.pending().filter(email__iexact=email).exists():
         raise ValidationError(
@@ -186,8 +195,7 @@ def invitation_create(
         request=request,
     )
     link = reverse("invitation_accept", kwargs={"token": token})
-    base = request.build_absolute_uri("/")[:-1] if request else ""
-    context = {"invitation": invitation, "url": f"{base}{link}", "inviter": actor}
+    context = {"invitation": invitation, "url": f"{site_url(request)}{link}", "inviter": actor}
     transaction.on_commit(
         lambda: send_mail(
             subject=_("[Enclave] You are invited to join Enclave"),
@@ -319,9 +327,9 @@ def official_set_role(
         raise ValidationError(_("Nothing to change."))
     if granted and not official.is_active:
         raise ValidationError(_("Reactivate the official before giving them a role."))
-    if role is Role.CO_CHAIR and granted:
-        if official.jurisdiction.status != Jurisdiction.Status.FULL_MEMBER:
-            raise ValidationError(_("Co-Chairs are officials of full-member jurisdictions."))
+    member = official.jurisdiction.status == Jurisdiction.Status.FULL_MEMBER
+    if role is Role.CO_CHAIR and granted and not member:
+        raise ValidationError(_("Co-Chairs are officials of full-member jurisdictions."))
     setattr(official, field, granted)
     official.save(update_fields=[field])
     audit_record(
@@ -361,9 +369,7 @@ def official_deactivate(
 
 
 @transaction.atomic
-def official_reactivate(
-    *, actor: User, official: User, request: HttpRequest | None = None
-) -> User:
+def official_reactivate(*, actor: User, official: User, request: HttpRequest | None = None) -> User:
     require(actor, Capability.DEACTIVATE_OFFICIALS, official)
     official = User.objects.select_for_update().get(pk=official.pk)
     if official.is_active:

@@ -8,9 +8,7 @@ urlpatterns = [
     path("membership/", views.membership, name="membership"),
     path("membership/admit/", views.jurisdiction_admit, name="jurisdiction_admit"),
     path("membership/j/<slug:code>/", views.jurisdiction_detail, name="jurisdiction_detail"),
-    path(
-        "membership/j/<slug:code>/status/", views.jurisdiction_status, name="jurisdiction_status"
-    ),
+    path("membership/j/<slug:code>/status/", views.jurisdiction_status, name="jurisdiction_status"),
     path("membership/invite/", views.invitation_create, name="invitation_create"),
     path(
         "membership/invitations/<int:pk>/revoke/",

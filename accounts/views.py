@@ -19,7 +19,6 @@ from workspaces.access import (
     can_grant,
     get_visible_or_404,
     holds_or_404,
-    visible,
 )
 
 from . import selectors, services
@@ -125,9 +124,7 @@ def jurisdiction_detail(request, code: str):
     context = {
         "jurisdiction": jurisdiction,
         "officials": selectors.officials_of(user=request.user, jurisdiction=jurisdiction),
-        "invitations": selectors.pending_invitations(
-            user=request.user, jurisdiction=jurisdiction
-        ),
+        "invitations": selectors.pending_invitations(user=request.user, jurisdiction=jurisdiction),
         "status_form": JurisdictionStatusForm(initial={"status": jurisdiction.status}),
         "deactivate_form": DeactivateForm(),
         "can_manage": can(request.user, Capability.MANAGE_JURISDICTIONS, jurisdiction),
@@ -202,9 +199,9 @@ def invitation_revoke(request, pk: int):
     except ValidationError as error:
         _error_messages(request, error)
     else:
-        messages.success(request, _("The invitation for %(email)s is revoked.") % {
-            "email": invitation.email
-        })
+        messages.success(
+            request, _("The invitation for %(email)s is revoked.") % {"email": invitation.email}
+        )
     if invitation.jurisdiction_id:
         return redirect("jurisdiction_detail", code=invitation.jurisdiction.code)
     return redirect("membership")
@@ -268,9 +265,9 @@ def official_role(request, pk: int):
     except ValidationError as error:
         _error_messages(request, error)
     else:
-        messages.success(request, _("The role of %(name)s is updated.") % {
-            "name": official.full_name
-        })
+        messages.success(
+            request, _("The role of %(name)s is updated.") % {"name": official.full_name}
+        )
     return _official_return(official)
 
 
@@ -311,9 +308,7 @@ def invitation_accept(request, token: str):
     if request.user.is_authenticated:
         messages.error(request, _("Sign out before accepting an invitation for another account."))
         return redirect("home")
-    form = InvitationAcceptForm(
-        request.POST or None, initial={"full_name": invitation.full_name}
-    )
+    form = InvitationAcceptForm(request.POST or None, initial={"full_name": invitation.full_name})
     if request.method == "POST" and form.is_valid():
         try:
             user = services.invitation_accept(
@@ -326,9 +321,9 @@ def invitation_accept(request, token: str):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Welcome to Enclave, %(name)s.") % {
-                "name": user.get_short_name()
-            })
+            messages.success(
+                request, _("Welcome to Enclave, %(name)s.") % {"name": user.get_short_name()}
+            )
             return perform_login(request, user, email_verification="none", redirect_url="/")
     return render(
         request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}

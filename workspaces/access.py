@@ -10,8 +10,8 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -144,9 +144,9 @@ def _within(user: Any, capability: Capability, jurisdiction_id: int | None) -> b
 def can_grant(user: Any, role: Role, jurisdiction_id: int | None) -> bool:
     """Whether `user` may give `role` to someone of `jurisdiction_id` (None: the Secretariat)."""
     capability = GRANTING_CAPABILITY[role]
-    if role in (Role.MEMBER_OFFICIAL, Role.OBSERVER_OFFICIAL, Role.FOCAL_POINT, Role.CO_CHAIR):
-        if jurisdiction_id is None:
-            return False
+    # Only Secretariat staff stand outside every jurisdiction.
+    if role is not Role.SECRETARIAT and jurisdiction_id is None:
+        return False
     return _within(user, capability, jurisdiction_id)
 
 
@@ -225,7 +225,10 @@ def visible(user: Any, model: type[Model]) -> QuerySet:
         condition = _jurisdiction_filter(user, Capability.VIEW_MEMBERSHIP, "pk")
     elif model is User:
         condition = _jurisdiction_filter(user, Capability.VIEW_MEMBERSHIP, "jurisdiction_id")
-        condition = Q(pk=user.pk) if condition is None else condition | Q(pk=user.pk)
+        if condition is None:
+            condition = Q(pk=user.pk)
+        elif condition:  # scoped to a jurisdiction: one's own account is visible too
+            condition |= Q(pk=user.pk)
     elif model is Invitation:
         condition = _invitation_filter(user)
     elif model is AuditEvent:

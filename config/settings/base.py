@@ -171,6 +171,8 @@ USERSESSIONS_ADAPTER = "accounts.adapter.EnclaveUserSessionsAdapter"
 
 # Co-Chairs and Secretariat must always enrol a second factor; this makes it everyone.
 ENCLAVE_MFA_REQUIRED_FOR_ALL = env_bool("ENCLAVE_MFA_REQUIRED_FOR_ALL", False)
+# Where links in emails point (e.g. https://enclave.example.org); the request's host otherwise.
+ENCLAVE_SITE_URL = os.environ.get("ENCLAVE_SITE_URL", "")
 ENCLAVE_INVITATION_DAYS = int(os.environ.get("ENCLAVE_INVITATION_DAYS", "14"))
 
 ANONYMOUS_USER_NAME = None
@@ -207,7 +209,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Enclave <no-reply@enclave.test>")
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
 # ------------------------------------------------------------------------------
 # Security headers shared by all environments

@@ -9,10 +9,13 @@ DEBUG = False
 SECRET_KEY = "enclave-test-key"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = os.environ.get(
-    "ENCLAVE_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"
-)
-EMAIL_FILE_PATH = os.environ.get("ENCLAVE_TEST_EMAIL_DIR", "")
+# pytest swaps in the in-memory mailer; a live server for browser tests writes files instead.
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+if os.environ.get("ENCLAVE_TEST_EMAIL_DIR"):
+    MAILERS["default"] = {
+        "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "OPTIONS": {"file_path": os.environ["ENCLAVE_TEST_EMAIL_DIR"]},
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -17,7 +17,7 @@ DEMO_PASSWORD = "enclave-demo"
 DEMO_DOMAIN = "demo.enclave.test"
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 
-M, O = Jurisdiction.Status.FULL_MEMBER, Jurisdiction.Status.OBSERVER
+MEMBER, OBSERVER = Jurisdiction.Status.FULL_MEMBER, Jurisdiction.Status.OBSERVER
 SUPRA, NAT, SUB = (
     Jurisdiction.Level.SUPRANATIONAL,
     Jurisdiction.Level.NATIONAL,
@@ -26,16 +26,16 @@ SUPRA, NAT, SUB = (
 
 # (code, name, level, status, since)
 JURISDICTIONS = [
-    ("eu", "European Union", SUPRA, M, datetime.date(2007, 10, 29)),
-    ("ca-cal", "California", SUB, M, datetime.date(2007, 10, 29)),
-    ("ca-qc", "Québec", SUB, M, datetime.date(2008, 10, 14)),
-    ("nz", "New Zealand", NAT, M, datetime.date(2007, 10, 29)),
-    ("kr", "Republic of Korea", NAT, M, datetime.date(2016, 3, 15)),
-    ("ch", "Switzerland", NAT, M, datetime.date(2009, 6, 10)),
-    ("uk", "United Kingdom", NAT, M, datetime.date(2007, 10, 29)),
-    ("us-wa", "Washington", SUB, M, datetime.date(2023, 9, 18)),
-    ("cl", "Chile", NAT, O, datetime.date(2019, 4, 2)),
-    ("jp", "Japan", NAT, O, datetime.date(2010, 5, 20)),
+    ("eu", "European Union", SUPRA, MEMBER, datetime.date(2007, 10, 29)),
+    ("ca-cal", "California", SUB, MEMBER, datetime.date(2007, 10, 29)),
+    ("ca-qc", "Québec", SUB, MEMBER, datetime.date(2008, 10, 14)),
+    ("nz", "New Zealand", NAT, MEMBER, datetime.date(2007, 10, 29)),
+    ("kr", "Republic of Korea", NAT, MEMBER, datetime.date(2016, 3, 15)),
+    ("ch", "Switzerland", NAT, MEMBER, datetime.date(2009, 6, 10)),
+    ("uk", "United Kingdom", NAT, MEMBER, datetime.date(2007, 10, 29)),
+    ("us-wa", "Washington", SUB, MEMBER, datetime.date(2023, 9, 18)),
+    ("cl", "Chile", NAT, OBSERVER, datetime.date(2019, 4, 2)),
+    ("jp", "Japan", NAT, OBSERVER, datetime.date(2010, 5, 20)),
 ]
 
 # (local part, full name, jurisdiction code or None for the Secretariat, extra roles)
@@ -57,7 +57,7 @@ def demo_logins() -> list[tuple[str, str]]:
     """(email, description) for the README and `make run`."""
     names = {code: name for code, name, *_ in JURISDICTIONS}
     rows = []
-    for local, full_name, code, roles in OFFICIALS:
+    for local, _name, code, roles in OFFICIALS:
         if roles.get("is_co_chair"):
             what = f"Co-Chair, official of {names[code]}"
         elif roles.get("is_secretariat"):
@@ -114,8 +114,11 @@ class Command(BaseCommand):
             EmailAddress.objects.get_or_create(
                 user=user, email=email, defaults={"verified": True, "primary": True}
             )
-            if local in MFA_ENROLLED and not Authenticator.objects.filter(
-                user=user, type=Authenticator.Type.TOTP
-            ).exists():
+            if (
+                local in MFA_ENROLLED
+                and not Authenticator.objects.filter(
+                    user=user, type=Authenticator.Type.TOTP
+                ).exists()
+            ):
                 TOTP.activate(user, DEMO_TOTP_SECRET)
                 RecoveryCodes.activate(user)

@@ -1,0 +1,117 @@
+"""Every route's access rule, declared in one place.
+
+The route-guard test walks every URL pattern and websocket route, fails on any that is not
+declared here, and checks each declared rule against the running app. LoginRequiredMiddleware
+denies by default; a view reachable signed out must be marked `login_not_required` *and* be
+declared PUBLIC here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from workspaces.access import Capability
+
+
+@dataclass(frozen=True)
+class Rule:
+    """`access`: public | signed_in | capability | staff. `methods`: what the test sends."""
+
+    access: str
+    capability: Capability | None = None
+    methods: tuple[str, ...] = ("GET",)
+    # Object routes: a signed-in user without the capability must get 404 (missing and
+    # forbidden look the same); platform pages for some roles only also answer 404.
+    note: str = ""
+
+
+PUBLIC = Rule("public")
+PUBLIC_POST = Rule("public", methods=("POST",))
+SIGNED_IN = Rule("signed_in")
+SIGNED_IN_POST = Rule("signed_in", methods=("POST",))
+STAFF = Rule("staff")
+
+
+def needs(capability: Capability, *, post: bool = False) -> Rule:
+    return Rule("capability", capability, ("POST",) if post else ("GET",))
+
+
+ROUTE_RULES: dict[str, Rule] = {
+    # allauth: sign-in, recovery and the closed signup page are reachable signed out.
+    "account_login": PUBLIC,
+    "account_logout": PUBLIC,  # signed out, it only redirects
+    "account_inactive": PUBLIC,
+    "account_signup": PUBLIC,
+    "account_reauthenticate": SIGNED_IN,
+    "account_request_reauthentication_code": SIGNED_IN,
+    "account_confirm_reauthentication_code": SIGNED_IN,
+    "account_email": SIGNED_IN,
+    "account_email_verification_sent": PUBLIC,
+    "account_change_password": SIGNED_IN,
+    "account_set_password": SIGNED_IN,
+    "account_reset_password": PUBLIC,
+    "account_confirm_login_code": PUBLIC,
+    "account_confirm_email": PUBLIC,
+    "account_reset_password_from_key_done": PUBLIC,
+    "account_reset_password_from_key": PUBLIC,
+    "account_reset_password_done": PUBLIC,
+    "mfa_index": SIGNED_IN,
+    "mfa_authenticate": PUBLIC,
+    "mfa_reauthenticate": SIGNED_IN,
+    "mfa_activate_totp": SIGNED_IN,
+    "mfa_deactivate_totp": SIGNED_IN,
+    "mfa_view_recovery_codes": SIGNED_IN,
+    "mfa_generate_recovery_codes": SIGNED_IN,
+    "mfa_download_recovery_codes": SIGNED_IN,
+    "mfa_list_webauthn": SIGNED_IN,
+    "mfa_add_webauthn": SIGNED_IN,
+    "mfa_reauthenticate_webauthn": SIGNED_IN,
+    "mfa_remove_webauthn": SIGNED_IN,
+    "mfa_edit_webauthn": SIGNED_IN,
+    "usersessions_list": SIGNED_IN,
+    # Enclave
+    "home": SIGNED_IN,
+    "profile": SIGNED_IN,
+    "membership": needs(Capability.VIEW_MEMBERSHIP),
+    "jurisdiction_admit": needs(Capability.MANAGE_JURISDICTIONS),
+    "jurisdiction_detail": needs(Capability.VIEW_MEMBERSHIP),
+    "jurisdiction_status": needs(Capability.MANAGE_JURISDICTIONS, post=True),
+    "invitation_create": needs(Capability.INVITE_OFFICIALS),
+    "invitation_revoke": needs(Capability.INVITE_OFFICIALS, post=True),
+    "official_deactivate": needs(Capability.DEACTIVATE_OFFICIALS, post=True),
+    "official_reactivate": needs(Capability.DEACTIVATE_OFFICIALS, post=True),
+    "official_role": needs(Capability.DESIGNATE_FOCAL_POINTS, post=True),
+    "audit_log": needs(Capability.READ_AUDIT),
+    "invitation_accept": PUBLIC,
+}
+
+# Whole namespaces with one rule: the Django admin is for operators (is_staff) only.
+NAMESPACE_RULES: dict[str, Rule] = {"admin": STAFF}
+
+# Websocket routes by their path pattern (none yet; the chat adds them).
+WEBSOCKET_RULES: dict[str, Rule] = {}
+
+
+def iter_routes(patterns=None, prefix: str = "", namespace: str = "") -> Iterator[tuple]:
+    """Yield (qualified name, route text, URLPattern) for every HTTP route."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from iter_routes(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name or ''}" if namespace else pattern.name or ""
+            yield name, prefix + str(pattern.pattern), pattern
+
+
+def rule_for(name: str) -> Rule | None:
+    if name in ROUTE_RULES:
+        return ROUTE_RULES[name]
+    namespace = name.split(":", 1)[0] if ":" in name else ""
+    return NAMESPACE_RULES.get(namespace)

@@ -1,0 +1,85 @@
+"""The cast: one user for every role, in a small world of jurisdictions."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.models import Jurisdiction, User
+
+from .factories import JurisdictionFactory, UserFactory, enrol_totp
+
+
+@dataclass
+class World:
+    eu: Jurisdiction
+    nz: Jurisdiction
+    chile: Jurisdiction
+    former: Jurisdiction
+    cochair: User
+    secretariat: User
+    focal_point: User
+    member: User
+    member_nz: User
+    observer: User
+    former_official: User
+    deactivated: User
+
+    @property
+    def users(self) -> list[User]:
+        return [
+            self.cochair,
+            self.secretariat,
+            self.focal_point,
+            self.member,
+            self.member_nz,
+            self.observer,
+            self.former_official,
+            self.deactivated,
+        ]
+
+
+@pytest.fixture
+def world(db) -> World:
+    eu = JurisdictionFactory(name="European Union", code="eu")
+    nz = JurisdictionFactory(name="New Zealand", code="nz")
+    chile = JurisdictionFactory(name="Chile", code="cl", status=Jurisdiction.Status.OBSERVER)
+    former = JurisdictionFactory(name="Atlantis", code="at", status=Jurisdiction.Status.FORMER)
+    cochair = UserFactory(email="cochair@example.test", jurisdiction=nz, is_co_chair=True)
+    secretariat = UserFactory(email="secretariat@example.test", secretariat=True)
+    enrol_totp(cochair)
+    enrol_totp(secretariat)
+    return World(
+        eu=eu,
+        nz=nz,
+        chile=chile,
+        former=former,
+        cochair=cochair,
+        secretariat=secretariat,
+        focal_point=UserFactory(email="focal@example.test", jurisdiction=eu, is_focal_point=True),
+        member=UserFactory(email="member@example.test", jurisdiction=eu),
+        member_nz=UserFactory(email="kiwi@example.test", jurisdiction=nz),
+        observer=UserFactory(email="observer@example.test", jurisdiction=chile),
+        former_official=UserFactory(email="former@example.test", jurisdiction=former),
+        deactivated=UserFactory(email="gone@example.test", jurisdiction=eu, is_active=False),
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client signed in as the given user (MFA satisfied where the user enrolled it)."""
+
+    def sign_in(user: User):
+        client.force_login(user, backend="accounts.backends.OfficialBackend")
+        return client
+
+    return sign_in
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate limits and used TOTP codes live in the cache: no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,152 @@
+"""Deny by default: every route declares its access rule, and each rule holds when exercised."""
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from config.route_rules import WEBSOCKET_RULES, iter_routes, rule_for
+from config.websocket_routes import websocket_urlpatterns
+
+# Values for URL arguments, by argument name. Object routes get an object the privileged
+# user may see (see `objects` below).
+SAMPLE_ARGUMENTS = {
+    "code": lambda o: o["jurisdiction"].code,
+    "token": lambda o: o["token"],
+    "key": lambda o: "not-a-key",
+    "uidb36": lambda o: "1",
+}
+OBJECT_ARGUMENTS = {
+    "invitation_revoke": lambda o: {"pk": o["invitation"].pk},
+    "official_deactivate": lambda o: {"pk": o["official"].pk},
+    "official_reactivate": lambda o: {"pk": o["official"].pk},
+    "official_role": lambda o: {"pk": o["official"].pk},
+    "mfa_remove_webauthn": lambda o: {"pk": 1},
+    "mfa_edit_webauthn": lambda o: {"pk": 1},
+}
+
+
+def all_routes():
+    return [(name, route) for name, route, _ in iter_routes()]
+
+
+def test_every_route_declares_an_access_rule():
+    undeclared = [
+        f"{name or '(unnamed)'} {route}"
+        for name, route in all_routes()
+        if not name or rule_for(name) is None
+    ]
+    assert not undeclared, "Routes with no declared access rule:\n" + "\n".join(undeclared)
+
+
+def test_every_websocket_route_declares_an_access_rule():
+    undeclared = [
+        str(p.pattern) for p in websocket_urlpatterns if str(p.pattern) not in WEBSOCKET_RULES
+    ]
+    assert not undeclared
+
+
+def test_login_required_middleware_is_on():
+    assert "django.contrib.auth.middleware.LoginRequiredMiddleware" in settings.MIDDLEWARE
+
+
+def test_an_undeclared_view_fails_the_guard(settings):
+    """Adding a view without declaring it must make the suite fail."""
+    import types
+
+    from django.http import HttpResponse
+    from django.urls import clear_url_caches, include, path
+
+    module = types.ModuleType("undeclared_urls")
+    module.urlpatterns = [
+        path("", include("config.urls")),
+        path("sneaky/", lambda request: HttpResponse("hi"), name="sneaky"),
+    ]
+    import sys
+
+    sys.modules["undeclared_urls"] = module
+    settings.ROOT_URLCONF = "undeclared_urls"
+    clear_url_caches()
+    try:
+        with pytest.raises(AssertionError, match="sneaky"):
+            test_every_route_declares_an_access_rule()
+    finally:
+        clear_url_caches()
+
+
+@pytest.fixture
+def objects(world):
+    from accounts import services
+
+    invitation, token = services.invitation_create(
+        actor=world.cochair, email="n@x.test", full_name="", jurisdiction=world.nz, role="official"
+    )
+    # Objects of another jurisdiction than the plain member's own (world.member is of the EU).
+    return {
+        "jurisdiction": world.nz,
+        "invitation": invitation,
+        "official": world.member_nz,
+        "token": token,
+    }
+
+
+def url_for(name, route_pattern, objects):
+    kwargs = {}
+    if name in OBJECT_ARGUMENTS:
+        kwargs = OBJECT_ARGUMENTS[name](objects)
+    else:
+        for argument in route_pattern.pattern.regex.groupindex:
+            kwargs[argument] = SAMPLE_ARGUMENTS[argument](objects)
+    return reverse(name, kwargs=kwargs or None)
+
+
+def declared_enclave_routes():
+    return [(name, p) for name, _, p in iter_routes() if not name.startswith("admin:")]
+
+
+def send(client, method, url):
+    return client.post(url, {}) if method == "POST" else client.get(url)
+
+
+@pytest.mark.parametrize(
+    ("name", "pattern"), declared_enclave_routes(), ids=[n for n, _ in declared_enclave_routes()]
+)
+def test_declared_rule_holds(world, objects, client, name, pattern):
+    rule = rule_for(name)
+    url = url_for(name, pattern, objects)
+    login_url = reverse("account_login")
+    # LoginRequiredMiddleware lets a view through signed out only when it is marked so.
+    open_to_anonymous = getattr(pattern.callback, "login_required", True) is False
+    assert open_to_anonymous is (rule.access == "public"), f"{name}: marking disagrees with rule"
+    for method in rule.methods:
+        anonymous = send(client, method, url)
+        assert anonymous.status_code < 500, f"{name}: {anonymous.status_code} signed out"
+        if rule.access == "public":
+            continue
+        redirected_to_login = anonymous.status_code == 302 and anonymous.url.startswith(login_url)
+        assert redirected_to_login, f"{name}: reachable signed out ({anonymous.status_code})"
+
+        client.force_login(world.member, backend="accounts.backends.OfficialBackend")
+        as_member = send(client, method, url)
+        if rule.access == "capability":
+            assert as_member.status_code == 404, f"{name}: member got {as_member.status_code}"
+        else:
+            assert as_member.status_code < 500
+            assert not (as_member.status_code == 302 and as_member.url.startswith(login_url))
+        client.logout()
+
+        if rule.access == "capability":
+            client.force_login(world.cochair, backend="accounts.backends.OfficialBackend")
+            as_holder = send(client, method, url)
+            assert as_holder.status_code in (200, 302), (
+                f"{name}: holder got {as_holder.status_code}"
+            )
+            client.logout()
+
+
+def test_admin_is_for_staff_only(world, client):
+    url = reverse("admin:index")
+    response = client.get(url, follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("account_login"))
+    client.force_login(world.cochair, backend="accounts.backends.OfficialBackend")
+    assert client.get(url, follow=True).status_code == 403
+    assert client.get(reverse("admin:accounts_auditevent_changelist")).status_code in (302, 403)

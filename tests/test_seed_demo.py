@@ -1,0 +1,36 @@
+"""The demo world: the logins the README promises, idempotent."""
+
+from allauth.mfa.models import Authenticator
+from django.core.management import call_command
+
+from accounts.models import Jurisdiction, User
+from workspaces.access import Role, roles_of
+
+DOMAIN = "demo.enclave.test"
+
+
+def test_seed_demo_creates_the_promised_logins_and_is_idempotent(db):
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    expected = {
+        "cochair": {Role.CO_CHAIR, Role.MEMBER_OFFICIAL},
+        "secretariat": {Role.SECRETARIAT},
+        "eu": {Role.MEMBER_OFFICIAL, Role.FOCAL_POINT},
+        "california": {Role.MEMBER_OFFICIAL},
+        "quebec": {Role.MEMBER_OFFICIAL},
+        "nz": {Role.MEMBER_OFFICIAL, Role.FOCAL_POINT},
+        "korea": {Role.MEMBER_OFFICIAL},
+        "chile": {Role.OBSERVER_OFFICIAL, Role.FOCAL_POINT},
+        "japan": {Role.OBSERVER_OFFICIAL},
+    }
+    for local, roles in expected.items():
+        user = User.objects.get(email=f"{local}@{DOMAIN}")
+        assert user.check_password("enclave-demo")
+        assert roles_of(user) == roles, local
+    assert User.objects.get(email=f"cochair@{DOMAIN}").jurisdiction.name == "New Zealand"
+    assert User.objects.count() == len(expected)
+    assert Authenticator.objects.filter(type="totp").count() == 2
+    assert Jurisdiction.objects.get(code="cl").status == Jurisdiction.Status.OBSERVER
+    for jurisdiction in Jurisdiction.objects.all():
+        officials = set(jurisdiction.officials.values_list("pk", flat=True))
+        assert officials == set(jurisdiction.group.user_set.values_list("pk", flat=True))
