@@ -32,8 +32,15 @@ class JurisdictionStatusForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label=_("Email"))
-    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Invitation.Role.choices)
     jurisdiction = forms.ModelChoiceField(
         label=_("Jurisdiction"),
@@ -52,9 +59,15 @@ class InvitationForm(forms.Form):
 
 class InvitationAcceptForm(forms.Form):
     email = forms.EmailField(
-        label=_("Email"), help_text=_("The address this invitation was sent to.")
+        label=_("Email"),
+        help_text=_("The address this invitation was sent to."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
     password1 = forms.CharField(
         label=_("Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -79,7 +92,11 @@ class DeactivateForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
     timezone = forms.ChoiceField(
         label=_("Time zone"),
         choices=TIMEZONE_CHOICES,

@@ -121,9 +121,13 @@ def jurisdiction_admit(request):
 @require_GET
 def jurisdiction_detail(request, code: str):
     jurisdiction = get_visible_or_404(request.user, Jurisdiction, code=code)
+    officials = list(selectors.officials_of(user=request.user, jurisdiction=jurisdiction))
+    for official in officials:
+        # Per row: a focal point may not act on a Co-Chair of their own jurisdiction, say.
+        official.may_deactivate = can(request.user, Capability.DEACTIVATE_OFFICIALS, official)
     context = {
         "jurisdiction": jurisdiction,
-        "officials": selectors.officials_of(user=request.user, jurisdiction=jurisdiction),
+        "officials": officials,
         "invitations": selectors.pending_invitations(user=request.user, jurisdiction=jurisdiction),
         "status_form": JurisdictionStatusForm(initial={"status": jurisdiction.status}),
         "deactivate_form": DeactivateForm(),
