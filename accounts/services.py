@@ -319,7 +319,11 @@ def official_set_role(
     """Appoint or remove a Co-Chair or a focal point."""
     if role not in ROLE_FIELDS:
         raise ValidationError(_("That role cannot be changed here."))
-    official = User.objects.select_for_update().select_related("jurisdiction").get(pk=official.pk)
+    official = (
+        User.objects.select_for_update(of=("self",))
+        .select_related("jurisdiction")
+        .get(pk=official.pk)
+    )
     if not can_grant(actor, role, official.jurisdiction_id) or official.pk == actor.pk:
         raise PermissionDenied(_("You cannot change this role."))
     field = ROLE_FIELDS[role]
