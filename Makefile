@@ -31,7 +31,7 @@ run: $(STAMP)
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --noinput -v0
 	@if [ ! -f var/.demo-loaded ]; then $(BIN)/python manage.py seed_demo && touch var/.demo-loaded; \
-	else $(BIN)/python manage.py shell -c "from accounts.management.commands.seed_demo import demo_logins; print('Demo logins (password enclave-demo):'); [print(f'  {e:<34} {w}') for e, w in demo_logins()]"; fi
+	else $(BIN)/python manage.py shell -c "from accounts.demo import demo_logins; print('Demo logins (password enclave-demo):'); [print(f'  {e:<34} {w}') for e, w in demo_logins()]"; fi
 	@echo "Enclave: http://127.0.0.1:$(PORT)/"
 	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/daphne -b 127.0.0.1 -p $(PORT) \
 		--websocket_max_message_size 65536 config.asgi:application

@@ -32,6 +32,7 @@ def audit_record(
     jurisdiction: Jurisdiction | None = None,
     summary: str = "",
     detail: dict | None = None,
+    scope: str = "",
     request: HttpRequest | None = None,
 ) -> AuditEvent:
     if jurisdiction is None:
@@ -46,5 +47,6 @@ def audit_record(
         jurisdiction=jurisdiction,
         ip_address=client_ip(request),
         summary=summary[:500],
+        scope=scope,
         detail=detail or {},
     )

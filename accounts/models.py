@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 
 from django.conf import settings
@@ -50,11 +51,23 @@ class Jurisdiction(models.Model):
         return self.status != self.Status.FORMER
 
 
+def unique_handle(email: str) -> str:
+    """A free @handle from an email's local part: `camille.laurent`, then `camille.laurent2`…"""
+    base = re.sub(r"[^a-z0-9._-]", "", email.split("@", 1)[0].lower()).strip("._-")[:58] or "user"
+    handle, n = base, 1
+    while User.objects.filter(handle=handle).exists():
+        n += 1
+        handle = f"{base}{n}"
+    return handle
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **fields) -> User:
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        email = self.normalize_email(email).lower()
+        fields.setdefault("handle", unique_handle(email))
+        user = self.model(email=email, **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -73,6 +86,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("email"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150)
+    handle = models.CharField(
+        _("handle"),
+        max_length=64,
+        unique=True,
+        help_text=_("Others mention you as @handle."),
+    )
     jurisdiction = models.ForeignKey(
         Jurisdiction, on_delete=models.PROTECT, null=True, blank=True, related_name="officials"
     )
@@ -236,6 +255,19 @@ class AuditEvent(models.Model):
         USER_DEACTIVATED = "user_deactivated", _("Official deactivated")
         USER_REACTIVATED = "user_reactivated", _("Official reactivated")
         SESSION_ENDED = "session_ended", _("Session ended")
+        WORKSPACE_CREATED = "workspace_created", _("Workspace created")
+        WORKSPACE_CHANGED = "workspace_changed", _("Workspace settings changed")
+        WORKSPACE_ARCHIVED = "workspace_archived", _("Workspace archived")
+        WORKSPACE_REOPENED = "workspace_reopened", _("Workspace reopened")
+        ROSTER_ADDED = "roster_added", _("Added to a roster")
+        ROSTER_REMOVED = "roster_removed", _("Removed from a roster")
+        THREAD_PINNED = "thread_pinned", _("Thread pinned")
+        THREAD_UNPINNED = "thread_unpinned", _("Thread unpinned")
+        THREAD_LOCKED = "thread_locked", _("Thread locked")
+        THREAD_UNLOCKED = "thread_unlocked", _("Thread unlocked")
+        THREAD_MOVED = "thread_moved", _("Thread moved")
+        POST_HIDDEN = "post_hidden", _("Post hidden")
+        POST_UNHIDDEN = "post_unhidden", _("Post shown again")
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)
@@ -258,6 +290,8 @@ class AuditEvent(models.Model):
     jurisdiction = models.ForeignKey(
         Jurisdiction, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
     )
+    # What else the event concerns, e.g. "workspace:offsets" (never content).
+    scope = models.CharField(max_length=80, blank=True, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     summary = models.CharField(max_length=500, blank=True)
     detail = models.JSONField(default=dict, blank=True)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from workspaces.access import INVITATION_ROLE, Capability, Role, can_grant, require
 
 from .audit import audit_record
-from .models import AuditEvent, Invitation, Jurisdiction, User
+from .models import AuditEvent, Invitation, Jurisdiction, User, unique_handle
 from .signals import access_revoked
 
 
@@ -271,6 +271,7 @@ def invitation_accept(
         raise ValidationError(_("An account with this email address exists already."))
     user = User(
         email=invitation.email,
+        handle=unique_handle(invitation.email),
         full_name=full_name.strip(),
         jurisdiction=invitation.jurisdiction,
         is_secretariat=invitation.role == Invitation.Role.SECRETARIAT,

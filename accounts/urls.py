@@ -3,7 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("profile/", views.profile, name="profile"),
     path("membership/", views.membership, name="membership"),
     path("membership/admit/", views.jurisdiction_admit, name="jurisdiction_admit"),

@@ -39,11 +39,6 @@ def _error_messages(request, error: ValidationError) -> None:
         messages.error(request, message)
 
 
-@require_GET
-def home(request):
-    return render(request, "accounts/home.html", {})
-
-
 @require_http_methods(["GET", "POST"])
 def profile(request):
     user = request.user

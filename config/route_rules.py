@@ -18,7 +18,8 @@ from workspaces.access import Capability
 
 @dataclass(frozen=True)
 class Rule:
-    """`access`: public | signed_in | capability | staff. `methods`: what the test sends."""
+    """`access`: public | signed_in | capability | workspace | staff. `methods`: what the test
+    sends."""
 
     access: str
     capability: Capability | None = None
@@ -37,6 +38,11 @@ STAFF = Rule("staff")
 
 def needs(capability: Capability, *, post: bool = False) -> Rule:
     return Rule("capability", capability, ("POST",) if post else ("GET",))
+
+
+def in_workspace(capability: Capability, *, post: bool = False) -> Rule:
+    """Object routes inside a workspace: 404 off the roster, allowed for who holds it there."""
+    return Rule("workspace", capability, ("POST",) if post else ("GET",))
 
 
 ROUTE_RULES: dict[str, Rule] = {
@@ -86,6 +92,36 @@ ROUTE_RULES: dict[str, Rule] = {
     "official_role": needs(Capability.DESIGNATE_FOCAL_POINTS, post=True),
     "audit_log": needs(Capability.READ_AUDIT),
     "invitation_accept": PUBLIC,
+    # Dialogues. Workspace routes: 404 to anyone not on the roster (in_workspace).
+    "search": SIGNED_IN,
+    "notifications": SIGNED_IN,
+    "notifications_read": SIGNED_IN_POST,
+    "notification_open": SIGNED_IN,
+    "notification_preferences": SIGNED_IN,
+    "workspace_directory": needs(Capability.JOIN_ROSTERS),
+    "workspace_create": needs(Capability.CREATE_WORKSPACES),
+    "workspace_join": needs(Capability.JOIN_ROSTERS, post=True),
+    "workspace_detail": in_workspace(Capability.VIEW),
+    "workspace_settings": in_workspace(Capability.MANAGE_ROSTER),
+    "workspace_archive": in_workspace(Capability.MODERATE, post=True),
+    "workspace_reopen": in_workspace(Capability.REOPEN, post=True),
+    "workspace_roster": in_workspace(Capability.VIEW),
+    "workspace_roster_add": in_workspace(Capability.MANAGE_ROSTER, post=True),
+    "workspace_roster_remove": in_workspace(Capability.MANAGE_ROSTER, post=True),
+    "mention_search": in_workspace(Capability.VIEW),
+    "thread_create": in_workspace(Capability.CONTRIBUTE),
+    "thread_detail": in_workspace(Capability.VIEW),
+    "thread_unread": in_workspace(Capability.VIEW),
+    "thread_reply": in_workspace(Capability.CONTRIBUTE),
+    "thread_pin": in_workspace(Capability.MODERATE, post=True),
+    "thread_lock": in_workspace(Capability.MODERATE, post=True),
+    "thread_move": in_workspace(Capability.MODERATE),
+    "post_permalink": in_workspace(Capability.VIEW),
+    "post_edit": in_workspace(Capability.CONTRIBUTE),
+    "post_delete": in_workspace(Capability.VIEW, post=True),
+    "post_hide": in_workspace(Capability.MODERATE, post=True),
+    "post_react": in_workspace(Capability.CONTRIBUTE, post=True),
+    "post_history": in_workspace(Capability.MODERATE),
 }
 
 # Whole namespaces with one rule: the Django admin is for operators (is_staff) only.

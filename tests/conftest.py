@@ -83,3 +83,72 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@dataclass
+class Dialogue:
+    """Two workspaces over the cast: `offsets` (EU and Chile, observers contribute, the
+    Secretariat facilitates) and `closed` (New Zealand only, no observers)."""
+
+    offsets: object
+    closed: object
+    public_thread: object
+    members_thread: object
+    closed_thread: object
+    opening: object
+    reply: object
+
+
+@pytest.fixture
+def dialogue(world) -> Dialogue:
+    from dialogues import services
+    from workspaces.access import WorkspaceRole
+    from workspaces.services import roster_add_jurisdiction
+
+    offsets = services.workspace_create(
+        actor=world.secretariat,
+        title="Offsets and removals",
+        slug="offsets",
+        purpose="How offsets may count.",
+        observer_policy="contribute",
+    )
+    for jurisdiction in (world.eu, world.chile):
+        roster_add_jurisdiction(
+            actor=world.secretariat,
+            workspace=offsets,
+            jurisdiction=jurisdiction,
+            role=WorkspaceRole.PARTICIPANT,
+        )
+    closed = services.workspace_create(
+        actor=world.cochair, title="Linking talks", slug="closed", observer_policy="none"
+    )
+    roster_add_jurisdiction(
+        actor=world.cochair,
+        workspace=closed,
+        jurisdiction=world.nz,
+        role=WorkspaceRole.PARTICIPANT,
+    )
+    public_thread = services.thread_create(
+        actor=world.member,
+        workspace=offsets,
+        title="Quality criteria for offsets",
+        body="Which **criteria** matter most?",
+    )
+    members_thread = services.thread_create(
+        actor=world.member,
+        workspace=offsets,
+        title="Negotiating position on removals",
+        body="Our confidential position draft.",
+        audience="full_members",
+    )
+    closed_thread = services.thread_create(
+        actor=world.member_nz,
+        workspace=closed,
+        title="Registry interoperability",
+        body="Secret linking detail.",
+    )
+    opening = public_thread.posts.get(depth=0)
+    reply = services.post_reply(
+        actor=world.observer, thread=public_thread, parent=opening, body="Chile's view on it."
+    )
+    return Dialogue(offsets, closed, public_thread, members_thread, closed_thread, opening, reply)

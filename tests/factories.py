@@ -29,6 +29,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"official{n}@example.test")
     full_name = factory.Sequence(lambda n: f"Official {n}")
+    handle = factory.LazyAttribute(lambda o: o.email.split("@")[0])
     jurisdiction = factory.SubFactory(JurisdictionFactory)
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 

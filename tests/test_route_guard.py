@@ -6,11 +6,13 @@ from django.urls import reverse
 
 from config.route_rules import WEBSOCKET_RULES, iter_routes, rule_for
 from config.websocket_routes import websocket_urlpatterns
+from workspaces.access import can
 
 # Values for URL arguments, by argument name. Object routes get an object the privileged
 # user may see (see `objects` below).
 SAMPLE_ARGUMENTS = {
     "code": lambda o: o["jurisdiction"].code,
+    "slug": lambda o: o["workspace"].slug,
     "token": lambda o: o["token"],
     "key": lambda o: "not-a-key",
     "uidb36": lambda o: "1",
@@ -20,6 +22,10 @@ OBJECT_ARGUMENTS = {
     "official_deactivate": lambda o: {"pk": o["official"].pk},
     "official_reactivate": lambda o: {"pk": o["official"].pk},
     "official_role": lambda o: {"pk": o["official"].pk},
+    "notification_open": lambda o: {"pk": 1},
+    "workspace_reopen": lambda o: {"slug": o["archived"].slug},
+    "post_edit": lambda o: {"pk": o["own_post"].pk},
+    "post_delete": lambda o: {"pk": o["own_post"].pk},
     "mfa_remove_webauthn": lambda o: {"pk": 1},
     "mfa_edit_webauthn": lambda o: {"pk": 1},
 }
@@ -74,18 +80,28 @@ def test_an_undeclared_view_fails_the_guard(settings):
 
 
 @pytest.fixture
-def objects(world):
+def objects(world, dialogue):
     from accounts import services
+    from dialogues import services as dialogue_services
 
     invitation, token = services.invitation_create(
         actor=world.cochair, email="n@x.test", full_name="", jurisdiction=world.nz, role="official"
     )
+    archived = dialogue_services.workspace_create(actor=world.secretariat, title="Old dialogue")
+    archived.status = "archived"
+    archived.save()
     # Objects of another jurisdiction than the plain member's own (world.member is of the EU).
     return {
         "jurisdiction": world.nz,
         "invitation": invitation,
         "official": world.member_nz,
         "token": token,
+        # Workspace routes: the Secretariat facilitates `offsets`; New Zealand is not on it.
+        "workspace": dialogue.offsets,
+        "archived": archived,
+        "own_post": dialogue_services.post_reply(
+            actor=world.secretariat, thread=dialogue.public_thread, body="Facilitator's note."
+        ),
     }
 
 
@@ -95,7 +111,12 @@ def url_for(name, route_pattern, objects):
         kwargs = OBJECT_ARGUMENTS[name](objects)
     else:
         for argument in route_pattern.pattern.regex.groupindex:
-            kwargs[argument] = SAMPLE_ARGUMENTS[argument](objects)
+            if argument == "pk" and name.startswith("thread_"):
+                kwargs[argument] = objects["workspace"].threads.first().pk
+            elif argument == "pk" and name.startswith("post_"):
+                kwargs[argument] = objects["own_post"].pk
+            else:
+                kwargs[argument] = SAMPLE_ARGUMENTS[argument](objects)
     return reverse(name, kwargs=kwargs or None)
 
 
@@ -125,17 +146,25 @@ def test_declared_rule_holds(world, objects, client, name, pattern):
         redirected_to_login = anonymous.status_code == 302 and anonymous.url.startswith(login_url)
         assert redirected_to_login, f"{name}: reachable signed out ({anonymous.status_code})"
 
-        client.force_login(world.member, backend="accounts.backends.OfficialBackend")
+        # Off the roster (workspace routes) or without the capability: it does not exist.
+        outsider = world.member_nz if rule.access == "workspace" else world.member
+        client.force_login(outsider, backend="accounts.backends.OfficialBackend")
         as_member = send(client, method, url)
-        if rule.access == "capability":
+        if rule.access in ("capability", "workspace"):
             assert as_member.status_code == 404, f"{name}: member got {as_member.status_code}"
         else:
             assert as_member.status_code < 500
             assert not (as_member.status_code == 302 and as_member.url.startswith(login_url))
         client.logout()
 
-        if rule.access == "capability":
-            client.force_login(world.cochair, backend="accounts.backends.OfficialBackend")
+        if rule.access in ("capability", "workspace"):
+            if rule.access == "workspace":
+                holder = world.secretariat
+            else:
+                holder = next(
+                    u for u in (world.cochair, world.secretariat) if can(u, rule.capability)
+                )
+            client.force_login(holder, backend="accounts.backends.OfficialBackend")
             as_holder = send(client, method, url)
             assert as_holder.status_code in (200, 302), (
                 f"{name}: holder got {as_holder.status_code}"

@@ -17,6 +17,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Invitation, Jurisdiction, User
 
+from .models import (
+    Audience,
+    Workspace,
+    WorkspaceGroupGrant,
+    WorkspaceItem,
+    WorkspaceUserGrant,
+)
+
 
 class Role(enum.StrEnum):
     CO_CHAIR = "co_chair"
@@ -28,6 +36,15 @@ class Role(enum.StrEnum):
 
 class Capability(enum.StrEnum):
     VIEW = "view"
+    # Inside a workspace
+    CONTRIBUTE = "contribute"
+    MODERATE = "moderate"
+    MANAGE_ROSTER = "manage_roster"
+    REOPEN = "reopen"
+    ALLOW_EXCERPTS = "allow_excerpts"
+    # Workspaces at platform level
+    CREATE_WORKSPACES = "create_workspaces"
+    JOIN_ROSTERS = "join_rosters"
     # Platform administration
     VIEW_MEMBERSHIP = "view_membership"
     MANAGE_JURISDICTIONS = "manage_jurisdictions"
@@ -59,8 +76,11 @@ ROLE_CAPABILITIES: dict[Role, dict[Capability, Scope]] = {
         Capability.APPOINT_SECRETARIAT: _ALL,
         Capability.APPOINT_CO_CHAIRS: _ALL,
         Capability.READ_AUDIT: _ALL,
+        Capability.CREATE_WORKSPACES: _ALL,
     },
     Role.SECRETARIAT: {
+        Capability.CREATE_WORKSPACES: _ALL,
+        Capability.JOIN_ROSTERS: _ALL,
         Capability.VIEW_MEMBERSHIP: _ALL,
         Capability.INVITE_OFFICIALS: _ALL,
         Capability.DEACTIVATE_OFFICIALS: _ALL,
@@ -179,6 +199,10 @@ def can(user: Any, capability: Capability, obj: Model | None = None) -> bool:
         return False
     if obj is None:
         return holds(user, capability)
+    if isinstance(obj, Workspace):
+        return capability in workspace_capabilities(user, obj)
+    if isinstance(obj, WorkspaceItem) or hasattr(obj, "ACCESS_PARENT"):
+        return _can_on_item(user, capability, obj)
     if capability is Capability.VIEW:
         return _can_view(user, obj)
     if isinstance(obj, Jurisdiction):
@@ -221,6 +245,10 @@ def visible(user: Any, model: type[Model]) -> QuerySet:
     queryset = model._default_manager.all()
     if not _has_standing(user):
         return queryset.none()
+    if model is Workspace:
+        return queryset.filter(pk__in=_viewable_workspace_ids(user))
+    if issubclass(model, WorkspaceItem) or hasattr(model, "ACCESS_PARENT"):
+        return queryset.filter(_item_filter(user, model))
     if model is Jurisdiction:
         condition = _jurisdiction_filter(user, Capability.VIEW_MEMBERSHIP, "pk")
     elif model is User:
@@ -270,3 +298,220 @@ def holds_or_404(user: Any, capability: Capability) -> None:
     """For pages that exist only for some roles: to everyone else they do not exist."""
     if not can(user, capability):
         raise Http404
+
+
+# ------------------------------------------------------------------------------
+# Workspaces: the roster (guardian grants) and what each workspace role may do
+# ------------------------------------------------------------------------------
+
+
+class WorkspaceRole(enum.StrEnum):
+    PARTICIPANT = "participant"
+    FACILITATOR = "facilitator"
+
+
+ROSTER_PERMISSION: dict[WorkspaceRole, str] = {
+    WorkspaceRole.PARTICIPANT: "participate_workspace",
+    WorkspaceRole.FACILITATOR: "facilitate_workspace",
+}
+_C = Capability
+WORKSPACE_ROLE_CAPABILITIES: dict[WorkspaceRole, frozenset[Capability]] = {
+    WorkspaceRole.PARTICIPANT: frozenset({_C.VIEW, _C.CONTRIBUTE}),
+    WorkspaceRole.FACILITATOR: frozenset({_C.VIEW, _C.CONTRIBUTE, _C.MODERATE, _C.MANAGE_ROSTER}),
+}
+# Platform roles add to a workspace role, but only where the user is on the roster.
+ROSTER_EXTRAS: dict[Role, frozenset[Capability]] = {
+    Role.SECRETARIAT: frozenset({_C.MODERATE, _C.MANAGE_ROSTER, _C.ALLOW_EXCERPTS}),
+}
+# An observer official never gets more than the workspace's observer policy allows.
+OBSERVER_POLICY_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Workspace.ObserverPolicy.NONE: frozenset(),
+    Workspace.ObserverPolicy.READ: frozenset({_C.VIEW}),
+    Workspace.ObserverPolicy.CONTRIBUTE: frozenset({_C.VIEW, _C.CONTRIBUTE}),
+}
+# An archived workspace is read-only for everyone; its moderators may reopen it.
+ARCHIVED_CAPABILITIES = frozenset({_C.VIEW})
+
+
+def is_full_member(user: Any) -> bool:
+    """Full members see full-members-only items: member officials and Secretariat staff."""
+    return bool(roles_of(user) & {Role.MEMBER_OFFICIAL, Role.SECRETARIAT})
+
+
+def _roster_group_id(user: Any) -> int | None:
+    jurisdiction = user.jurisdiction if user.jurisdiction_id else None
+    return jurisdiction.group_id if jurisdiction else None
+
+
+def _roster_roles(user: Any, workspace_ids: list[int]) -> dict[int, set[WorkspaceRole]]:
+    """Each workspace's roster roles of `user`, from user grants and the jurisdiction's grant."""
+    by_codename = {codename: role for role, codename in ROSTER_PERMISSION.items()}
+    found: dict[int, set[WorkspaceRole]] = {pk: set() for pk in workspace_ids}
+    grants = WorkspaceUserGrant.objects.filter(user_id=user.pk, content_object_id__in=workspace_ids)
+    group_id = _roster_group_id(user)
+    group_grants = WorkspaceGroupGrant.objects.filter(
+        group_id=group_id, content_object_id__in=workspace_ids
+    )
+    for queryset in (grants, group_grants) if group_id else (grants,):
+        for pk, codename in queryset.values_list("content_object_id", "permission__codename"):
+            found[pk].add(by_codename[codename])
+    return found
+
+
+def _capabilities_from(user: Any, workspace: Workspace, roles: set[WorkspaceRole]):
+    if not roles:
+        return frozenset()
+    capabilities = set().union(*(WORKSPACE_ROLE_CAPABILITIES[r] for r in roles))
+    for role in roles_of(user):
+        capabilities |= ROSTER_EXTRAS.get(role, frozenset())
+    if not is_full_member(user):
+        capabilities &= OBSERVER_POLICY_CAPABILITIES[workspace.observer_policy]
+    if workspace.is_archived:
+        reopen = {_C.REOPEN} if _C.MODERATE in capabilities else set()
+        capabilities = (capabilities & ARCHIVED_CAPABILITIES) | reopen
+    return frozenset(capabilities)
+
+
+def workspace_capabilities(user: Any, workspace: Workspace) -> frozenset[Capability]:
+    """What `user` may do in `workspace`, read fresh from the roster (never cached: a roster
+    change takes effect on the very next check, in a page or on a live socket)."""
+    if not _has_standing(user):
+        return frozenset()
+    roles = _roster_roles(user, [workspace.pk])[workspace.pk]
+    return _capabilities_from(user, workspace, roles)
+
+
+def workspace_capabilities_for(user: Any, workspaces: list[Workspace]) -> dict[int, frozenset]:
+    """The same for many workspaces at once, in a constant number of queries."""
+    if not _has_standing(user):
+        return {w.pk: frozenset() for w in workspaces}
+    roles = _roster_roles(user, [w.pk for w in workspaces])
+    return {w.pk: _capabilities_from(user, w, roles[w.pk]) for w in workspaces}
+
+
+def workspace_role(user: Any, workspace: Workspace) -> WorkspaceRole | None:
+    roles = _roster_roles(user, [workspace.pk])[workspace.pk] if _has_standing(user) else set()
+    if WorkspaceRole.FACILITATOR in roles:
+        return WorkspaceRole.FACILITATOR
+    return WorkspaceRole.PARTICIPANT if roles else None
+
+
+def _viewable_workspace_ids(user: Any) -> QuerySet:
+    """Workspaces on whose roster `user` stands, less those its observer policy closes."""
+    group_id = _roster_group_id(user)
+    on_roster = Q(user_grants__user_id=user.pk)
+    if group_id:
+        on_roster |= Q(group_grants__group_id=group_id)
+    workspaces = Workspace.objects.filter(on_roster)
+    if not is_full_member(user):
+        closed = [
+            policy
+            for policy, capabilities in OBSERVER_POLICY_CAPABILITIES.items()
+            if _C.VIEW not in capabilities
+        ]
+        workspaces = workspaces.exclude(observer_policy__in=closed)
+    return workspaces.values("pk")
+
+
+def _item_root(obj: Model) -> Model:
+    while hasattr(type(obj), "ACCESS_PARENT"):
+        obj = getattr(obj, type(obj).ACCESS_PARENT)
+    return obj
+
+
+def _item_prefix(model: type[Model]) -> str:
+    prefix = ""
+    while hasattr(model, "ACCESS_PARENT"):
+        field = model._meta.get_field(model.ACCESS_PARENT)
+        prefix += f"{model.ACCESS_PARENT}__"
+        model = field.related_model
+    return prefix
+
+
+def _removed(obj: Model) -> bool:
+    """Soft-deleted, itself or any item it sits in."""
+    while True:
+        if getattr(obj, "deleted_at", None) is not None:
+            return True
+        if not hasattr(type(obj), "ACCESS_PARENT"):
+            return False
+        obj = getattr(obj, type(obj).ACCESS_PARENT)
+
+
+def _can_on_item(user: Any, capability: Capability, obj: Model) -> bool:
+    root = _item_root(obj)
+    if _removed(obj):
+        return False
+    if root.audience == Audience.FULL_MEMBERS and not is_full_member(user):
+        return False
+    capabilities = workspace_capabilities(user, root.workspace)
+    if capability is _C.CONTRIBUTE and getattr(root, "locked_at", None) is not None:
+        # A locked item takes no new contributions, except from its moderators.
+        return _C.MODERATE in capabilities and _C.CONTRIBUTE in capabilities
+    return capability in capabilities
+
+
+def _item_filter(user: Any, model: type[Model]) -> Q:
+    prefix = _item_prefix(model)
+    condition = Q(**{f"{prefix}workspace_id__in": _viewable_workspace_ids(user)})
+    # Not removed, at any level.
+    level, current = "", model
+    while True:
+        if any(f.name == "deleted_at" for f in current._meta.get_fields()):
+            condition &= Q(**{f"{level}deleted_at__isnull": True})
+        if not hasattr(current, "ACCESS_PARENT"):
+            break
+        level += f"{current.ACCESS_PARENT}__"
+        current = current._meta.get_field(current.ACCESS_PARENT).related_model
+    if not is_full_member(user):
+        condition &= Q(**{f"{prefix}audience": Audience.EVERYONE})
+    return condition
+
+
+def people_who_can_view(obj: Model) -> QuerySet[User]:
+    """Everyone who may see `obj` (a workspace or an item): for mentions and notifications.
+
+    It must agree with `can(user, VIEW, obj)`; the policy tests check that it does.
+    """
+    root = obj if isinstance(obj, Workspace) else _item_root(obj)
+    workspace = root if isinstance(obj, Workspace) else root.workspace
+    if not isinstance(obj, Workspace) and _removed(obj):
+        return User.objects.none()
+    granted = Q(workspaceusergrant__content_object=workspace) | Q(
+        jurisdiction__group__workspacegroupgrant__content_object=workspace
+    )
+    standing = Q(is_active=True) & (
+        Q(jurisdiction__isnull=True, is_secretariat=True)
+        | (Q(jurisdiction__isnull=False) & ~Q(jurisdiction__status=Jurisdiction.Status.FORMER))
+    )
+    people = User.objects.filter(standing, pk__in=User.objects.filter(granted).values("pk"))
+    observers = Q(jurisdiction__status=Jurisdiction.Status.OBSERVER)
+    observers_may_view = _C.VIEW in OBSERVER_POLICY_CAPABILITIES[workspace.observer_policy]
+    if not observers_may_view or getattr(root, "audience", None) == Audience.FULL_MEMBERS:
+        people = people.exclude(observers)
+    return people
+
+
+def roster_of(workspace: Workspace) -> dict[str, list]:
+    """The roster as stored in guardian grants: jurisdictions and individual users, with roles."""
+    by_codename = {codename: role for role, codename in ROSTER_PERMISSION.items()}
+
+    def strongest(roles: set[WorkspaceRole]) -> WorkspaceRole:
+        return WorkspaceRole.FACILITATOR if WorkspaceRole.FACILITATOR in roles else roles.pop()
+
+    groups: dict[int, set[WorkspaceRole]] = {}
+    for group_id, codename in WorkspaceGroupGrant.objects.filter(
+        content_object=workspace
+    ).values_list("group_id", "permission__codename"):
+        groups.setdefault(group_id, set()).add(by_codename[codename])
+    users: dict[int, set[WorkspaceRole]] = {}
+    for user_id, codename in WorkspaceUserGrant.objects.filter(
+        content_object=workspace
+    ).values_list("user_id", "permission__codename"):
+        users.setdefault(user_id, set()).add(by_codename[codename])
+    jurisdictions = Jurisdiction.objects.filter(group_id__in=groups).order_by("name")
+    people = User.objects.filter(pk__in=users).select_related("jurisdiction")
+    return {
+        "jurisdictions": [(j, strongest(groups[j.group_id])) for j in jurisdictions],
+        "users": [(u, strongest(users[u.pk])) for u in people],
+    }

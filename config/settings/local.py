@@ -1,5 +1,7 @@
 """The embedded default: SQLite under var/, in-memory channel layer, console email, DEBUG on."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import SECRET_KEY
 
@@ -11,3 +13,4 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+ENCLAVE_SITE_URL = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"

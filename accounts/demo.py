@@ -1,4 +1,4 @@
-"""Load the demo world: jurisdictions, officials and their logins. Safe to run again."""
+"""The demo world's jurisdictions, officials and logins (loaded by `manage.py seed_demo`)."""
 
 import datetime
 
@@ -6,10 +6,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
-from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from accounts.models import Jurisdiction, User
 
@@ -75,50 +72,45 @@ def demo_logins() -> list[tuple[str, str]]:
     return rows
 
 
-class Command(BaseCommand):
-    help = "Create or refresh the demo world (never under production settings)."
+def seed_accounts() -> dict[str, User]:
+    """Create what is missing; return the demo officials by their local part."""
+    jurisdictions = _jurisdictions()
+    return _officials(jurisdictions)
 
-    def handle(self, *args, **options):
-        if getattr(settings, "ENCLAVE_ENVIRONMENT", "") == "production":
-            raise CommandError("seed_demo refuses to run under production settings.")
-        with transaction.atomic():
-            jurisdictions = self._jurisdictions()
-            self._officials(jurisdictions)
-        self.stdout.write(self.style.SUCCESS("Demo world ready. Logins (password enclave-demo):"))
-        for email, what in demo_logins():
-            self.stdout.write(f"  {email:<34} {what}")
 
-    def _jurisdictions(self) -> dict[str, Jurisdiction]:
-        found = {}
-        for code, name, level, status, since in JURISDICTIONS:
-            jurisdiction = Jurisdiction.objects.filter(code=code).first()
-            if jurisdiction is None:
-                group, _ = Group.objects.get_or_create(name=f"jurisdiction:{code}")
-                jurisdiction = Jurisdiction.objects.create(
-                    code=code, name=name, level=level, status=status, since=since, group=group
-                )
-            found[code] = jurisdiction
-        return found
-
-    def _officials(self, jurisdictions: dict[str, Jurisdiction]) -> None:
-        for local, full_name, code, roles in OFFICIALS:
-            email = f"{local}@{DEMO_DOMAIN}"
-            user = User.objects.filter(email=email).first()
-            if user is None:
-                user = User(email=email, full_name=full_name, **roles)
-                user.jurisdiction = jurisdictions[code] if code else None
-                user.set_password(DEMO_PASSWORD)
-                user.save()
-                if user.jurisdiction:
-                    user.groups.add(user.jurisdiction.group)
-            EmailAddress.objects.get_or_create(
-                user=user, email=email, defaults={"verified": True, "primary": True}
+def _jurisdictions() -> dict[str, Jurisdiction]:
+    found = {}
+    for code, name, level, status, since in JURISDICTIONS:
+        jurisdiction = Jurisdiction.objects.filter(code=code).first()
+        if jurisdiction is None:
+            group, _ = Group.objects.get_or_create(name=f"jurisdiction:{code}")
+            jurisdiction = Jurisdiction.objects.create(
+                code=code, name=name, level=level, status=status, since=since, group=group
             )
-            if (
-                local in MFA_ENROLLED
-                and not Authenticator.objects.filter(
-                    user=user, type=Authenticator.Type.TOTP
-                ).exists()
-            ):
-                TOTP.activate(user, DEMO_TOTP_SECRET)
-                RecoveryCodes.activate(user)
+        found[code] = jurisdiction
+    return found
+
+
+def _officials(jurisdictions: dict[str, Jurisdiction]) -> dict[str, User]:
+    officials = {}
+    for local, full_name, code, roles in OFFICIALS:
+        email = f"{local}@{DEMO_DOMAIN}"
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User(email=email, handle=local, full_name=full_name, **roles)
+            user.jurisdiction = jurisdictions[code] if code else None
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            if user.jurisdiction:
+                user.groups.add(user.jurisdiction.group)
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        if (
+            local in MFA_ENROLLED
+            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        ):
+            TOTP.activate(user, DEMO_TOTP_SECRET)
+            RecoveryCodes.activate(user)
+        officials[local] = user
+    return officials

@@ -1,0 +1,89 @@
+"""The demo world's dialogues: workspaces, rosters and threads from demo_content.py."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from accounts.models import Jurisdiction, User
+from workspaces.access import WorkspaceRole
+from workspaces.models import Workspace
+from workspaces.services import roster_grant
+
+from . import services
+from .demo_content import WORKSPACES
+from .models import Notification, Post, Thread
+
+
+def seed_dialogues(officials: dict[str, User]) -> None:
+    """Create each demo workspace once (an existing one is left as it is)."""
+    secretariat = officials["secretariat"]
+    for spec in WORKSPACES:
+        if Workspace.objects.filter(slug=spec["slug"]).exists():
+            continue
+        workspace = services.workspace_create(
+            actor=secretariat,
+            title=spec["title"],
+            slug=spec["slug"],
+            purpose=spec["purpose"],
+            observer_policy=spec["observer_policy"],
+        )
+        for code in spec["jurisdictions"]:
+            jurisdiction = Jurisdiction.objects.get(code=code)
+            roster_grant(
+                workspace=workspace,
+                role=WorkspaceRole.PARTICIPANT,
+                added_by=secretariat,
+                group=jurisdiction.group,
+            )
+        for local in spec["facilitators"]:
+            roster_grant(
+                workspace=workspace,
+                role=WorkspaceRole.FACILITATOR,
+                added_by=secretariat,
+                user=officials[local],
+            )
+        _threads(workspace, spec["threads"], officials)
+    # The demo starts with a clean bell: what is there is "old news".
+    now = timezone.now()
+    Notification.objects.filter(read_at__isnull=True).update(
+        read_at=now, emailed_at=now, digested_at=now
+    )
+
+
+def _threads(workspace: Workspace, threads: list[dict], officials: dict[str, User]) -> None:
+    # Spread the conversation over the last weeks so times and unread marks look real.
+    start = timezone.now() - datetime.timedelta(days=24)
+    step = datetime.timedelta(hours=7)
+    for index, spec in enumerate(threads):
+        thread = services.thread_create(
+            actor=officials[spec["author"]],
+            workspace=workspace,
+            title=spec["title"],
+            body=spec["body"],
+            audience=spec["audience"],
+        )
+        when = start + index * datetime.timedelta(days=4)
+        _backdate(thread, thread.posts.get(depth=0), when)
+        opening = thread.posts.get(depth=0)
+        cursor = [when]
+        _replies(thread, opening, spec.get("replies", []), officials, cursor, step)
+
+
+def _replies(thread, parent, replies, officials, cursor, step) -> None:
+    for spec in replies:
+        post = services.post_reply(
+            actor=officials[spec["author"]], thread=thread, parent=parent, body=spec["body"]
+        )
+        cursor[0] += step
+        _backdate(thread, post, cursor[0])
+        _replies(thread, post, spec.get("replies", []), officials, cursor, step)
+
+
+def _backdate(thread: Thread, post: Post, when) -> None:
+    Post.objects.filter(pk=post.pk).update(created_at=when)
+    Thread.objects.filter(pk=thread.pk, created_at__gt=when).update(created_at=when)
+    Thread.objects.filter(pk=thread.pk).update(last_post_at=when)
+    Workspace.objects.filter(pk=thread.workspace_id).update(last_activity_at=when)
+    Notification.objects.filter(post=post).update(created_at=when)

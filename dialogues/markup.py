@@ -1,0 +1,97 @@
+"""The only place Markdown becomes HTML: render, then sanitize, once, on write.
+
+Pages never sanitize at render time; they show the stored result.
+"""
+
+from __future__ import annotations
+
+import re
+
+import bleach
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = frozenset(
+    {
+        "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote",
+        "ul", "ol", "li", "a", "h4", "h5", "h6",
+        "table", "thead", "tbody", "tr", "th", "td", "span",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": ["href", "title", "rel"],
+    "span": ["class"],
+    "th": ["align"],
+    "td": ["align"],
+    "ol": ["start"],
+}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+MENTION = re.compile(r"(?<![\w@/])@([a-z0-9][a-z0-9._-]{0,62}[a-z0-9]|[a-z0-9])", re.IGNORECASE)
+
+# html=False: raw HTML in the source is shown as text, never passed through.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_markdown.enable("table").enable("strikethrough")
+# Images would fetch remote content: render them as plain links instead.
+_markdown.disable("image")
+
+
+def _demote_headings(html: str) -> str:
+    """Posts sit under the page's own headings: a body's `#` becomes h4, deeper ones h5–h6."""
+    return re.sub(
+        r"<(/?)h([1-6])>", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + 3)}>", html
+    )
+
+
+def _link_attributes(attrs, new=False):
+    href = attrs.get((None, "href"), "")
+    if not href:
+        return attrs
+    attrs[(None, "rel")] = "noopener nofollow noreferrer"
+    return attrs
+
+
+def _highlight_mentions(html: str, handles: set[str]) -> str:
+    """Wrap @handles that name real people; text inside code and links is left alone."""
+    if not handles:
+        return html
+    parts = re.split(
+        r"(<code>.*?</code>|<pre>.*?</pre>|<a [^>]*>.*?</a>|<[^>]+>)", html, flags=re.S
+    )
+    for index, part in enumerate(parts):
+        if part.startswith("<"):
+            continue
+        parts[index] = MENTION.sub(
+            lambda m: (
+                f'<span class="mention">@{m.group(1)}</span>'
+                if m.group(1).lower() in handles
+                else m.group(0)
+            ),
+            part,
+        )
+    return "".join(parts)
+
+
+def render_markdown(source: str, *, mentionable: set[str] | None = None) -> str:
+    """Markdown in, safe HTML out. `mentionable` lower-case handles get a mention style."""
+    html = _demote_headings(_markdown.render(source or ""))
+    cleaned = bleach.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+    )
+    cleaned = bleach.linkify(cleaned, callbacks=[_link_attributes], skip_tags={"pre", "code"})
+    return _highlight_mentions(cleaned, {h.lower() for h in (mentionable or set())})
+
+
+def mentioned_handles(source: str) -> set[str]:
+    """The @handles written in a source text (outside code), lower-cased."""
+    without_code = re.sub(r"```.*?```|`[^`]*`", "", source or "", flags=re.S)
+    return {m.group(1).lower() for m in MENTION.finditer(without_code)}
+
+
+def plain_excerpt(html: str, limit: int = 200) -> str:
+    text = bleach.clean(html, tags=set(), strip=True)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

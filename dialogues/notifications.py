@@ -1,0 +1,130 @@
+"""Creating notifications and their emails: leak-safe by default.
+
+A notification names only an item its recipient may see (checked when it is created, again when
+it is shown, and again when it is emailed). Emails from a workspace carry no content unless the
+Secretariat allowed excerpts for it: only "New activity in <workspace>" and a link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import site_url
+from workspaces.access import Capability, can, people_who_can_view
+
+from .markup import plain_excerpt
+from .models import Notification, NotificationPreference, Post, Thread
+
+EMAIL_PREFERENCE = {
+    Notification.Kind.MENTION: "email_mentions",
+    Notification.Kind.REPLY: "email_replies",
+}
+
+
+def preferences_of(user: User) -> NotificationPreference:
+    preference, _created = NotificationPreference.objects.get_or_create(user=user)
+    return preference
+
+
+def notify(
+    *,
+    kind: str,
+    recipients: Iterable[User],
+    actor: User,
+    thread: Thread,
+    post: Post | None = None,
+) -> list[Notification]:
+    """Notify each recipient who may see the thread (never the actor). Emails go after commit."""
+    allowed = set(people_who_can_view(thread).values_list("pk", flat=True))
+    wanted = {u.pk: u for u in recipients if u.pk in allowed and u.pk != actor.pk}
+    if not wanted:
+        return []
+    # One notification per recipient and post: a mention in a reply to me is one notice.
+    already = (
+        set(
+            Notification.objects.filter(post=post, recipient_id__in=wanted).values_list(
+                "recipient_id", flat=True
+            )
+        )
+        if post is not None
+        else set()
+    )
+    created = Notification.objects.bulk_create(
+        Notification(
+            recipient_id=pk,
+            kind=kind,
+            actor=actor,
+            workspace_id=thread.workspace_id,
+            thread=thread,
+            post=post,
+        )
+        for pk in wanted
+        if pk not in already
+    )
+    if kind in EMAIL_PREFERENCE:
+        ids = [n.pk for n in created]
+        # robust: a mail server failure is logged; the post is saved and the digest retries.
+        transaction.on_commit(lambda: send_immediate_emails(ids), robust=True)
+    return created
+
+
+def notification_link(notification: Notification) -> str:
+    if notification.post_id:
+        return reverse("post_permalink", kwargs={"pk": notification.post_id})
+    if notification.thread_id:
+        return reverse(
+            "thread_detail",
+            kwargs={"slug": notification.workspace.slug, "pk": notification.thread_id},
+        )
+    return reverse("workspace_detail", kwargs={"slug": notification.workspace.slug})
+
+
+def still_visible(notification: Notification) -> bool:
+    target = notification.post or notification.thread or notification.workspace
+    return can(notification.recipient, Capability.VIEW, target)
+
+
+def email_context(notification: Notification, base: str) -> dict:
+    workspace = notification.workspace
+    context = {
+        "workspace": workspace,
+        "url": base + notification_link(notification),
+        "kind": notification.get_kind_display(),
+        "excerpt": None,
+    }
+    if workspace.email_excerpts and notification.thread_id:
+        context["thread_title"] = notification.thread.title
+        if notification.post_id and not notification.post.hidden_at:
+            context["excerpt"] = plain_excerpt(notification.post.body_html, 300)
+    return context
+
+
+def send_immediate_emails(notification_ids: list[int]) -> int:
+    sent = 0
+    base = site_url(None)
+    notifications = Notification.objects.filter(
+        pk__in=notification_ids, emailed_at__isnull=True
+    ).select_related("recipient", "workspace", "thread", "post")
+    for notification in notifications:
+        preference = preferences_of(notification.recipient)
+        if not getattr(preference, EMAIL_PREFERENCE[notification.kind]):
+            continue
+        if not still_visible(notification):
+            continue
+        context = email_context(notification, base)
+        send_mail(
+            subject=f"[Enclave] New activity in {notification.workspace.title}",
+            message=render_to_string("dialogues/email/notification.txt", context),
+            from_email=None,
+            recipient_list=[notification.recipient.email],
+        )
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+        sent += 1
+    return sent

@@ -1,0 +1,185 @@
+"""One search box over what the user may see: workspaces, threads and posts.
+
+PostgreSQL: full-text search with ranking and highlighted snippets. SQLite: every word must
+appear (case-insensitive), newest first, with the words highlighted in the snippet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import F, Q, TextField, Value
+from django.db.models.functions import Replace
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from accounts.models import User
+from workspaces.access import visible
+from workspaces.models import Workspace
+
+from .markup import plain_excerpt
+from .models import Post, Thread
+
+LIMIT = 20
+# Markers that cannot occur in escaped text: the snippet is escaped, then they become <mark>.
+START, STOP = "\x02", "\x03"
+
+
+@dataclass
+class Hit:
+    kind: str
+    title: str
+    snippet: SafeString
+    workspace: Workspace
+    thread: Thread | None = None
+    post: Post | None = None
+
+
+def _marked(text: str) -> SafeString:
+    return mark_safe(escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S308
+
+
+def _words(query: str) -> list[str]:
+    return [w for w in re.findall(r"\w[\w'-]*", query)[:8] if len(w) > 1]
+
+
+def _fallback_snippet(text: str, words: list[str], width: int = 180) -> SafeString:
+    lowered = text.lower()
+    positions = [lowered.find(w.lower()) for w in words if lowered.find(w.lower()) >= 0]
+    start = max(min(positions) - 60, 0) if positions else 0
+    snippet = text[start : start + width]
+    if start > 0:
+        snippet = "…" + snippet
+    if start + width < len(text):
+        snippet += "…"
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    return _marked(pattern.sub(lambda m: START + m.group(0) + STOP, snippet))
+
+
+def _words_filter(fields: list[str], words: list[str]) -> Q:
+    condition = Q()
+    for word in words:
+        any_field = Q()
+        for name in fields:
+            any_field |= Q(**{f"{name}__icontains": word})
+        condition &= any_field
+    return condition
+
+
+def search(*, user: User, query: str) -> list[Hit]:
+    words = _words(query)
+    if not words:
+        return []
+    workspaces = visible(user, Workspace)
+    threads = visible(user, Thread).select_related("workspace")
+    # Hidden posts match only for their authors: others see just "hidden by a moderator".
+    posts = (
+        visible(user, Post)
+        .filter(Q(hidden_at__isnull=True) | Q(author=user))
+        .select_related("thread__workspace", "author")
+    )
+    if connection.vendor == "postgresql":
+        return _search_postgres(query, workspaces, threads, posts)
+    return _search_fallback(words, workspaces, threads, posts)
+
+
+def _search_fallback(words, workspaces, threads, posts) -> list[Hit]:
+    hits: list[Hit] = []
+    for workspace in workspaces.filter(_words_filter(["title", "purpose_source"], words))[:5]:
+        hits.append(
+            Hit(
+                "workspace",
+                workspace.title,
+                _fallback_snippet(plain_excerpt(workspace.purpose_html, 2000), words),
+                workspace,
+            )
+        )
+    for thread in threads.filter(_words_filter(["title"], words)).order_by("-last_post_at")[:LIMIT]:
+        hits.append(
+            Hit(
+                "thread",
+                thread.title,
+                _fallback_snippet(thread.title, words),
+                thread.workspace,
+                thread,
+            )
+        )
+    for post in posts.filter(_words_filter(["body_source"], words)).order_by("-created_at")[:LIMIT]:
+        text = plain_excerpt(post.body_html, 5000)
+        hits.append(
+            Hit(
+                "post",
+                post.thread.title,
+                _fallback_snippet(text, words),
+                post.thread.workspace,
+                post.thread,
+                post,
+            )
+        )
+    return hits
+
+
+def _text(field: str):
+    """A column as PostgreSQL should parse it: its parser skips anything after `<script>`,
+    so angle brackets become spaces first."""
+    inner = Replace(field, Value("<"), Value(" "), output_field=TextField())
+    return Replace(inner, Value(">"), Value(" "), output_field=TextField())
+
+
+def _search_postgres(query: str, workspaces, threads, posts) -> list[Hit]:
+    search_query = SearchQuery(query, search_type="websearch", config="english")
+    options = {
+        "start_sel": START,
+        "stop_sel": STOP,
+        "config": "english",
+        "max_fragments": 2,
+        "max_words": 30,
+        "min_words": 10,
+    }
+    hits: list[Hit] = []
+    found = (
+        workspaces.annotate(
+            document=SearchVector(_text("title"), _text("purpose_source"), config="english"),
+            rank=SearchRank(F("document"), search_query),
+            snippet=SearchHeadline(_text("purpose_source"), search_query, **options),
+        )
+        .filter(document=search_query)
+        .order_by("-rank")[:5]
+    )
+    for workspace in found:
+        hits.append(Hit("workspace", workspace.title, _marked(workspace.snippet), workspace))
+    found = (
+        threads.annotate(
+            document=SearchVector(_text("title"), config="english"),
+            rank=SearchRank(F("document"), search_query),
+            snippet=SearchHeadline(_text("title"), search_query, **options),
+        )
+        .filter(document=search_query)
+        .order_by("-rank", "-last_post_at")[:LIMIT]
+    )
+    for thread in found:
+        hits.append(Hit("thread", thread.title, _marked(thread.snippet), thread.workspace, thread))
+    found = (
+        posts.annotate(
+            document=SearchVector(_text("body_source"), config="english"),
+            rank=SearchRank(F("document"), search_query),
+            snippet=SearchHeadline(_text("body_source"), search_query, **options),
+        )
+        .filter(document=search_query)
+        .order_by("-rank", "-created_at")[:LIMIT]
+    )
+    for post in found:
+        hits.append(
+            Hit(
+                "post",
+                post.thread.title,
+                _marked(post.snippet),
+                post.thread.workspace,
+                post.thread,
+                post,
+            )
+        )
+    return hits

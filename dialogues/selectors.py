@@ -1,0 +1,178 @@
+"""Reads users see, filtered by the access policy, in a constant number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from workspaces.access import (
+    Capability,
+    people_who_can_view,
+    visible,
+    workspace_capabilities,
+    workspace_capabilities_for,
+)
+from workspaces.models import Workspace
+
+from .models import Notification, Post, Reaction, Thread, ThreadReadState
+
+POSTS_PER_PAGE = 100
+
+
+def _unread_threads(user: User) -> Subquery:
+    """Per workspace: visible threads with posts newer than the reader's mark."""
+    read_until = ThreadReadState.objects.filter(user=user, thread=OuterRef("pk")).values(
+        "read_until"
+    )[:1]
+    unread = (
+        visible(user, Thread)
+        .filter(workspace=OuterRef("pk"))
+        .annotate(read_until=Subquery(read_until))
+        .filter(Q(read_until__isnull=True) | Q(last_post_at__gt=F("read_until")))
+        .order_by()
+        .values("workspace")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(unread, output_field=IntegerField()), Value(0))
+
+
+def my_workspaces(*, user: User):
+    return (
+        visible(user, Workspace)
+        .annotate(unread_threads=_unread_threads(user))
+        .order_by("status", "-last_activity_at")
+    )
+
+
+def recent_activity(*, user: User, limit: int = 10):
+    return (
+        visible(user, Post)
+        .filter(hidden_at__isnull=True)
+        .select_related("author__jurisdiction", "thread__workspace")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def workspace_threads(*, user: User, workspace: Workspace):
+    read_until = ThreadReadState.objects.filter(user=user, thread=OuterRef("pk")).values(
+        "read_until"
+    )[:1]
+    return (
+        visible(user, Thread)
+        .filter(workspace=workspace)
+        .select_related("author__jurisdiction")
+        .annotate(read_until=Subquery(read_until))
+    )
+
+
+@dataclass
+class ThreadPage:
+    thread: Thread
+    capabilities: frozenset
+    page: object
+    reactions: dict = field(default_factory=dict)
+    mine: set = field(default_factory=set)
+    first_unread: Post | None = None
+    first_unread_page: int | None = None
+    read_until: object = None
+
+
+def thread_page(*, user: User, thread: Thread, page_number=1) -> ThreadPage:
+    """One page of a thread's posts in tree order, with reactions, in constant queries.
+
+    Deleted posts stay as placeholders so replies keep their place; their text is never shown.
+    """
+    capabilities = workspace_capabilities(user, thread.workspace)
+    posts = thread.posts.select_related(
+        "author__jurisdiction", "hidden_by", "parent__author"
+    ).order_by("path")
+    paginator = Paginator(posts, POSTS_PER_PAGE)
+    page = paginator.get_page(page_number)
+    page.object_list = list(page.object_list)
+    ids = [p.pk for p in page.object_list]
+    reactions: dict[int, dict[str, int]] = {}
+    for post_id, kind, n in (
+        Reaction.objects.filter(post_id__in=ids)
+        .values_list("post_id", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        reactions.setdefault(post_id, {})[kind] = n
+    mine = set(Reaction.objects.filter(post_id__in=ids, user=user).values_list("post_id", "kind"))
+    for post in page.object_list:
+        counts = reactions.get(post.pk, {})
+        # (kind, label, count, mine) for each offered reaction, in a fixed order.
+        post.reaction_summary = [
+            (kind, label, counts.get(kind, 0), (post.pk, kind) in mine)
+            for kind, label in Reaction.Kind.choices
+        ]
+    state = ThreadReadState.objects.filter(user=user, thread=thread).first()
+    read_until = state.read_until if state else None
+    first_unread = None
+    if read_until is not None:
+        first_unread = (
+            thread.posts.filter(created_at__gt=read_until, deleted_at__isnull=True)
+            .order_by("created_at")
+            .first()
+        )
+    first_unread_page = None
+    if first_unread is not None:
+        before = thread.posts.filter(path__lt=first_unread.path).count()
+        first_unread_page = before // POSTS_PER_PAGE + 1
+    return ThreadPage(
+        thread=thread,
+        capabilities=capabilities,
+        page=page,
+        reactions=reactions,
+        mine=mine,
+        first_unread=first_unread,
+        first_unread_page=first_unread_page,
+        read_until=read_until,
+    )
+
+
+def mention_candidates(*, user: User, item, query: str, limit: int = 8):
+    """People who may see `item` (a thread, or a workspace for a new thread), matching `query`.
+
+    Only ever people who may read what is being written.
+    """
+    people = people_who_can_view(item).exclude(pk=user.pk).select_related("jurisdiction")
+    query = (query or "").strip().lstrip("@")
+    if query:
+        people = people.filter(Q(handle__istartswith=query) | Q(full_name__icontains=query))
+    return people.order_by("handle")[:limit]
+
+
+def visible_notifications(*, user: User):
+    """The user's notifications about things they may still see."""
+    threads = visible(user, Thread).values("pk")
+    return (
+        Notification.objects.filter(recipient=user)
+        .filter(
+            Q(thread__isnull=True, workspace__in=visible(user, Workspace)) | Q(thread__in=threads)
+        )
+        .filter(Q(post__isnull=True) | Q(post__deleted_at__isnull=True))
+        .select_related("actor__jurisdiction", "workspace", "thread")
+    )
+
+
+def unread_notification_count(*, user: User) -> int:
+    return visible_notifications(user=user).filter(read_at__isnull=True).count()
+
+
+def workspace_directory(*, user: User):
+    """Every workspace's title, for those who may join rosters (the Secretariat): no content."""
+    workspaces = list(Workspace.objects.order_by("status", "title"))
+    capabilities = workspace_capabilities_for(user, workspaces)
+    for workspace in workspaces:
+        workspace.on_roster = Capability.VIEW in capabilities[workspace.pk]
+    return workspaces
+
+
+def has_visible_thread(user: User, pk: int) -> bool:
+    return visible(user, Thread).filter(pk=pk).exists()

@@ -1,0 +1,584 @@
+"""Thin views for dialogues: parse, call one service or selector, render.
+
+Anything the user may not see answers 404 (missing and forbidden look the same); an action the
+policy refuses on something visible answers 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from workspaces import services as workspace_services
+from workspaces.access import (
+    Capability,
+    WorkspaceRole,
+    can,
+    get_visible_or_404,
+    holds_or_404,
+    is_full_member,
+    roster_of,
+    visible,
+    workspace_capabilities,
+    workspace_role,
+)
+from workspaces.models import Workspace
+
+from . import selectors, services
+from .forms import (
+    EditForm,
+    MoveForm,
+    PreferencesForm,
+    ReactionForm,
+    ReasonForm,
+    ReplyForm,
+    RosterAddForm,
+    ThreadForm,
+    WorkspaceForm,
+    WorkspaceSettingsForm,
+)
+from .models import Post, PostRevision, Reaction, Thread
+from .notifications import notification_link, preferences_of
+from .search import search as run_search
+
+
+def _errors(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _workspace(request, slug: str) -> Workspace:
+    return get_visible_or_404(request.user, Workspace, slug=slug)
+
+
+def _thread(request, slug: str, pk: int) -> Thread:
+    # The slug must match too: a thread id from another workspace is simply not found.
+    return get_visible_or_404(request.user, Thread, pk=pk, workspace__slug=slug)
+
+
+def _require(request, capability: Capability, obj) -> None:
+    if not can(request.user, capability, obj):
+        raise PermissionDenied(_("You cannot do that here."))
+
+
+# ------------------------------------------------------------------------------
+# Dashboard, workspaces and rosters
+# ------------------------------------------------------------------------------
+
+
+@require_GET
+def home(request):
+    context = {
+        "workspaces": selectors.my_workspaces(user=request.user),
+        "activity": selectors.recent_activity(user=request.user),
+        "can_create": can(request.user, Capability.CREATE_WORKSPACES),
+        "can_join": can(request.user, Capability.JOIN_ROSTERS),
+    }
+    return render(request, "dialogues/home.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def workspace_create(request):
+    holds_or_404(request.user, Capability.CREATE_WORKSPACES)
+    form = WorkspaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workspace = services.workspace_create(
+                actor=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The dialogue is created. Now add its roster."))
+            return redirect("workspace_roster", slug=workspace.slug)
+    return render(request, "dialogues/workspace_form.html", {"form": form})
+
+
+@require_GET
+def workspace_directory(request):
+    if not (
+        can(request.user, Capability.JOIN_ROSTERS)
+        or can(request.user, Capability.CREATE_WORKSPACES)
+    ):
+        raise Http404
+    context = {
+        "workspaces": selectors.workspace_directory(user=request.user),
+        "can_join": can(request.user, Capability.JOIN_ROSTERS),
+    }
+    return render(request, "dialogues/workspace_directory.html", context)
+
+
+@require_POST
+def workspace_join(request, slug: str):
+    holds_or_404(request.user, Capability.JOIN_ROSTERS)
+    workspace = Workspace.objects.filter(slug=slug).first()
+    if workspace is None:
+        raise Http404
+    try:
+        workspace_services.roster_join(actor=request.user, workspace=workspace, request=request)
+    except ValidationError as error:
+        _errors(request, error)
+        return redirect("workspace_directory")
+    messages.success(request, _("You joined the roster as facilitator. This is recorded."))
+    return redirect("workspace_detail", slug=slug)
+
+
+@require_GET
+def workspace_detail(request, slug: str):
+    workspace = _workspace(request, slug)
+    capabilities = workspace_capabilities(request.user, workspace)
+    context = {
+        "workspace": workspace,
+        "capabilities": capabilities,
+        "threads": selectors.workspace_threads(user=request.user, workspace=workspace),
+        "can_contribute": Capability.CONTRIBUTE in capabilities,
+        "can_moderate": Capability.MODERATE in capabilities,
+        "can_manage": Capability.MANAGE_ROSTER in capabilities,
+        "can_reopen": Capability.REOPEN in capabilities,
+        "archive_form": ReasonForm(),
+    }
+    return render(request, "dialogues/workspace_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def workspace_settings(request, slug: str):
+    workspace = _workspace(request, slug)
+    _require(request, Capability.MANAGE_ROSTER, workspace)
+    initial = {
+        "title": workspace.title,
+        "purpose": workspace.purpose_source,
+        "observer_policy": workspace.observer_policy,
+        "email_excerpts": workspace.email_excerpts,
+    }
+    form = WorkspaceSettingsForm(request.POST or None, initial=initial)
+    may_allow_excerpts = can(request.user, Capability.ALLOW_EXCERPTS, workspace)
+    if not may_allow_excerpts:
+        form.fields["email_excerpts"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.workspace_update(
+                actor=request.user, workspace=workspace, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The dialogue's settings are saved."))
+            return redirect("workspace_detail", slug=slug)
+    return render(
+        request, "dialogues/workspace_settings.html", {"workspace": workspace, "form": form}
+    )
+
+
+@require_POST
+def workspace_archive(request, slug: str):
+    workspace = _workspace(request, slug)
+    _require(request, Capability.MODERATE, workspace)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    try:
+        workspace_services.workspace_archive(
+            actor=request.user,
+            workspace=workspace,
+            reason=form.cleaned_data.get("reason", ""),
+            request=request,
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("The dialogue is archived: it is now read-only."))
+    return redirect("workspace_detail", slug=slug)
+
+
+@require_POST
+def workspace_reopen(request, slug: str):
+    workspace = _workspace(request, slug)
+    _require(request, Capability.REOPEN, workspace)
+    workspace_services.workspace_reopen(actor=request.user, workspace=workspace, request=request)
+    messages.success(request, _("The dialogue is open again."))
+    return redirect("workspace_detail", slug=slug)
+
+
+@require_GET
+def workspace_roster(request, slug: str):
+    workspace = _workspace(request, slug)
+    capabilities = workspace_capabilities(request.user, workspace)
+    context = {
+        "workspace": workspace,
+        "roster": roster_of(workspace),
+        "can_manage": Capability.MANAGE_ROSTER in capabilities,
+        "add_form": RosterAddForm(),
+        "my_role": workspace_role(request.user, workspace),
+    }
+    return render(request, "dialogues/workspace_roster.html", context)
+
+
+@require_POST
+def workspace_roster_add(request, slug: str):
+    workspace = _workspace(request, slug)
+    _require(request, Capability.MANAGE_ROSTER, workspace)
+    form = RosterAddForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("workspace_roster", slug=slug)
+    role = WorkspaceRole(form.cleaned_data["role"])
+    try:
+        if form.cleaned_data["jurisdiction"]:
+            workspace_services.roster_add_jurisdiction(
+                actor=request.user,
+                workspace=workspace,
+                jurisdiction=form.cleaned_data["jurisdiction"],
+                role=role,
+                request=request,
+            )
+        else:
+            workspace_services.roster_add_user(
+                actor=request.user,
+                workspace=workspace,
+                user=form.cleaned_data["user"],
+                role=role,
+                request=request,
+            )
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("The roster is updated."))
+    return redirect("workspace_roster", slug=slug)
+
+
+@require_POST
+def workspace_roster_remove(request, slug: str):
+    workspace = _workspace(request, slug)
+    _require(request, Capability.MANAGE_ROSTER, workspace)
+    form = RosterAddForm(request.POST)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    try:
+        workspace_services.roster_remove(
+            actor=request.user,
+            workspace=workspace,
+            user=data.get("user"),
+            jurisdiction=data.get("jurisdiction"),
+            request=request,
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("Removed from the roster: their access ended at once."))
+    return redirect("workspace_roster", slug=slug)
+
+
+@require_GET
+def mention_search(request, slug: str):
+    """People to @mention: only those who may read the thread (or the new thread's audience)."""
+    workspace = _workspace(request, slug)
+    item = workspace
+    if request.GET.get("thread"):
+        item = get_visible_or_404(
+            request.user, Thread, pk=request.GET["thread"], workspace=workspace
+        )
+    elif request.GET.get("audience") == "full_members":
+        item = Thread(workspace=workspace, audience="full_members")
+    people = selectors.mention_candidates(
+        user=request.user, item=item, query=request.GET.get("q", "")
+    )
+    return JsonResponse(
+        {
+            "results": [
+                {"handle": p.handle, "name": p.full_name, "affiliation": p.affiliation}
+                for p in people
+            ]
+        }
+    )
+
+
+# ------------------------------------------------------------------------------
+# Threads and posts
+# ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def thread_create(request, slug: str):
+    workspace = _workspace(request, slug)
+    _require(request, Capability.CONTRIBUTE, workspace)
+    form = ThreadForm(request.POST or None)
+    if not is_full_member(request.user):
+        form.fields["audience"].choices = form.fields["audience"].choices[:1]
+    if request.method == "POST" and form.is_valid():
+        try:
+            thread = services.thread_create(
+                actor=request.user, workspace=workspace, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("thread_detail", slug=slug, pk=thread.pk)
+    return render(request, "dialogues/thread_form.html", {"workspace": workspace, "form": form})
+
+
+@require_GET
+def thread_detail(request, slug: str, pk: int):
+    thread = _thread(request, slug, pk)
+    page = selectors.thread_page(
+        user=request.user, thread=thread, page_number=request.GET.get("page", 1)
+    )
+    services.thread_mark_read(actor=request.user, thread=thread, until=thread.last_post_at)
+    context = {
+        "workspace": thread.workspace,
+        "thread": thread,
+        "view": page,
+        "posts": page.page.object_list,
+        "can_contribute": can(request.user, Capability.CONTRIBUTE, thread),
+        "can_moderate": Capability.MODERATE in page.capabilities,
+        "reply_form": ReplyForm(),
+        "reason_form": ReasonForm(),
+        "reaction_kinds": Reaction.Kind.choices,
+    }
+    return render(request, "dialogues/thread_detail.html", context)
+
+
+@require_GET
+def thread_first_unread(request, slug: str, pk: int):
+    thread = _thread(request, slug, pk)
+    page = selectors.thread_page(user=request.user, thread=thread)
+    url = reverse("thread_detail", kwargs={"slug": slug, "pk": pk})
+    if page.first_unread is None:
+        return redirect(url)
+    return redirect(f"{url}?page={page.first_unread_page}#post-{page.first_unread.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+def thread_reply(request, slug: str, pk: int):
+    thread = _thread(request, slug, pk)
+    _require(request, Capability.CONTRIBUTE, thread)
+    parent = None
+    parent_id = request.POST.get("parent") or request.GET.get("parent")
+    if parent_id:
+        parent = thread.posts.filter(pk=parent_id, deleted_at__isnull=True).first()
+        if parent is None:
+            raise Http404
+    initial = {"parent": parent.pk if parent else None}
+    if parent and request.GET.get("quote") and (not parent.hidden_at):
+        quoted = "\n".join(f"> {line}" for line in parent.body_source.splitlines())
+        initial["body"] = f"@{parent.author.handle} wrote:\n{quoted}\n\n"
+    form = ReplyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = services.post_reply(
+                actor=request.user, thread=thread, parent=parent, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("post_permalink", pk=post.pk)
+    context = {"workspace": thread.workspace, "thread": thread, "parent": parent, "form": form}
+    return render(request, "dialogues/reply_form.html", context)
+
+
+@require_POST
+def thread_pin(request, slug: str, pk: int):
+    thread = _thread(request, slug, pk)
+    _require(request, Capability.MODERATE, thread)
+    services.thread_set_pinned(
+        actor=request.user, thread=thread, pinned=request.POST.get("pinned") == "1", request=request
+    )
+    return redirect("thread_detail", slug=slug, pk=pk)
+
+
+@require_POST
+def thread_lock(request, slug: str, pk: int):
+    thread = _thread(request, slug, pk)
+    _require(request, Capability.MODERATE, thread)
+    try:
+        services.thread_set_locked(
+            actor=request.user,
+            thread=thread,
+            locked=request.POST.get("locked") == "1",
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    return redirect("thread_detail", slug=slug, pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def thread_move(request, slug: str, pk: int):
+    thread = _thread(request, slug, pk)
+    _require(request, Capability.MODERATE, thread)
+    targets = [
+        w
+        for w in visible(request.user, Workspace).exclude(pk=thread.workspace_id)
+        if can(request.user, Capability.MODERATE, w)
+    ]
+    form = MoveForm(
+        request.POST or None, targets=Workspace.objects.filter(pk__in=[w.pk for w in targets])
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.thread_move(
+                actor=request.user,
+                thread=thread,
+                target=form.cleaned_data["target"],
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The thread is moved."))
+            return redirect("thread_detail", slug=thread.workspace.slug, pk=pk)
+    return render(
+        request,
+        "dialogues/thread_move.html",
+        {"workspace": thread.workspace, "thread": thread, "form": form},
+    )
+
+
+def _post(request, pk: int) -> Post:
+    return get_visible_or_404(request.user, Post, pk=pk)
+
+
+@require_GET
+def post_permalink(request, pk: int):
+    post = _post(request, pk)
+    position = post.thread.posts.filter(path__lt=post.path).count()
+    page = position // selectors.POSTS_PER_PAGE + 1
+    url = reverse(
+        "thread_detail", kwargs={"slug": post.thread.workspace.slug, "pk": post.thread_id}
+    )
+    return redirect(f"{url}?page={page}#post-{post.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+def post_edit(request, pk: int):
+    post = _post(request, pk)
+    if not services.may_edit(request.user, post):
+        raise PermissionDenied(_("You can only edit your own posts."))
+    form = EditForm(request.POST or None, initial={"body": post.body_source})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_edit(actor=request.user, post=post, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("post_permalink", pk=pk)
+    context = {
+        "workspace": post.thread.workspace,
+        "thread": post.thread,
+        "post": post,
+        "form": form,
+    }
+    return render(request, "dialogues/post_edit.html", context)
+
+
+@require_POST
+def post_delete(request, pk: int):
+    post = _post(request, pk)
+    thread = post.thread
+    services.post_delete(actor=request.user, post=post)
+    if post.depth == 0:
+        messages.success(request, _("The thread is deleted."))
+        return redirect("workspace_detail", slug=thread.workspace.slug)
+    messages.success(request, _("Your post is deleted."))
+    return redirect("thread_detail", slug=thread.workspace.slug, pk=thread.pk)
+
+
+@require_POST
+def post_hide(request, pk: int):
+    post = _post(request, pk)
+    _require(request, Capability.MODERATE, post)
+    hidden = request.POST.get("hidden", "1") == "1"
+    try:
+        services.post_set_hidden(
+            actor=request.user,
+            post=post,
+            hidden=hidden,
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("The post is hidden.") if hidden else _("The post is shown."))
+    return redirect("post_permalink", pk=pk)
+
+
+@require_POST
+def post_react(request, pk: int):
+    post = _post(request, pk)
+    _require(request, Capability.CONTRIBUTE, post)
+    form = ReactionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reaction_toggle(actor=request.user, post=post, kind=form.cleaned_data["kind"])
+        except ValidationError as error:
+            _errors(request, error)
+    return redirect("post_permalink", pk=pk)
+
+
+@require_GET
+def post_history(request, pk: int):
+    post = _post(request, pk)
+    _require(request, Capability.MODERATE, post)
+    context = {
+        "workspace": post.thread.workspace,
+        "thread": post.thread,
+        "post": post,
+        "revisions": PostRevision.objects.filter(post=post),
+    }
+    return render(request, "dialogues/post_history.html", context)
+
+
+# ------------------------------------------------------------------------------
+# Notifications and search
+# ------------------------------------------------------------------------------
+
+
+@require_GET
+def notifications(request):
+    items = list(selectors.visible_notifications(user=request.user)[:100])
+    for item in items:
+        item.link = notification_link(item)
+    return render(request, "dialogues/notifications.html", {"notifications": items})
+
+
+@require_POST
+def notifications_read(request):
+    services.notifications_mark_read(actor=request.user)
+    messages.success(request, _("All notifications are marked as read."))
+    return redirect("notifications")
+
+
+@require_GET
+def notification_open(request, pk: int):
+    notification = selectors.visible_notifications(user=request.user).filter(pk=pk).first()
+    if notification is None:
+        raise Http404
+    services.notifications_mark_read(actor=request.user, ids=[pk])
+    return redirect(notification_link(notification))
+
+
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request):
+    preference = preferences_of(request.user)
+    initial = {f: getattr(preference, f) for f in PreferencesForm.base_fields}
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.preferences_update(actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Your notification preferences are saved."))
+        return redirect("notification_preferences")
+    return render(request, "dialogues/notification_preferences.html", {"form": form})
+
+
+@require_GET
+def search(request):
+    query = request.GET.get("q", "").strip()[:200]
+    hits = run_search(user=request.user, query=query) if query else []
+    return render(request, "dialogues/search.html", {"query": query, "hits": hits})

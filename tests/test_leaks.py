@@ -1,0 +1,108 @@
+"""Nothing leaks: every page each demo user can reach shows nothing they may not see.
+
+The crawler follows links from the dashboard, searches for the words of every title, asks the
+mention autocomplete, and reads the emails; it fails on any title or body text of an item the
+user may not see.
+"""
+
+import re
+from html import unescape
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from dialogues import services
+from dialogues.markup import plain_excerpt
+from dialogues.models import Post, Thread
+from workspaces.access import visible
+from workspaces.models import Workspace
+
+MAX_PAGES = 1500
+FOLLOW = re.compile(r'href="(/(?:w|p|notifications|search)[^"#]*)"')
+
+
+def secrets_hidden_from(user) -> list[str]:
+    """Distinctive text of everything `user` may not see."""
+    threads = Thread.objects.exclude(pk__in=visible(user, Thread).values("pk"))
+    posts = Post.objects.exclude(pk__in=visible(user, Post).values("pk"))
+    workspaces = Workspace.objects.exclude(pk__in=visible(user, Workspace).values("pk"))
+    texts = [t.title for t in threads]
+    texts += [plain_excerpt(w.purpose_html, 60).rstrip("…") for w in workspaces if w.purpose_html]
+    for post in posts:
+        text = plain_excerpt(post.body_html, 10_000)
+        if len(text) > 70:
+            texts.append(text[20:70])
+    return [t for t in texts if len(t) >= 12]
+
+
+def crawl(client: Client, user) -> dict[str, str]:
+    start = [reverse("home"), reverse("notifications"), reverse("search") + "?q=carbon"]
+    for thread in Thread.objects.all():
+        words = [w for w in re.findall(r"\w{5,}", thread.title)][:3]
+        start.append(reverse("search") + "?q=" + "+".join(words))
+    for workspace in Workspace.objects.all():
+        start.append(reverse("mention_search", kwargs={"slug": workspace.slug}) + "?q=")
+    seen: dict[str, str] = {}
+    queue = list(start)
+    while queue and len(seen) < MAX_PAGES:
+        url = queue.pop(0)
+        if url in seen or "quote=1" in url or "/delete/" in url:
+            continue
+        response = client.get(url)
+        if response.status_code == 302:
+            location = response.url
+            if urlsplit(location).path.startswith(("/w/", "/p/")) and location not in seen:
+                queue.append(location)
+            seen[url] = ""
+            continue
+        body = response.content.decode()
+        seen[url] = unescape(body)
+        queue.extend(unescape(link) for link in FOLLOW.findall(body) if unescape(link) not in seen)
+    assert len(seen) < MAX_PAGES, "crawl did not finish"
+    return seen
+
+
+@pytest.mark.django_db
+def test_no_page_shows_what_its_reader_may_not_see(settings):
+    settings.ENCLAVE_SITE_URL = "https://enclave.example.org"
+    call_command("seed_demo", verbosity=0)
+    checked = 0
+    for user in User.objects.all():
+        client = Client()
+        client.force_login(user, backend="accounts.backends.OfficialBackend")
+        pages = crawl(client, user)
+        secrets = secrets_hidden_from(user)
+        for url, html in pages.items():
+            for secret in secrets:
+                assert secret not in html, f"{user.email} sees “{secret}” on {url}"
+        checked += len(pages)
+    assert checked > 100
+
+
+@pytest.mark.django_db
+def test_emails_carry_nothing_their_reader_may_not_see(
+    django_capture_on_commit_callbacks, settings
+):
+    settings.ENCLAVE_SITE_URL = "https://enclave.example.org"
+    call_command("seed_demo", verbosity=0)
+    mail.outbox.clear()
+    everyone = " ".join(f"@{u.handle}" for u in User.objects.all())
+    with django_capture_on_commit_callbacks(execute=True):
+        for thread in Thread.objects.all():
+            services.post_reply(
+                actor=thread.author, thread=thread, body=f"Round-up for everyone: {everyone}"
+            )
+    call_command("send_digests", verbosity=0)
+    assert mail.outbox
+    for message in mail.outbox:
+        reader = User.objects.get(email=message.to[0])
+        for secret in secrets_hidden_from(reader):
+            assert secret not in message.body, f"{reader.email} email leaks “{secret}”"
+        # Leak-safe by default: no thread titles at all, readable or not.
+        for thread in Thread.objects.all():
+            assert thread.title not in message.body

@@ -1,0 +1,86 @@
+"""Pages use a constant number of queries however large the data grows."""
+
+import datetime
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from dialogues import services
+from dialogues.models import Post, Thread
+
+
+def _grow(thread: Thread, author, count: int) -> None:
+    """Add `count` replies quickly (bulk, as the services would store them)."""
+    opening = thread.posts.get(depth=0)
+    start = timezone.now()
+    posts = Post.objects.bulk_create(
+        Post(
+            thread=thread,
+            parent=opening,
+            depth=1,
+            author=author,
+            body_source=f"Reply {i}",
+            body_html=f"<p>Reply {i}</p>",
+            path="",
+            created_at=start + datetime.timedelta(seconds=i),
+        )
+        for i in range(count)
+    )
+    for post in posts:
+        post.path = f"{opening.path}.{post.pk:010d}"
+    Post.objects.bulk_update(posts, ["path"])
+    Thread.objects.filter(pk=thread.pk).update(post_count=count + 1)
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_thread_page_queries_do_not_grow_with_posts(world, dialogue, client_for):
+    small = services.thread_create(
+        actor=world.member, workspace=dialogue.offsets, title="Small", body="Start"
+    )
+    large = services.thread_create(
+        actor=world.member, workspace=dialogue.offsets, title="Large", body="Start"
+    )
+    _grow(small, world.observer, 10)
+    _grow(large, world.observer, 1000)
+    # Reactions on many posts must not add queries either.
+    for post in large.posts.all()[:50]:
+        services.reaction_toggle(actor=world.member, post=post, kind="agree")
+    client = client_for(world.member)
+    slug = dialogue.offsets.slug
+    small_url = reverse("thread_detail", kwargs={"slug": slug, "pk": small.pk})
+    large_url = reverse("thread_detail", kwargs={"slug": slug, "pk": large.pk})
+    _queries(client, small_url)  # warm caches (content types, permissions)
+    assert _queries(client, small_url) == _queries(client, large_url)
+
+
+def test_dashboard_and_thread_list_queries_are_constant(world, dialogue, client_for):
+    client = client_for(world.member)
+    home = reverse("home")
+    threads_url = reverse("workspace_detail", kwargs={"slug": "offsets"})
+    _queries(client, home)
+    before = (_queries(client, home), _queries(client, threads_url))
+    for n in range(15):
+        workspace = services.workspace_create(actor=world.secretariat, title=f"Dialogue {n}")
+        from workspaces.access import WorkspaceRole
+        from workspaces.services import roster_add_jurisdiction
+
+        roster_add_jurisdiction(
+            actor=world.secretariat,
+            workspace=workspace,
+            jurisdiction=world.eu,
+            role=WorkspaceRole.PARTICIPANT,
+        )
+        services.thread_create(actor=world.member, workspace=workspace, title="T", body="B")
+        services.thread_create(
+            actor=world.member, workspace=dialogue.offsets, title=f"T{n}", body="B"
+        )
+    after = (_queries(client, home), _queries(client, threads_url))
+    assert before == after

@@ -1,0 +1,163 @@
+"""The policy inside workspaces: rosters, observers, audiences, archive; can/visible agree."""
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import AuditEvent, Jurisdiction, User
+from dialogues.models import Post, Thread
+from workspaces.access import (
+    Capability,
+    can,
+    people_who_can_view,
+    visible,
+    workspace_capabilities,
+)
+from workspaces.models import Workspace
+
+C = Capability
+READ = {C.VIEW}
+WRITE = {C.VIEW, C.CONTRIBUTE}
+FACILITATE = {C.VIEW, C.CONTRIBUTE, C.MODERATE, C.MANAGE_ROSTER}
+
+# (who, workspace) -> capabilities in the dialogue fixture's workspaces.
+EXPECTED = {
+    ("secretariat", "offsets"): FACILITATE | {C.ALLOW_EXCERPTS},
+    ("cochair", "offsets"): set(),  # Co-Chairs read nothing they are not on
+    ("member", "offsets"): WRITE,
+    ("focal_point", "offsets"): WRITE,
+    ("observer", "offsets"): WRITE,  # observers contribute here
+    ("member_nz", "offsets"): set(),
+    ("former_official", "offsets"): set(),
+    ("deactivated", "offsets"): set(),
+    ("secretariat", "closed"): set(),  # the Secretariat is not on this roster
+    ("cochair", "closed"): FACILITATE,  # created it
+    ("member_nz", "closed"): WRITE,
+    ("member", "closed"): set(),
+    ("observer", "closed"): set(),
+}
+
+
+@pytest.mark.parametrize(("who", "slug"), EXPECTED)
+def test_workspace_capability_matrix(world, dialogue, who, slug):
+    workspace = getattr(dialogue, slug)
+    assert set(workspace_capabilities(getattr(world, who), workspace)) == EXPECTED[(who, slug)]
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"), [("none", set()), ("read", READ), ("contribute", WRITE)]
+)
+def test_observer_policy_bounds_observers(world, dialogue, policy, expected):
+    dialogue.offsets.observer_policy = policy
+    dialogue.offsets.save()
+    assert set(workspace_capabilities(world.observer, dialogue.offsets)) == expected
+    assert can(world.observer, C.VIEW, dialogue.public_thread) is (C.VIEW in expected)
+    assert can(world.observer, C.CONTRIBUTE, dialogue.public_thread) is (C.CONTRIBUTE in expected)
+
+
+def test_observers_never_see_full_members_items(world, dialogue):
+    assert not can(world.observer, C.VIEW, dialogue.members_thread)
+    assert dialogue.members_thread not in visible(world.observer, Thread)
+    assert not visible(world.observer, Post).filter(thread=dialogue.members_thread).exists()
+    assert can(world.member, C.VIEW, dialogue.members_thread)
+    assert can(world.secretariat, C.VIEW, dialogue.members_thread)
+
+
+def test_downgrade_removes_full_members_access_at_once(world, dialogue):
+    assert can(world.member, C.VIEW, dialogue.members_thread)
+    world.eu.status = Jurisdiction.Status.OBSERVER
+    world.eu.save()
+    member = User.objects.get(pk=world.member.pk)
+    assert not can(member, C.VIEW, dialogue.members_thread)
+    assert can(member, C.VIEW, dialogue.public_thread)
+
+
+def test_former_loses_everything_at_once(world, dialogue):
+    world.eu.status = Jurisdiction.Status.FORMER
+    world.eu.save()
+    member = User.objects.get(pk=world.member.pk)
+    assert not visible(member, Workspace).exists()
+    assert not can(member, C.VIEW, dialogue.public_thread)
+
+
+def test_archived_is_read_only_for_everyone(world, dialogue):
+    dialogue.offsets.status = Workspace.Status.ARCHIVED
+    dialogue.offsets.save()
+    for who in ("member", "secretariat", "observer"):
+        caps = workspace_capabilities(getattr(world, who), dialogue.offsets)
+        assert C.CONTRIBUTE not in caps and C.MODERATE not in caps, who
+        assert C.VIEW in caps
+    assert C.REOPEN in workspace_capabilities(world.secretariat, dialogue.offsets)
+
+
+def test_locked_thread_takes_replies_only_from_moderators(world, dialogue):
+    dialogue.public_thread.locked_at = dialogue.public_thread.created_at
+    dialogue.public_thread.save()
+    assert not can(world.member, C.CONTRIBUTE, dialogue.public_thread)
+    assert can(world.secretariat, C.CONTRIBUTE, dialogue.public_thread)
+
+
+def test_deleted_items_are_invisible(world, dialogue):
+    dialogue.reply.deleted_at = dialogue.reply.created_at
+    dialogue.reply.save()
+    assert not can(world.member, C.VIEW, dialogue.reply)
+    assert dialogue.reply not in visible(world.member, Post)
+
+
+def test_secretariat_joins_a_roster_audited(world, dialogue):
+    from workspaces.services import roster_join
+
+    assert not can(world.secretariat, C.VIEW, dialogue.closed_thread)
+    roster_join(actor=world.secretariat, workspace=dialogue.closed)
+    assert can(world.secretariat, C.VIEW, dialogue.closed_thread)
+    event = AuditEvent.objects.get(
+        action="roster_added", actor=world.secretariat, target_user=world.secretariat
+    )
+    assert event.detail["self"] is True and event.scope == "workspace:closed"
+
+
+def test_cochair_cannot_join_rosters(world, dialogue):
+    from django.core.exceptions import PermissionDenied
+
+    from workspaces.services import roster_join
+
+    with pytest.raises(PermissionDenied):
+        roster_join(actor=world.cochair, workspace=dialogue.offsets)
+
+
+def _assert_agreement(users, models):
+    for model in models:
+        objects = list(model._default_manager.all())
+        assert objects, model
+        for user in users:
+            listed = set(visible(user, model).values_list("pk", flat=True))
+            allowed = {o.pk for o in objects if can(user, C.VIEW, o)}
+            assert listed == allowed, f"{user.email} / {model.__name__}"
+
+
+def _assert_people_agree(users, items):
+    for item in items:
+        readers = set(people_who_can_view(item).values_list("pk", flat=True))
+        for user in users:
+            assert (user.pk in readers) is can(user, C.VIEW, item), f"{user.email} / {item}"
+
+
+def test_agreement_in_the_cast(world, dialogue):
+    dialogue.reply.deleted_at = dialogue.reply.created_at
+    dialogue.reply.save()
+    users = [User.objects.get(pk=u.pk) for u in world.users]
+    _assert_agreement(users, [Workspace, Thread, Post])
+    _assert_people_agree(users, [*Workspace.objects.all(), *Thread.objects.all()])
+
+
+def test_agreement_over_the_demo_world(db):
+    call_command("seed_demo", verbosity=0)
+    users = list(User.objects.all())
+    _assert_agreement(users, [Workspace, Thread, Post])
+    _assert_people_agree(users, [*Workspace.objects.all(), *Thread.objects.all()])
+    # The demo's promises: observers see offsets but not its full-members thread.
+    chile = User.objects.get(email="chile@demo.enclave.test")
+    assert set(visible(chile, Workspace).values_list("slug", flat=True)) == {"offsets"}
+    hidden = Thread.objects.filter(workspace__slug="offsets", audience="full_members")
+    assert hidden.exists() and not visible(chile, Thread).filter(pk__in=hidden).exists()
+    cochair = User.objects.get(email="cochair@demo.enclave.test")
+    assert set(visible(cochair, Workspace).values_list("slug", flat=True)) == {"offsets", "linking"}

@@ -1,0 +1,212 @@
+"""Every write to rosters and a workspace's state. Each checks the policy first.
+
+Creating and editing a workspace renders Markdown, so it lives in dialogues.services.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import AuditEvent, Jurisdiction, User
+from accounts.signals import access_revoked
+
+from .access import ROSTER_PERMISSION, Capability, WorkspaceRole, people_who_can_view, require
+from .models import Workspace, WorkspaceGroupGrant, WorkspaceUserGrant
+
+
+def _permission(role: WorkspaceRole) -> Permission:
+    return Permission.objects.get(
+        content_type__app_label="workspaces", codename=ROSTER_PERMISSION[role]
+    )
+
+
+def _scope(workspace: Workspace) -> str:
+    return f"workspace:{workspace.slug}"
+
+
+def _announce_lost_access(workspace: Workspace, before: set[int]) -> None:
+    """Tell the upper layers (live sockets) who can no longer see the workspace."""
+    lost = sorted(before - set(people_who_can_view(workspace).values_list("pk", flat=True)))
+    if lost:
+        transaction.on_commit(lambda: access_revoked.send(sender=Workspace, user_ids=lost))
+
+
+def roster_grant(
+    *, workspace: Workspace, role: WorkspaceRole, added_by: User, user=None, group=None
+) -> None:
+    """Store one roster entry (guardian's direct grant), replacing any other role it had.
+
+    Internal: callers check the policy and write the audit record.
+    """
+    model = WorkspaceUserGrant if user is not None else WorkspaceGroupGrant
+    holder = {"user": user} if user is not None else {"group": group}
+    model.objects.filter(content_object=workspace, **holder).delete()
+    model.objects.create(
+        content_object=workspace, permission=_permission(role), added_by=added_by, **holder
+    )
+
+
+@transaction.atomic
+def roster_add_jurisdiction(
+    *,
+    actor: User,
+    workspace: Workspace,
+    jurisdiction: Jurisdiction,
+    role: WorkspaceRole,
+    request: HttpRequest | None = None,
+) -> None:
+    require(actor, Capability.MANAGE_ROSTER, workspace)
+    if jurisdiction.status == Jurisdiction.Status.FORMER:
+        raise ValidationError(_("%(name)s is a former member.") % {"name": jurisdiction})
+    before = set(people_who_can_view(workspace).values_list("pk", flat=True))
+    roster_grant(workspace=workspace, role=role, added_by=actor, group=jurisdiction.group)
+    audit_record(
+        action=AuditEvent.Action.ROSTER_ADDED,
+        actor=actor,
+        jurisdiction=jurisdiction,
+        scope=_scope(workspace),
+        summary=f"{jurisdiction} added to {workspace.slug} as {role.value}",
+        detail={"workspace": workspace.pk, "jurisdiction": jurisdiction.pk, "role": role.value},
+        request=request,
+    )
+    _announce_lost_access(workspace, before)
+
+
+@transaction.atomic
+def roster_add_user(
+    *,
+    actor: User,
+    workspace: Workspace,
+    user: User,
+    role: WorkspaceRole,
+    request: HttpRequest | None = None,
+) -> None:
+    require(actor, Capability.MANAGE_ROSTER, workspace)
+    if not user.is_active:
+        raise ValidationError(_("This official is deactivated."))
+    before = set(people_who_can_view(workspace).values_list("pk", flat=True))
+    roster_grant(workspace=workspace, role=role, added_by=actor, user=user)
+    audit_record(
+        action=AuditEvent.Action.ROSTER_ADDED,
+        actor=actor,
+        target_user=user,
+        scope=_scope(workspace),
+        summary=f"{user.email} added to {workspace.slug} as {role.value}",
+        detail={"workspace": workspace.pk, "user": user.pk, "role": role.value},
+        request=request,
+    )
+    _announce_lost_access(workspace, before)
+
+
+@transaction.atomic
+def roster_join(*, actor: User, workspace: Workspace, request: HttpRequest | None = None) -> None:
+    """The Secretariat adds itself to a roster as facilitator: audited, shown on the roster."""
+    require(actor, Capability.JOIN_ROSTERS)
+    if WorkspaceUserGrant.objects.filter(content_object=workspace, user=actor).exists():
+        raise ValidationError(_("You are already on this roster."))
+    roster_grant(workspace=workspace, role=WorkspaceRole.FACILITATOR, added_by=actor, user=actor)
+    audit_record(
+        action=AuditEvent.Action.ROSTER_ADDED,
+        actor=actor,
+        target_user=actor,
+        scope=_scope(workspace),
+        summary=f"{actor.email} joined {workspace.slug} as facilitator",
+        detail={"workspace": workspace.pk, "user": actor.pk, "self": True},
+        request=request,
+    )
+
+
+@transaction.atomic
+def roster_remove(
+    *,
+    actor: User,
+    workspace: Workspace,
+    user: User | None = None,
+    jurisdiction: Jurisdiction | None = None,
+    request: HttpRequest | None = None,
+) -> None:
+    require(actor, Capability.MANAGE_ROSTER, workspace)
+    before = set(people_who_can_view(workspace).values_list("pk", flat=True))
+    if user is not None:
+        removed, _n = WorkspaceUserGrant.objects.filter(
+            content_object=workspace, user=user
+        ).delete()
+        what = user.email
+    elif jurisdiction is not None:
+        removed, _n = WorkspaceGroupGrant.objects.filter(
+            content_object=workspace, group=jurisdiction.group
+        ).delete()
+        what = str(jurisdiction)
+    else:
+        raise ValidationError(_("Choose whom to remove."))
+    if not removed:
+        raise ValidationError(_("That entry is not on the roster."))
+    if (
+        not WorkspaceUserGrant.objects.filter(
+            content_object=workspace, permission=_permission(WorkspaceRole.FACILITATOR)
+        ).exists()
+        and not WorkspaceGroupGrant.objects.filter(
+            content_object=workspace, permission=_permission(WorkspaceRole.FACILITATOR)
+        ).exists()
+    ):
+        raise ValidationError(_("A dialogue needs at least one facilitator."))
+    audit_record(
+        action=AuditEvent.Action.ROSTER_REMOVED,
+        actor=actor,
+        target_user=user,
+        jurisdiction=jurisdiction,
+        scope=_scope(workspace),
+        summary=f"{what} removed from {workspace.slug}",
+        detail={"workspace": workspace.pk},
+        request=request,
+    )
+    _announce_lost_access(workspace, before)
+
+
+@transaction.atomic
+def workspace_archive(
+    *, actor: User, workspace: Workspace, reason: str, request: HttpRequest | None = None
+) -> Workspace:
+    require(actor, Capability.MODERATE, workspace)
+    if not reason.strip():
+        raise ValidationError(
+            _("Give a reason: it is shown to the roster and kept in the audit log.")
+        )
+    workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
+    workspace.status = Workspace.Status.ARCHIVED
+    workspace.save(update_fields=["status"])
+    audit_record(
+        action=AuditEvent.Action.WORKSPACE_ARCHIVED,
+        actor=actor,
+        scope=_scope(workspace),
+        summary=f"{workspace.slug} archived",
+        detail={"workspace": workspace.pk, "reason": reason.strip()},
+        request=request,
+    )
+    return workspace
+
+
+@transaction.atomic
+def workspace_reopen(
+    *, actor: User, workspace: Workspace, request: HttpRequest | None = None
+) -> Workspace:
+    require(actor, Capability.REOPEN, workspace)
+    workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
+    workspace.status = Workspace.Status.ACTIVE
+    workspace.last_activity_at = timezone.now()
+    workspace.save(update_fields=["status", "last_activity_at"])
+    audit_record(
+        action=AuditEvent.Action.WORKSPACE_REOPENED,
+        actor=actor,
+        scope=_scope(workspace),
+        summary=f"{workspace.slug} reopened",
+        detail={"workspace": workspace.pk},
+        request=request,
+    )
+    return workspace
