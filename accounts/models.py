@@ -268,6 +268,12 @@ class AuditEvent(models.Model):
         THREAD_MOVED = "thread_moved", _("Thread moved")
         POST_HIDDEN = "post_hidden", _("Post hidden")
         POST_UNHIDDEN = "post_unhidden", _("Post shown again")
+        DOCUMENT_UPLOADED = "document_uploaded", _("Document uploaded")
+        DOCUMENT_VERSION = "document_version", _("Document version added")
+        DOCUMENT_DELETED = "document_deleted", _("Document deleted")
+        DOCUMENT_DOWNLOADED = "document_downloaded", _("Document downloaded")
+        DOWNLOAD_REFUSED = "download_refused", _("Download refused")
+        MARKING_ACKNOWLEDGED = "marking_acknowledged", _("Handling marking acknowledged")
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)

@@ -122,6 +122,16 @@ ROUTE_RULES: dict[str, Rule] = {
     "post_hide": in_workspace(Capability.MODERATE, post=True),
     "post_react": in_workspace(Capability.CONTRIBUTE, post=True),
     "post_history": in_workspace(Capability.MODERATE),
+    "document_discuss": in_workspace(Capability.CONTRIBUTE, post=True),
+    # Documents
+    "document_list": in_workspace(Capability.VIEW),
+    "document_upload": in_workspace(Capability.CONTRIBUTE),
+    "document_detail": in_workspace(Capability.VIEW),
+    "document_add_version": in_workspace(Capability.CONTRIBUTE, post=True),
+    "document_delete": in_workspace(Capability.VIEW, post=True),
+    "document_acknowledge": in_workspace(Capability.VIEW),
+    "document_download": in_workspace(Capability.VIEW),
+    "version_download": in_workspace(Capability.VIEW),
 }
 
 # Whole namespaces with one rule: the Django admin is for operators (is_staff) only.

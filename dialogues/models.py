@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workspaces.models import Workspace, WorkspaceItem
+from workspaces.models import Document, Workspace, WorkspaceItem
 
 # Replies nest this deep; a reply to a post at the cap joins its parent's level.
 MAX_DEPTH = 4
@@ -17,6 +17,10 @@ MAX_DEPTH = 4
 class Thread(WorkspaceItem):
     workspace = models.ForeignKey(Workspace, on_delete=models.PROTECT, related_name="threads")
     title = models.CharField(_("title"), max_length=200)
+    # A document's discussion; the document page links here and this thread links back.
+    document = models.OneToOneField(
+        Document, on_delete=models.PROTECT, null=True, blank=True, related_name="discussion"
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     last_post_at = models.DateTimeField(default=timezone.now, db_index=True)

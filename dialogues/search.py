@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import F, Q, TextField, Value
-from django.db.models.functions import Replace
+from django.db.models.functions import Concat, Replace
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from workspaces.access import visible
-from workspaces.models import Workspace
+from workspaces.models import Document, Workspace
 
 from .markup import plain_excerpt
 from .models import Post, Thread
@@ -36,6 +36,7 @@ class Hit:
     workspace: Workspace
     thread: Thread | None = None
     post: Post | None = None
+    document: Document | None = None
 
 
 def _marked(text: str) -> SafeString:
@@ -81,13 +82,26 @@ def search(*, user: User, query: str) -> list[Hit]:
         .filter(Q(hidden_at__isnull=True) | Q(author=user))
         .select_related("thread__workspace", "author")
     )
+    documents = visible(user, Document).select_related("workspace")
     if connection.vendor == "postgresql":
-        return _search_postgres(query, workspaces, threads, posts)
-    return _search_fallback(words, workspaces, threads, posts)
+        return _search_postgres(query, workspaces, threads, posts, documents)
+    return _search_fallback(words, workspaces, threads, posts, documents)
 
 
-def _search_fallback(words, workspaces, threads, posts) -> list[Hit]:
+def _search_fallback(words, workspaces, threads, posts, documents) -> list[Hit]:
     hits: list[Hit] = []
+    fields = ["title", "description", "tags"]
+    for document in documents.filter(_words_filter(fields, words)).order_by("-updated_at")[:LIMIT]:
+        text = " ".join([document.title, document.description, ", ".join(document.tag_list)])
+        hits.append(
+            Hit(
+                "document",
+                document.title,
+                _fallback_snippet(text, words),
+                document.workspace,
+                document=document,
+            )
+        )
     for workspace in workspaces.filter(_words_filter(["title", "purpose_source"], words))[:5]:
         hits.append(
             Hit(
@@ -129,7 +143,7 @@ def _text(field: str):
     return Replace(inner, Value(">"), Value(" "), output_field=TextField())
 
 
-def _search_postgres(query: str, workspaces, threads, posts) -> list[Hit]:
+def _search_postgres(query: str, workspaces, threads, posts, documents) -> list[Hit]:
     search_query = SearchQuery(query, search_type="websearch", config="english")
     options = {
         "start_sel": START,
@@ -151,6 +165,34 @@ def _search_postgres(query: str, workspaces, threads, posts) -> list[Hit]:
     )
     for workspace in found:
         hits.append(Hit("workspace", workspace.title, _marked(workspace.snippet), workspace))
+    text = Concat(
+        _text("title"),
+        Value(" "),
+        _text("description"),
+        Value(" "),
+        Replace("tags", Value(","), Value(" ")),
+        output_field=TextField(),
+    )
+    found = (
+        documents.annotate(
+            document_text=text,
+            vector=SearchVector(F("document_text"), config="english"),
+            rank=SearchRank(F("vector"), search_query),
+            snippet=SearchHeadline(F("document_text"), search_query, **options),
+        )
+        .filter(vector=search_query)
+        .order_by("-rank", "-updated_at")[:LIMIT]
+    )
+    for document in found:
+        hits.append(
+            Hit(
+                "document",
+                document.title,
+                _marked(document.snippet),
+                document.workspace,
+                document=document,
+            )
+        )
     found = (
         threads.annotate(
             document=SearchVector(_text("title"), config="english"),

@@ -23,7 +23,7 @@ from workspaces.access import (
     people_who_can_view,
     require,
 )
-from workspaces.models import Audience, Workspace
+from workspaces.models import Audience, Document, Workspace
 from workspaces.services import roster_grant
 
 from .markup import mentioned_handles, render_markdown
@@ -359,6 +359,25 @@ def thread_mark_read(*, actor: User, thread: Thread, until=None) -> None:
     )
     if not created and state.read_until < until:
         ThreadReadState.objects.filter(pk=state.pk, read_until__lt=until).update(read_until=until)
+
+
+@transaction.atomic
+def document_discussion_start(*, actor: User, document: Document) -> Thread:
+    """Open (or return) the discussion thread of a document: same workspace, same audience."""
+    require(actor, Capability.CONTRIBUTE, document)
+    existing = Thread.objects.filter(document=document, deleted_at__isnull=True).first()
+    if existing is not None:
+        return existing
+    thread = thread_create(
+        actor=actor,
+        workspace=document.workspace,
+        title=_("Discussion: %(title)s") % {"title": document.title},
+        body=_("Discussion of the document “%(title)s”.") % {"title": document.title},
+        audience=document.audience,
+    )
+    Thread.objects.filter(pk=thread.pk).update(document=document)
+    thread.document = document
+    return thread
 
 
 # ------------------------------------------------------------------------------

@@ -35,6 +35,11 @@ urlpatterns = [
     path("w/<slug:slug>/t/<int:pk>/pin/", views.thread_pin, name="thread_pin"),
     path("w/<slug:slug>/t/<int:pk>/lock/", views.thread_lock, name="thread_lock"),
     path("w/<slug:slug>/t/<int:pk>/move/", views.thread_move, name="thread_move"),
+    path(
+        "w/<slug:slug>/documents/<int:pk>/discuss/",
+        views.document_discuss,
+        name="document_discuss",
+    ),
     path("p/<int:pk>/", views.post_permalink, name="post_permalink"),
     path("p/<int:pk>/edit/", views.post_edit, name="post_edit"),
     path("p/<int:pk>/delete/", views.post_delete, name="post_delete"),

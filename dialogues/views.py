@@ -27,7 +27,7 @@ from workspaces.access import (
     workspace_capabilities,
     workspace_role,
 )
-from workspaces.models import Workspace
+from workspaces.models import Document, Workspace
 
 from . import selectors, services
 from .forms import (
@@ -534,6 +534,14 @@ def post_history(request, pk: int):
         "revisions": PostRevision.objects.filter(post=post),
     }
     return render(request, "dialogues/post_history.html", context)
+
+
+@require_POST
+def document_discuss(request, slug: str, pk: int):
+    document = get_visible_or_404(request.user, Document, pk=pk, workspace__slug=slug)
+    _require(request, Capability.CONTRIBUTE, document)
+    thread = services.document_discussion_start(actor=request.user, document=document)
+    return redirect("thread_detail", slug=slug, pk=thread.pk)
 
 
 # ------------------------------------------------------------------------------

@@ -152,3 +152,17 @@ def dialogue(world) -> Dialogue:
         actor=world.observer, thread=public_thread, parent=opening, body="Chile's view on it."
     )
     return Dialogue(offsets, closed, public_thread, members_thread, closed_thread, opening, reply)
+
+
+@pytest.fixture(autouse=True)
+def documents_dir():
+    """The documents directory, emptied before each test."""
+    import shutil
+    from pathlib import Path
+
+    from workspaces.models import documents_storage
+
+    location = Path(documents_storage().location)
+    shutil.rmtree(location, ignore_errors=True)
+    location.mkdir(parents=True, exist_ok=True)
+    return location

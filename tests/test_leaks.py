@@ -20,7 +20,7 @@ from dialogues import services
 from dialogues.markup import plain_excerpt
 from dialogues.models import Post, Thread
 from workspaces.access import visible
-from workspaces.models import Workspace
+from workspaces.models import Document, Workspace
 
 MAX_PAGES = 1500
 FOLLOW = re.compile(r'href="(/(?:w|p|notifications|search)[^"#]*)"')
@@ -31,7 +31,9 @@ def secrets_hidden_from(user) -> list[str]:
     threads = Thread.objects.exclude(pk__in=visible(user, Thread).values("pk"))
     posts = Post.objects.exclude(pk__in=visible(user, Post).values("pk"))
     workspaces = Workspace.objects.exclude(pk__in=visible(user, Workspace).values("pk"))
-    texts = [t.title for t in threads]
+    documents = Document.objects.exclude(pk__in=visible(user, Document).values("pk"))
+    texts = [t.title for t in threads] + [d.title for d in documents]
+    texts += [d.description[:60] for d in documents if len(d.description) >= 12]
     texts += [plain_excerpt(w.purpose_html, 60).rstrip("…") for w in workspaces if w.purpose_html]
     for post in posts:
         text = plain_excerpt(post.body_html, 10_000)
@@ -51,7 +53,7 @@ def crawl(client: Client, user) -> dict[str, str]:
     queue = list(start)
     while queue and len(seen) < MAX_PAGES:
         url = queue.pop(0)
-        if url in seen or "quote=1" in url or "/delete/" in url:
+        if url in seen or "quote=1" in url or "/delete/" in url or "/download/" in url:
             continue
         response = client.get(url)
         if response.status_code == 302:

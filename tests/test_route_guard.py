@@ -81,8 +81,11 @@ def test_an_undeclared_view_fails_the_guard(settings):
 
 @pytest.fixture
 def objects(world, dialogue):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     from accounts import services
     from dialogues import services as dialogue_services
+    from workspaces.documents import document_upload
 
     invitation, token = services.invitation_create(
         actor=world.cochair, email="n@x.test", full_name="", jurisdiction=world.nz, role="official"
@@ -99,6 +102,12 @@ def objects(world, dialogue):
         # Workspace routes: the Secretariat facilitates `offsets`; New Zealand is not on it.
         "workspace": dialogue.offsets,
         "archived": archived,
+        "document": document_upload(
+            actor=world.member,
+            workspace=dialogue.offsets,
+            upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4 test"),
+            title="A document",
+        ),
         "own_post": dialogue_services.post_reply(
             actor=world.secretariat, thread=dialogue.public_thread, body="Facilitator's note."
         ),
@@ -115,6 +124,10 @@ def url_for(name, route_pattern, objects):
                 kwargs[argument] = objects["workspace"].threads.first().pk
             elif argument == "pk" and name.startswith("post_"):
                 kwargs[argument] = objects["own_post"].pk
+            elif argument == "pk" and name.startswith(("document_", "version_")):
+                kwargs[argument] = objects["document"].pk
+            elif argument == "version":
+                kwargs[argument] = objects["document"].versions.get().pk
             else:
                 kwargs[argument] = SAMPLE_ARGUMENTS[argument](objects)
     return reverse(name, kwargs=kwargs or None)

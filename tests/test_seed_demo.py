@@ -34,3 +34,18 @@ def test_seed_demo_creates_the_promised_logins_and_is_idempotent(db):
     for jurisdiction in Jurisdiction.objects.all():
         officials = set(jurisdiction.officials.values_list("pk", flat=True))
         assert officials == set(jurisdiction.group.user_set.values_list("pk", flat=True))
+
+
+def test_seed_demo_shares_documents_with_versions(db):
+    from workspaces.models import Document
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    offsets = Document.objects.filter(workspace__slug="offsets")
+    members_only = offsets.get(audience="full_members")
+    do_not_cite = offsets.get(marking="do_not_cite")
+    assert members_only.versions.count() == 2 and do_not_cite.versions.count() == 2
+    assert Document.objects.count() == 5
+    for document in Document.objects.all():
+        for version in document.versions.all():
+            assert version.file.storage.exists(version.file.name)

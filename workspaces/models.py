@@ -6,6 +6,7 @@ The roster is read only through workspaces/access.py.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -108,3 +109,94 @@ class WorkspaceGroupGrant(GroupObjectPermissionBase):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     added_at = models.DateTimeField(default=timezone.now)
+
+
+def documents_storage():
+    return storages["documents"]
+
+
+class Marking(models.TextChoices):
+    """Handling markings: a marked document asks each reader to acknowledge it once."""
+
+    NONE = "none", _("None")
+    DO_NOT_CITE = "do_not_cite", _("Do not cite")
+    DRAFT = "draft", _("Draft – not for circulation")
+
+
+class Document(WorkspaceItem):
+    workspace = models.ForeignKey(Workspace, on_delete=models.PROTECT, related_name="documents")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    # ",tag one,tag two," so that one tag is a portable `contains` filter on any database.
+    tags = models.CharField(_("tags"), max_length=600, blank=True)
+    marking = models.CharField(
+        _("handling marking"), max_length=16, choices=Marking.choices, default=Marking.NONE
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    delete_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_marked(self) -> bool:
+        return self.marking != Marking.NONE
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [tag for tag in self.tags.split(",") if tag]
+
+    @staticmethod
+    def stored_tags(tags: list[str]) -> str:
+        return f",{','.join(tags)}," if tags else ""
+
+
+class DocumentVersion(models.Model):
+    ACCESS_PARENT = "document"
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    # A generated name in the documents storage; never a public URL.
+    file = models.FileField(storage=documents_storage, max_length=200)
+    filename = models.CharField(max_length=160)  # cleaned, for display and downloads
+    content_type = models.CharField(max_length=120)  # decided by sniffing the content
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    change_note = models.CharField(max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="one_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} v{self.number}"
+
+
+class MarkingAcknowledgement(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    marking = models.CharField(max_length=16, choices=Marking.choices)
+    acknowledged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "user", "marking"], name="one_acknowledgement"
+            )
+        ]

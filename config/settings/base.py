@@ -205,10 +205,24 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+DOCUMENTS_DIR = Path(os.environ.get("ENCLAVE_DOCUMENTS_DIR", VAR_DIR / "documents"))
+# User files live outside any public URL (no base_url): only the download view serves them.
+# Pointing "documents" at an S3 backend is a settings change.
+DOCUMENTS_STORAGE = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": DOCUMENTS_DIR, "base_url": None, "file_permissions_mode": 0o640},
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "documents": DOCUMENTS_STORAGE,
 }
+ENCLAVE_DOCUMENT_MAX_BYTES = int(os.environ.get("ENCLAVE_DOCUMENT_MAX_BYTES", 100 * 1024 * 1024))
+# Behind nginx: the internal location that serves the documents directory, e.g.
+# "/protected-documents/". Empty: daphne streams the bytes itself.
+ENCLAVE_DOCUMENTS_X_ACCEL_PREFIX = os.environ.get("ENCLAVE_DOCUMENTS_X_ACCEL_PREFIX", "")
+# Uploads always spool to a temporary file, and stop as soon as they pass the size limit.
+FILE_UPLOAD_HANDLERS = ["workspaces.uploads.LimitedTemporaryFileUploadHandler"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Enclave <no-reply@enclave.test>")
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
@@ -236,7 +250,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 12
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 
 LOGGING = {
     "version": 1,

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY
+from .base import DOCUMENTS_STORAGE, SECRET_KEY
 
 ENCLAVE_ENVIRONMENT = "local"
 DEBUG = True
@@ -12,5 +12,6 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": DOCUMENTS_STORAGE,
 }
 ENCLAVE_SITE_URL = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"

@@ -1,8 +1,10 @@
 """Settings for the test suite: fast hashing, in-memory email, the same security headers."""
 
 import os
+import tempfile
 
 from .base import *  # noqa: F403
+from .base import DOCUMENTS_STORAGE
 
 ENCLAVE_ENVIRONMENT = "test"
 DEBUG = False
@@ -16,8 +18,18 @@ if os.environ.get("ENCLAVE_TEST_EMAIL_DIR"):
         "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "OPTIONS": {"file_path": os.environ["ENCLAVE_TEST_EMAIL_DIR"]},
     }
+# Test runs keep documents in a directory of their own unless a live server names one.
+if not os.environ.get("ENCLAVE_DOCUMENTS_DIR"):
+    DOCUMENTS_STORAGE = {
+        **DOCUMENTS_STORAGE,
+        "OPTIONS": {
+            **DOCUMENTS_STORAGE["OPTIONS"],
+            "location": tempfile.mkdtemp(prefix="enclave-test-documents-"),
+        },
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": DOCUMENTS_STORAGE,
 }
 WHITENOISE_AUTOREFRESH = True

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from accounts.demo import demo_logins, seed_accounts
 from dialogues.demo import seed_dialogues
+from workspaces.demo import seed_documents
 
 
 class Command(BaseCommand):
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             officials = seed_accounts()
             seed_dialogues(officials)
+            seed_documents(officials)
         self.stdout.write(self.style.SUCCESS("Demo world ready. Logins (password enclave-demo):"))
         for email, what in demo_logins():
             self.stdout.write(f"  {email:<34} {what}")

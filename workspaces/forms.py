@@ -1,0 +1,54 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Audience, Marking
+
+
+class DocumentUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, Word, Excel, PowerPoint, OpenDocument, CSV, plain text, PNG or JPEG."),
+    )
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        required=False,
+        help_text=_("Left empty, the file's name is used."),
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=600,
+        help_text=_("Separated by commas, e.g. “offsets, permanence”."),
+    )
+    audience = forms.ChoiceField(label=_("Who may read it"), choices=Audience.choices)
+    marking = forms.ChoiceField(label=_("Handling marking"), choices=Marking.choices)
+
+
+class VersionUploadForm(forms.Form):
+    file = forms.FileField(label=_("New version"))
+    change_note = forms.CharField(label=_("What changed"), max_length=300, required=False)
+
+
+class DocumentDeleteForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class DocumentFilterForm(forms.Form):
+    tag = forms.CharField(label=_("Tag"), required=False)
+    marking = forms.ChoiceField(
+        label=_("Marking"), choices=[("", _("Any"))] + Marking.choices, required=False
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("date", _("Newest first")),
+            ("oldest", _("Oldest first")),
+            ("title", _("Title A–Z")),
+            ("-title", _("Title Z–A")),
+        ],
+    )

@@ -1,0 +1,250 @@
+"""Thin views for a workspace's document library and its downloads."""
+
+from __future__ import annotations
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.audit import audit_record
+from accounts.models import AuditEvent
+
+from . import documents as services
+from . import selectors
+from .access import (
+    Capability,
+    can,
+    get_visible_or_404,
+    is_full_member,
+    visible,
+    workspace_capabilities,
+)
+from .downloads import file_response
+from .forms import DocumentDeleteForm, DocumentFilterForm, DocumentUploadForm, VersionUploadForm
+from .models import Document, DocumentVersion, Workspace
+
+
+def _workspace(request, slug: str) -> Workspace:
+    return get_visible_or_404(request.user, Workspace, slug=slug)
+
+
+def _document(request, slug: str, pk: int) -> Document:
+    return get_visible_or_404(request.user, Document, pk=pk, workspace__slug=slug)
+
+
+def _too_large(request) -> str | None:
+    if getattr(request, "upload_too_large", False):
+        return _("The file is larger than the limit of %(mb)s MB.") % {
+            "mb": settings.ENCLAVE_DOCUMENT_MAX_BYTES // (1024 * 1024)
+        }
+    return None
+
+
+@require_GET
+def document_list(request, slug: str):
+    workspace = _workspace(request, slug)
+    form = DocumentFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    capabilities = workspace_capabilities(request.user, workspace)
+    context = {
+        "workspace": workspace,
+        "documents": selectors.document_list(
+            user=request.user,
+            workspace=workspace,
+            tag=filters.get("tag", ""),
+            marking=filters.get("marking", ""),
+            sort=filters.get("sort") or "date",
+        ),
+        "tags": selectors.workspace_tags(user=request.user, workspace=workspace),
+        "filter_form": form,
+        "can_upload": Capability.CONTRIBUTE in capabilities,
+    }
+    return render(request, "workspaces/document_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def document_upload(request, slug: str):
+    workspace = _workspace(request, slug)
+    if not can(request.user, Capability.CONTRIBUTE, workspace):
+        raise Http404
+    form = DocumentUploadForm(request.POST or None, request.FILES or None)
+    if not is_full_member(request.user):
+        form.fields["audience"].choices = form.fields["audience"].choices[:1]
+    too_large = _too_large(request) if request.method == "POST" else None
+    if too_large:
+        form = DocumentUploadForm(request.POST, {})
+        form.is_valid()
+        form.add_error("file", too_large)
+    elif request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            document = services.document_upload(
+                actor=request.user,
+                workspace=workspace,
+                upload=data["file"],
+                title=data["title"],
+                description=data["description"],
+                tags=data["tags"],
+                audience=data["audience"],
+                marking=data["marking"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            messages.success(request, _("“%(title)s” is shared.") % {"title": document.title})
+            return redirect("document_detail", slug=slug, pk=document.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "workspaces/document_upload.html",
+        {"workspace": workspace, "form": form},
+        status=status,
+    )
+
+
+@require_GET
+def document_detail(request, slug: str, pk: int):
+    document = _document(request, slug, pk)
+    capabilities = workspace_capabilities(request.user, document.workspace)
+    # The discussion thread (dialogues) through the reverse relation: same audience as here.
+    discussion = getattr(document, "discussion", None)
+    context = {
+        "workspace": document.workspace,
+        "document": document,
+        "discussion": discussion if discussion and discussion.deleted_at is None else None,
+        "versions": selectors.document_versions(document=document),
+        "needs_acknowledgement": services.needs_acknowledgement(request.user, document),
+        "can_add_version": can(request.user, Capability.CONTRIBUTE, document),
+        "can_delete": document.uploaded_by_id == request.user.pk
+        or Capability.MODERATE in capabilities,
+        "can_discuss": Capability.CONTRIBUTE in capabilities,
+        "version_form": VersionUploadForm(),
+        "delete_form": DocumentDeleteForm(),
+    }
+    return render(request, "workspaces/document_detail.html", context)
+
+
+@require_POST
+def document_add_version(request, slug: str, pk: int):
+    document = _document(request, slug, pk)
+    form = VersionUploadForm(request.POST, request.FILES)
+    too_large = _too_large(request)
+    if too_large:
+        messages.error(request, too_large)
+    elif not form.is_valid():
+        messages.error(request, _("Choose a file to upload."))
+    else:
+        try:
+            version = services.document_add_version(
+                actor=request.user,
+                document=document,
+                upload=form.cleaned_data["file"],
+                change_note=form.cleaned_data["change_note"],
+                request=request,
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Version %(n)s is uploaded.") % {"n": version.number})
+    return redirect("document_detail", slug=slug, pk=pk)
+
+
+@require_POST
+def document_delete(request, slug: str, pk: int):
+    document = _document(request, slug, pk)
+    form = DocumentDeleteForm(request.POST)
+    form.is_valid()
+    try:
+        services.document_delete(
+            actor=request.user,
+            document=document,
+            reason=form.cleaned_data.get("reason", ""),
+            request=request,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("document_detail", slug=slug, pk=pk)
+    messages.success(request, _("The document is deleted."))
+    return redirect("document_list", slug=slug)
+
+
+@require_http_methods(["GET", "POST"])
+def document_acknowledge(request, slug: str, pk: int):
+    document = _document(request, slug, pk)
+    next_url = reverse("document_download", kwargs={"slug": slug, "pk": pk})
+    version = request.GET.get("version") or request.POST.get("version")
+    if version and version.isdigit():
+        next_url = reverse(
+            "version_download", kwargs={"slug": slug, "pk": pk, "version": int(version)}
+        )
+    if request.method == "POST":
+        services.marking_acknowledge(actor=request.user, document=document, request=request)
+        return redirect(next_url)
+    return render(
+        request,
+        "workspaces/document_acknowledge.html",
+        {"workspace": document.workspace, "document": document, "version": version},
+    )
+
+
+# ------------------------------------------------------------------------------
+# Downloads: async, streamed; every served and every refused download is audited
+# ------------------------------------------------------------------------------
+
+
+def _authorize_download(request, user, slug: str, pk: int, version_id: int | None):
+    """Return the version to serve, or ("acknowledge", url); audit; raise 404 when refused."""
+    detail = {"workspace": slug, "document": pk, "version": version_id}
+    document = (
+        visible(user, Document)
+        .filter(pk=pk, workspace__slug=slug)
+        .select_related("workspace")
+        .first()
+    )
+    version = None
+    if document is not None:
+        versions = DocumentVersion.objects.filter(document=document)
+        version = (
+            (versions.filter(pk=version_id) if version_id else versions).order_by("-number").first()
+        )
+    if version is None:
+        audit_record(
+            action=AuditEvent.Action.DOWNLOAD_REFUSED,
+            actor=user,
+            scope=f"workspace:{slug}",
+            summary=f"Download of document {pk} refused",
+            detail=detail,
+            request=request,
+        )
+        raise Http404
+    if services.needs_acknowledgement(user, document):
+        url = reverse("document_acknowledge", kwargs={"slug": slug, "pk": pk})
+        return "acknowledge", f"{url}?version={version.pk}"
+    audit_record(
+        action=AuditEvent.Action.DOCUMENT_DOWNLOADED,
+        actor=user,
+        scope=f"workspace:{slug}",
+        summary=f"Document {pk} version {version.number} downloaded",
+        detail={**detail, "version": version.pk, "sha256": version.sha256},
+        request=request,
+    )
+    return version, None
+
+
+async def document_download(request, slug: str, pk: int, version: int | None = None):
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    user = await request.auser()
+    served, url = await sync_to_async(_authorize_download)(request, user, slug, pk, version)
+    if served == "acknowledge":
+        return redirect(url)
+    return file_response(served)
