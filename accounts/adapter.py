@@ -8,6 +8,7 @@ from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from .audit import audit_record
 from .backends import OfficialBackend
 from .models import AuditEvent
+from .signals import access_revoked
 
 
 class EnclaveAccountAdapter(DefaultAccountAdapter):
@@ -34,6 +35,7 @@ class EnclaveMFAAdapter(DefaultMFAAdapter):
 class EnclaveUserSessionsAdapter(DefaultUserSessionsAdapter):
     def end_sessions(self, sessions) -> None:
         request = context.request
+        sessions = list(sessions)
         for session in sessions:
             session.end()
             audit_record(
@@ -43,4 +45,10 @@ class EnclaveUserSessionsAdapter(DefaultUserSessionsAdapter):
                 summary=f"Session from {session.ip} ended",
                 detail={"ip": session.ip, "user_agent": session.user_agent[:200]},
                 request=request,
+            )
+        if sessions:
+            access_revoked.send(
+                sender=type(self),
+                user_ids=sorted({s.user_id for s in sessions}),
+                session_keys=[s.session_key for s in sessions],
             )

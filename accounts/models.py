@@ -274,6 +274,10 @@ class AuditEvent(models.Model):
         DOCUMENT_DOWNLOADED = "document_downloaded", _("Document downloaded")
         DOWNLOAD_REFUSED = "download_refused", _("Download refused")
         MARKING_ACKNOWLEDGED = "marking_acknowledged", _("Handling marking acknowledged")
+        CHAT_HIDDEN = "chat_hidden", _("Chat message hidden")
+        CHAT_MUTED = "chat_muted", _("Participant muted")
+        CHAT_LOCKED = "chat_locked", _("Room locked")
+        CHAT_UNLOCKED = "chat_unlocked", _("Room unlocked")
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)

@@ -8,6 +8,7 @@ from django.dispatch import receiver
 
 from .audit import audit_record
 from .models import AuditEvent, User
+from .signals import access_revoked
 
 
 @receiver(user_logged_in)
@@ -19,6 +20,10 @@ def audit_login(sender, request, user, **kwargs):
 def audit_logout(sender, request, user, **kwargs):
     if user is not None:
         audit_record(action=AuditEvent.Action.LOGOUT, actor=user, target_user=user, request=request)
+        # Sockets opened with this session close too.
+        access_revoked.send(
+            sender=User, user_ids=[user.pk], session_keys=[request.session.session_key]
+        )
 
 
 @receiver(user_login_failed)

@@ -42,11 +42,15 @@ def sessions_end_all(*, user: User) -> int:
     """End every session of `user` (deactivation, loss of standing)."""
     from allauth.usersessions.models import UserSession
 
-    ended = 0
-    for session in UserSession.objects.filter(user=user):
+    sessions = list(UserSession.objects.filter(user=user))
+    for session in sessions:
         session.end()
-        ended += 1
-    return ended
+    keys = [s.session_key for s in sessions]
+    if keys:
+        transaction.on_commit(
+            lambda: access_revoked.send(sender=User, user_ids=[user.pk], session_keys=keys)
+        )
+    return len(sessions)
 
 
 # ------------------------------------------------------------------------------

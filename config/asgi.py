@@ -6,6 +6,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 
+from config.daphne_flow import install as install_daphne_flow_control  # noqa: E402
+
+install_daphne_flow_control()
+
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402

@@ -123,6 +123,14 @@ ROUTE_RULES: dict[str, Rule] = {
     "post_react": in_workspace(Capability.CONTRIBUTE, post=True),
     "post_history": in_workspace(Capability.MODERATE),
     "document_discuss": in_workspace(Capability.CONTRIBUTE, post=True),
+    # Live chat (plain HTTP side)
+    "chat_room": in_workspace(Capability.VIEW),
+    "chat_send": in_workspace(Capability.CONTRIBUTE, post=True),
+    "chat_mute": in_workspace(Capability.MODERATE, post=True),
+    "chat_lock": in_workspace(Capability.MODERATE, post=True),
+    "chat_edit": in_workspace(Capability.CONTRIBUTE, post=True),
+    "chat_delete": in_workspace(Capability.VIEW, post=True),
+    "chat_hide": in_workspace(Capability.MODERATE, post=True),
     # Documents
     "document_list": in_workspace(Capability.VIEW),
     "document_upload": in_workspace(Capability.CONTRIBUTE),
@@ -137,8 +145,9 @@ ROUTE_RULES: dict[str, Rule] = {
 # Whole namespaces with one rule: the Django admin is for operators (is_staff) only.
 NAMESPACE_RULES: dict[str, Rule] = {"admin": STAFF}
 
-# Websocket routes by their path pattern (none yet; the chat adds them).
-WEBSOCKET_RULES: dict[str, Rule] = {}
+# Websocket routes by their path pattern: the room's VIEW, checked on connect and on every
+# access change (tests/test_chat_consumer.py exercises each refusal).
+WEBSOCKET_RULES: dict[str, Rule] = {"ws/rooms/<int:room_id>/": Rule("workspace", Capability.VIEW)}
 
 
 def iter_routes(patterns=None, prefix: str = "", namespace: str = "") -> Iterator[tuple]:

@@ -1,3 +1,5 @@
 """Every websocket route, gathered from the apps (each one declared in config.route_rules)."""
 
-websocket_urlpatterns: list = []
+from dialogues.routing import websocket_urlpatterns as dialogue_routes
+
+websocket_urlpatterns: list = [*dialogue_routes]

@@ -87,3 +87,32 @@ def _backdate(thread: Thread, post: Post, when) -> None:
     Thread.objects.filter(pk=thread.pk).update(last_post_at=when)
     Workspace.objects.filter(pk=thread.workspace_id).update(last_activity_at=when)
     Notification.objects.filter(post=post).update(created_at=when)
+
+
+CHAT = {
+    "offsets": [
+        (
+            "secretariat",
+            "Welcome to the live room for the offsets dialogue. The next session "
+            "is on the agenda; pre-reads are in Documents.",
+        ),
+        ("eu", "Thanks, Lena. We will circulate our note on buffer pools before Thursday."),
+        ("chile", "Chile would welcome time for observers' questions on Article 6.4 alignment."),
+    ],
+    "linking": [
+        ("nz", "Registry team is online if anyone wants to go through the requirements doc."),
+    ],
+}
+
+
+def seed_chat(officials: dict[str, User]) -> None:
+    from .chat import message_send, workspace_room
+
+    for slug, lines in CHAT.items():
+        room = workspace_room(Workspace.objects.get(slug=slug))
+        if room.messages.exists():
+            continue
+        for index, (author, body) in enumerate(lines):
+            message_send(
+                actor=officials[author], room=room, body=body, client_id=f"demo-{slug}-{index}"
+            )

@@ -82,7 +82,7 @@ def render_markdown(source: str, *, mentionable: set[str] | None = None) -> str:
         strip_comments=True,
     )
     cleaned = bleach.linkify(cleaned, callbacks=[_link_attributes], skip_tags={"pre", "code"})
-    return _highlight_mentions(cleaned, {h.lower() for h in (mentionable or set())})
+    return _highlight_mentions(cleaned, {h.lower() for h in (mentionable or set())}).strip()
 
 
 def mentioned_handles(source: str) -> set[str]:

@@ -38,11 +38,14 @@ def notify(
     kind: str,
     recipients: Iterable[User],
     actor: User,
-    thread: Thread,
+    thread: Thread | None = None,
     post: Post | None = None,
+    room=None,
 ) -> list[Notification]:
-    """Notify each recipient who may see the thread (never the actor). Emails go after commit."""
-    allowed = set(people_who_can_view(thread).values_list("pk", flat=True))
+    """Notify each recipient who may see the thread or room (never the actor). Emails go after
+    commit."""
+    item = thread if thread is not None else room
+    allowed = set(people_who_can_view(item).values_list("pk", flat=True))
     wanted = {u.pk: u for u in recipients if u.pk in allowed and u.pk != actor.pk}
     if not wanted:
         return []
@@ -61,9 +64,10 @@ def notify(
             recipient_id=pk,
             kind=kind,
             actor=actor,
-            workspace_id=thread.workspace_id,
+            workspace_id=item.workspace_id,
             thread=thread,
             post=post,
+            room=room,
         )
         for pk in wanted
         if pk not in already
@@ -76,6 +80,8 @@ def notify(
 
 
 def notification_link(notification: Notification) -> str:
+    if notification.room_id:
+        return reverse("chat_room", kwargs={"slug": notification.workspace.slug})
     if notification.post_id:
         return reverse("post_permalink", kwargs={"pk": notification.post_id})
     if notification.thread_id:
@@ -87,7 +93,7 @@ def notification_link(notification: Notification) -> str:
 
 
 def still_visible(notification: Notification) -> bool:
-    target = notification.post or notification.thread or notification.workspace
+    target = notification.post or notification.thread or notification.room or notification.workspace
     return can(notification.recipient, Capability.VIEW, target)
 
 

@@ -18,7 +18,7 @@ from workspaces.access import (
 )
 from workspaces.models import Workspace
 
-from .models import Notification, Post, Reaction, Thread, ThreadReadState
+from .models import ChatRoom, Notification, Post, Reaction, Thread, ThreadReadState
 
 POSTS_PER_PAGE = 100
 
@@ -151,10 +151,13 @@ def mention_candidates(*, user: User, item, query: str, limit: int = 8):
 def visible_notifications(*, user: User):
     """The user's notifications about things they may still see."""
     threads = visible(user, Thread).values("pk")
+    rooms = visible(user, ChatRoom).values("pk")
     return (
         Notification.objects.filter(recipient=user)
         .filter(
-            Q(thread__isnull=True, workspace__in=visible(user, Workspace)) | Q(thread__in=threads)
+            Q(thread__isnull=True, room__isnull=True, workspace__in=visible(user, Workspace))
+            | Q(thread__in=threads)
+            | Q(room__in=rooms)
         )
         .filter(Q(post__isnull=True) | Q(post__deleted_at__isnull=True))
         .select_related("actor__jurisdiction", "workspace", "thread")

@@ -29,6 +29,7 @@ from workspaces.services import roster_grant
 from .markup import mentioned_handles, render_markdown
 from .models import (
     MAX_DEPTH,
+    ChatRoom,
     Notification,
     NotificationPreference,
     Post,
@@ -119,6 +120,7 @@ def workspace_create(
         created_by=actor,
     )
     roster_grant(workspace=workspace, role=WorkspaceRole.FACILITATOR, added_by=actor, user=actor)
+    ChatRoom.objects.create(workspace=workspace, title=workspace.title)
     audit_record(
         action=AuditEvent.Action.WORKSPACE_CREATED,
         actor=actor,
@@ -365,9 +367,11 @@ def thread_mark_read(*, actor: User, thread: Thread, until=None) -> None:
 def document_discussion_start(*, actor: User, document: Document) -> Thread:
     """Open (or return) the discussion thread of a document: same workspace, same audience."""
     require(actor, Capability.CONTRIBUTE, document)
-    existing = Thread.objects.filter(document=document, deleted_at__isnull=True).first()
-    if existing is not None:
+    existing = Thread.objects.filter(document=document).first()
+    if existing is not None and existing.deleted_at is None:
         return existing
+    if existing is not None:  # its discussion was deleted: a new one takes the link
+        Thread.objects.filter(pk=existing.pk).update(document=None)
     thread = thread_create(
         actor=actor,
         workspace=document.workspace,

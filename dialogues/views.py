@@ -6,6 +6,8 @@ policy refuses on something visible answers 403.
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
@@ -22,6 +24,7 @@ from workspaces.access import (
     get_visible_or_404,
     holds_or_404,
     is_full_member,
+    people_who_can_view,
     roster_of,
     visible,
     workspace_capabilities,
@@ -29,7 +32,7 @@ from workspaces.access import (
 )
 from workspaces.models import Document, Workspace
 
-from . import selectors, services
+from . import chat, selectors, services
 from .forms import (
     EditForm,
     MoveForm,
@@ -42,7 +45,7 @@ from .forms import (
     WorkspaceForm,
     WorkspaceSettingsForm,
 )
-from .models import Post, PostRevision, Reaction, Thread
+from .models import ChatMessage, ChatRoom, Post, PostRevision, Reaction, Thread
 from .notifications import notification_link, preferences_of
 from .search import search as run_search
 
@@ -590,3 +593,149 @@ def search(request):
     query = request.GET.get("q", "").strip()[:200]
     hits = run_search(user=request.user, query=query) if query else []
     return render(request, "dialogues/search.html", {"query": query, "hits": hits})
+
+
+# ------------------------------------------------------------------------------
+# Live chat: the page (readable and usable without JavaScript) and its plain-HTTP actions
+# ------------------------------------------------------------------------------
+
+
+def _room(request, slug: str) -> ChatRoom:
+    workspace = _workspace(request, slug)
+    room = chat.workspace_room(workspace)
+    if not can(request.user, Capability.VIEW, room):
+        raise Http404
+    return room
+
+
+def _room_message(request, slug: str, seq: int) -> ChatMessage:
+    room = _room(request, slug)
+    message = room.messages.filter(seq=seq).first()
+    if message is None:
+        raise Http404
+    return message
+
+
+@require_GET
+def chat_room(request, slug: str):
+    room = _room(request, slug)
+    capabilities = workspace_capabilities(request.user, room.workspace)
+    before = request.GET.get("before")
+    messages_page = chat.messages_before(
+        user=request.user,
+        room=room,
+        before_seq=int(before) if before and before.isdigit() else None,
+    )
+    context = {
+        "workspace": room.workspace,
+        "room": room,
+        "chat_messages": messages_page,
+        "can_send": can(request.user, Capability.CONTRIBUTE, room),
+        "can_moderate": Capability.MODERATE in capabilities,
+        "can_manage": Capability.MANAGE_ROSTER in capabilities,
+        "mute": chat.active_mute(room, request.user),
+        "last_read": chat.last_read(user=request.user, room=room),
+        "client_id": uuid.uuid4().hex,
+        "members": people_who_can_view(room).exclude(pk=request.user.pk).order_by("full_name"),
+    }
+    if messages_page:
+        chat.mark_read(actor=request.user, room=room, seq=messages_page[-1].seq)
+    return render(request, "dialogues/chat_room.html", context)
+
+
+def _chat_back(slug: str, seq: int | None = None):
+    url = reverse("chat_room", kwargs={"slug": slug})
+    return redirect(f"{url}#m-{seq}" if seq else url)
+
+
+@require_POST
+def chat_send(request, slug: str):
+    room = _room(request, slug)
+    try:
+        message, _created = chat.message_send(
+            actor=request.user,
+            room=room,
+            body=request.POST.get("body", ""),
+            client_id=request.POST.get("client_id", ""),
+        )
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+        return _chat_back(slug)
+    except ValidationError as error:
+        _errors(request, error)
+        return _chat_back(slug)
+    return _chat_back(slug, message.seq)
+
+
+@require_POST
+def chat_edit(request, slug: str, seq: int):
+    message = _room_message(request, slug, seq)
+    try:
+        chat.message_edit(actor=request.user, message=message, body=request.POST.get("body", ""))
+    except ValidationError as error:
+        _errors(request, error)
+    return _chat_back(slug, seq)
+
+
+@require_POST
+def chat_delete(request, slug: str, seq: int):
+    message = _room_message(request, slug, seq)
+    chat.message_delete(actor=request.user, message=message)
+    return _chat_back(slug, seq)
+
+
+@require_POST
+def chat_hide(request, slug: str, seq: int):
+    message = _room_message(request, slug, seq)
+    _require(request, Capability.MODERATE, message.room)
+    try:
+        chat.message_hide(
+            actor=request.user,
+            message=message,
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    return _chat_back(slug, seq)
+
+
+@require_POST
+def chat_mute(request, slug: str):
+    room = _room(request, slug)
+    _require(request, Capability.MODERATE, room)
+    target = people_who_can_view(room).filter(pk=request.POST.get("user") or 0).first()
+    if target is None:
+        messages.error(request, _("Choose someone in this room."))
+        return _chat_back(slug)
+    try:
+        minutes = int(request.POST.get("minutes", "0"))
+        chat.member_mute(
+            actor=request.user,
+            room=room,
+            user=target,
+            minutes=minutes,
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except ValueError:
+        messages.error(request, _("Mute for 1 minute to 24 hours."))
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("%(name)s is muted.") % {"name": target.full_name})
+    return _chat_back(slug)
+
+
+@require_POST
+def chat_lock(request, slug: str):
+    room = _room(request, slug)
+    _require(request, Capability.MODERATE, room)
+    chat.room_set_locked(
+        actor=request.user,
+        room=room,
+        locked=request.POST.get("locked") == "1",
+        reason=request.POST.get("reason", ""),
+        request=request,
+    )
+    return _chat_back(slug)

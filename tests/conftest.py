@@ -65,10 +65,12 @@ def world(db) -> World:
 
 
 @pytest.fixture
-def client_for(client):
-    """A test client signed in as the given user (MFA satisfied where the user enrolled it)."""
+def client_for(db):
+    """A new test client signed in as the given user (MFA satisfied where the user enrolled it)."""
+    from django.test import Client
 
     def sign_in(user: User):
+        client = Client()
         client.force_login(user, backend="accounts.backends.OfficialBackend")
         return client
 

@@ -13,6 +13,7 @@ from workspaces.access import can
 SAMPLE_ARGUMENTS = {
     "code": lambda o: o["jurisdiction"].code,
     "slug": lambda o: o["workspace"].slug,
+    "seq": lambda o: o["chat_message"].seq,
     "token": lambda o: o["token"],
     "key": lambda o: "not-a-key",
     "uidb36": lambda o: "1",
@@ -85,6 +86,8 @@ def objects(world, dialogue):
 
     from accounts import services
     from dialogues import services as dialogue_services
+    from dialogues.chat import message_send
+    from dialogues.models import ChatRoom
     from workspaces.documents import document_upload
 
     invitation, token = services.invitation_create(
@@ -108,6 +111,12 @@ def objects(world, dialogue):
             upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4 test"),
             title="A document",
         ),
+        "chat_message": message_send(
+            actor=world.secretariat,
+            room=ChatRoom.objects.get(workspace=dialogue.offsets),
+            body="Welcome",
+            client_id="guard-1",
+        )[0],
         "own_post": dialogue_services.post_reply(
             actor=world.secretariat, thread=dialogue.public_thread, body="Facilitator's note."
         ),

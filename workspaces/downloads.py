@@ -29,8 +29,7 @@ def download_headers(response: HttpResponse, version: DocumentVersion) -> HttpRe
     return response
 
 
-async def _chunks(name: str) -> AsyncIterator[bytes]:
-    handle = await sync_to_async(documents_storage().open, thread_sensitive=False)(name, "rb")
+async def _chunks(handle) -> AsyncIterator[bytes]:
     try:
         while True:
             chunk = await sync_to_async(handle.read, thread_sensitive=False)(CHUNK)
@@ -41,12 +40,14 @@ async def _chunks(name: str) -> AsyncIterator[bytes]:
         await sync_to_async(handle.close, thread_sensitive=False)()
 
 
-def file_response(version: DocumentVersion) -> HttpResponse:
+async def file_response(version: DocumentVersion) -> HttpResponse:
     prefix = settings.ENCLAVE_DOCUMENTS_X_ACCEL_PREFIX
     if prefix:
         response = HttpResponse()
         response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{version.file.name}"
     else:
-        response = StreamingHttpResponse(_chunks(version.file.name))
+        # Opened before the headers go out: a missing file is a clean error, not a hung download.
+        opener = sync_to_async(documents_storage().open, thread_sensitive=False)
+        response = StreamingHttpResponse(_chunks(await opener(version.file.name, "rb")))
         response["Content-Length"] = str(version.size)
     return download_headers(response, version)

@@ -6,7 +6,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -64,6 +64,7 @@ def document_list(request, slug: str):
         "tags": selectors.workspace_tags(user=request.user, workspace=workspace),
         "filter_form": form,
         "can_upload": Capability.CONTRIBUTE in capabilities,
+        "can_manage": Capability.MANAGE_ROSTER in capabilities,
     }
     return render(request, "workspaces/document_list.html", context)
 
@@ -99,12 +100,20 @@ def document_upload(request, slug: str):
             form.add_error("file", error)
         else:
             messages.success(request, _("“%(title)s” is shared.") % {"title": document.title})
-            return redirect("document_detail", slug=slug, pk=document.pk)
+            url = reverse("document_detail", kwargs={"slug": slug, "pk": document.pk})
+            if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+                # The upload script navigates itself, so the message survives to the page.
+                return HttpResponse(status=201, headers={"Location": url})
+            return redirect(url)
     status = 400 if request.method == "POST" else 200
     return render(
         request,
         "workspaces/document_upload.html",
-        {"workspace": workspace, "form": form},
+        {
+            "workspace": workspace,
+            "form": form,
+            "max_mb": settings.ENCLAVE_DOCUMENT_MAX_BYTES // (1024 * 1024),
+        },
         status=status,
     )
 
@@ -247,4 +256,4 @@ async def document_download(request, slug: str, pk: int, version: int | None = N
     served, url = await sync_to_async(_authorize_download)(request, user, slug, pk, version)
     if served == "acknowledge":
         return redirect(url)
-    return file_response(served)
+    return await file_response(served)

@@ -112,7 +112,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000},
         }
     }
     CACHES = {
@@ -123,7 +123,12 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "config.channel_layers.SweepingInMemoryChannelLayer",
+            "CONFIG": {"capacity": 1000},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # ------------------------------------------------------------------------------
@@ -175,6 +180,11 @@ ENCLAVE_MFA_REQUIRED_FOR_ALL = env_bool("ENCLAVE_MFA_REQUIRED_FOR_ALL", False)
 # Where links in emails point (e.g. https://enclave.example.org); the request's host otherwise.
 ENCLAVE_SITE_URL = os.environ.get("ENCLAVE_SITE_URL", "")
 ENCLAVE_INVITATION_DAYS = int(os.environ.get("ENCLAVE_INVITATION_DAYS", "14"))
+
+# Live chat limits: sockets per user, and a burst of messages per window per user.
+ENCLAVE_CHAT_MAX_SOCKETS_PER_USER = int(os.environ.get("ENCLAVE_CHAT_MAX_SOCKETS_PER_USER", "8"))
+ENCLAVE_CHAT_RATE_BURST = int(os.environ.get("ENCLAVE_CHAT_RATE_BURST", "20"))
+ENCLAVE_CHAT_RATE_WINDOW = int(os.environ.get("ENCLAVE_CHAT_RATE_WINDOW", "10"))
 
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False

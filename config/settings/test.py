@@ -1,6 +1,8 @@
 """Settings for the test suite: fast hashing, in-memory email, the same security headers."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 from .base import *  # noqa: F403
@@ -18,14 +20,14 @@ if os.environ.get("ENCLAVE_TEST_EMAIL_DIR"):
         "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "OPTIONS": {"file_path": os.environ["ENCLAVE_TEST_EMAIL_DIR"]},
     }
-# Test runs keep documents in a directory of their own unless a live server names one.
+# Test runs keep documents in a directory of their own (removed at exit) unless a live server
+# names one.
 if not os.environ.get("ENCLAVE_DOCUMENTS_DIR"):
+    _documents = tempfile.mkdtemp(prefix="enclave-test-documents-")
+    atexit.register(shutil.rmtree, _documents, True)
     DOCUMENTS_STORAGE = {
         **DOCUMENTS_STORAGE,
-        "OPTIONS": {
-            **DOCUMENTS_STORAGE["OPTIONS"],
-            "location": tempfile.mkdtemp(prefix="enclave-test-documents-"),
-        },
+        "OPTIONS": {**DOCUMENTS_STORAGE["OPTIONS"], "location": _documents},
     }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

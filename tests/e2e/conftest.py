@@ -143,8 +143,8 @@ def enclave_server(tmp_path_factory) -> Iterator[EnclaveServer]:
         DJANGO_SETTINGS_MODULE="config.settings.test",
         DATABASE_URL=f"sqlite:///{tmp / 'e2e.sqlite3'}",
         ENCLAVE_VAR_DIR=str(tmp),
-        ENCLAVE_TEST_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         ENCLAVE_TEST_EMAIL_DIR=str(mail_dir),
+        ENCLAVE_DOCUMENTS_DIR=str(tmp / "documents"),
         PYTHONUNBUFFERED="1",
     )
     _manage(env, "migrate", "--noinput", "-v0")

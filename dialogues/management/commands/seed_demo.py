@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.demo import demo_logins, seed_accounts
-from dialogues.demo import seed_dialogues
+from dialogues.demo import seed_chat, seed_dialogues
 from workspaces.demo import seed_documents
 
 
@@ -19,6 +19,7 @@ class Command(BaseCommand):
             officials = seed_accounts()
             seed_dialogues(officials)
             seed_documents(officials)
+            seed_chat(officials)
         self.stdout.write(self.style.SUCCESS("Demo world ready. Logins (password enclave-demo):"))
         for email, what in demo_logins():
             self.stdout.write(f"  {email:<34} {what}")

@@ -1,0 +1,329 @@
+"""Live chat: every write goes through here, from the websocket and from plain HTTP alike.
+
+The database is the truth and the channel layer a doorbell: a message commits with its per-room
+sequence number, then one pre-serialized event goes to the room's group from on_commit.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import AuditEvent, User
+from workspaces.access import Capability, can, people_who_can_view, require
+from workspaces.models import Workspace
+
+from .markup import mentioned_handles, render_markdown
+from .models import ChatMessage, ChatMute, ChatPresence, ChatReadState, ChatRoom, Notification
+from .notifications import notify
+
+MAX_BODY_BYTES = 16 * 1024
+EDIT_WINDOW = timedelta(minutes=15)
+HISTORY_PAGE = 50
+
+
+def room_group(room_id: int) -> str:
+    return f"room.{room_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def broadcast(group: str, event: dict) -> None:
+    """Serialize once; every socket in the group forwards the same text."""
+    text = json.dumps(event, separators=(",", ":"))
+    async_to_sync(get_channel_layer().group_send)(group, {"type": "chat.event", "text": text})
+
+
+def serialize(message: ChatMessage) -> dict:
+    author = message.author
+    hidden = message.hidden_at is not None
+    deleted = message.deleted_at is not None
+    return {
+        "seq": message.seq,
+        "id": message.pk,
+        "client_id": message.client_id,
+        "author": {
+            "id": author.pk,
+            "name": author.full_name,
+            "handle": author.handle,
+            "affiliation": author.affiliation,
+        },
+        "html": "" if hidden or deleted else message.body_html,
+        "created_at": message.created_at.isoformat(),
+        "edited": message.edited_at is not None,
+        "hidden": hidden,
+        "deleted": deleted,
+    }
+
+
+def workspace_room(workspace: Workspace) -> ChatRoom:
+    room, _created = ChatRoom.objects.get_or_create(
+        workspace=workspace, is_workspace_room=True, defaults={"title": workspace.title}
+    )
+    return room
+
+
+def active_mute(room: ChatRoom, user: User) -> ChatMute | None:
+    return ChatMute.objects.filter(room=room, user=user, until__gt=timezone.now()).first()
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError(_("Write a message first."), code="empty")
+    if len(body.encode()) > MAX_BODY_BYTES:
+        raise ValidationError(_("A message can be at most 16 KiB."), code="too_large")
+    return body
+
+
+def _client_id(value: str) -> str:
+    value = str(value or "").strip()
+    if not value or len(value) > 64:
+        raise ValidationError(
+            _("Each message needs a client id of at most 64 characters."), code="bad_client_id"
+        )
+    return value
+
+
+def message_send(*, actor: User, room: ChatRoom, body: str, client_id: str) -> tuple:
+    """Store a message once per (author, client id). Returns (message, created).
+
+    The policy is asked on every send, so a role change mid-connection applies to the next one.
+    """
+    room = ChatRoom.objects.select_related("workspace").get(pk=room.pk)
+    require(actor, Capability.CONTRIBUTE, room)
+    client_id = _client_id(client_id)
+    existing = ChatMessage.objects.filter(author=actor, client_id=client_id).first()
+    if existing is not None:
+        if existing.room_id != room.pk:
+            raise ValidationError(
+                _("That client id was used in another room."), code="bad_client_id"
+            )
+        return existing, False
+    mute = active_mute(room, actor)
+    if mute is not None and not can(actor, Capability.MODERATE, room):
+        raise PermissionDenied(
+            _("You are muted in this room until %(until)s.")
+            % {"until": timezone.localtime(mute.until).strftime("%H:%M")}
+        )
+    body = _clean_body(body)
+    handles = mentioned_handles(body)
+    mentioned = list(people_who_can_view(room).filter(handle__in=handles)) if handles else []
+    html = render_markdown(body, mentionable={u.handle for u in mentioned})
+    try:
+        with transaction.atomic():
+            locked = ChatRoom.objects.select_for_update().get(pk=room.pk)
+            locked.last_seq += 1
+            locked.save(update_fields=["last_seq"])
+            message = ChatMessage.objects.create(
+                room=locked,
+                seq=locked.last_seq,
+                author=actor,
+                client_id=client_id,
+                body_source=body,
+                body_html=html,
+            )
+            Workspace.objects.filter(pk=room.workspace_id).update(
+                last_activity_at=message.created_at
+            )
+            # One's own message is never unread.
+            ChatReadState.objects.update_or_create(
+                user=actor, room=locked, defaults={"last_seq": message.seq}
+            )
+            notify(kind=Notification.Kind.MENTION, recipients=mentioned, actor=actor, room=room)
+            event = {"type": "message", "message": serialize(message)}
+            transaction.on_commit(lambda: broadcast(room_group(room.pk), event), robust=True)
+    except IntegrityError:
+        # The same client id raced in from another socket: the first one won.
+        existing = ChatMessage.objects.filter(author=actor, client_id=client_id).first()
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+def messages_after(*, user: User, room: ChatRoom, after_seq: int, limit: int = 500) -> list:
+    """Exactly the messages after `after_seq` (catch-up on reconnect), oldest first."""
+    require(user, Capability.VIEW, room)
+    return list(
+        room.messages.filter(seq__gt=after_seq)
+        .select_related("author__jurisdiction")
+        .order_by("seq")[:limit]
+    )
+
+
+def messages_before(
+    *, user: User, room: ChatRoom, before_seq: int | None, limit: int = HISTORY_PAGE
+) -> list:
+    """A page of older messages (scrolling back), oldest first."""
+    require(user, Capability.VIEW, room)
+    messages = room.messages.select_related("author__jurisdiction").order_by("-seq")
+    if before_seq is not None:
+        messages = messages.filter(seq__lt=before_seq)
+    return list(reversed(messages[:limit]))
+
+
+def _message_event(message: ChatMessage) -> None:
+    event = {"type": "message.changed", "message": serialize(message)}
+    transaction.on_commit(lambda: broadcast(room_group(message.room_id), event), robust=True)
+
+
+@transaction.atomic
+def message_edit(*, actor: User, message: ChatMessage, body: str) -> ChatMessage:
+    require(actor, Capability.CONTRIBUTE, message.room)
+    message = ChatMessage.objects.select_for_update().get(pk=message.pk)
+    if message.author_id != actor.pk:
+        raise PermissionDenied(_("You can only edit your own messages."))
+    if message.deleted_at or message.hidden_at:
+        raise ValidationError(_("This message can no longer be edited."), code="not_editable")
+    if timezone.now() - message.created_at > EDIT_WINDOW:
+        raise ValidationError(_("Messages can be edited for 15 minutes."), code="too_late")
+    message.body_source = _clean_body(body)
+    message.body_html = render_markdown(message.body_source)
+    message.edited_at = timezone.now()
+    message.save(update_fields=["body_source", "body_html", "edited_at"])
+    _message_event(message)
+    return message
+
+
+@transaction.atomic
+def message_delete(*, actor: User, message: ChatMessage) -> ChatMessage:
+    require(actor, Capability.VIEW, message.room)
+    message = ChatMessage.objects.select_for_update().get(pk=message.pk)
+    if message.author_id != actor.pk:
+        raise PermissionDenied(_("You can only delete your own messages."))
+    message.deleted_at = timezone.now()
+    message.save(update_fields=["deleted_at"])
+    _message_event(message)
+    return message
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give a reason: it is kept in the audit log."), code="reason")
+    return reason[:300]
+
+
+@transaction.atomic
+def message_hide(
+    *, actor: User, message: ChatMessage, reason: str, request: HttpRequest | None = None
+) -> ChatMessage:
+    require(actor, Capability.MODERATE, message.room)
+    reason = _reason(reason)
+    message = (
+        ChatMessage.objects.select_for_update().select_related("room__workspace").get(pk=message.pk)
+    )
+    message.hidden_at, message.hidden_by, message.hidden_reason = timezone.now(), actor, reason
+    message.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    audit_record(
+        action=AuditEvent.Action.CHAT_HIDDEN,
+        actor=actor,
+        target_user=message.author,
+        scope=f"workspace:{message.room.workspace.slug}",
+        summary=f"Chat message {message.room_id}#{message.seq} hidden",
+        detail={"room": message.room_id, "seq": message.seq, "reason": reason},
+        request=request,
+    )
+    _message_event(message)
+    return message
+
+
+@transaction.atomic
+def member_mute(
+    *,
+    actor: User,
+    room: ChatRoom,
+    user: User,
+    minutes: int,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> ChatMute:
+    require(actor, Capability.MODERATE, room)
+    reason = _reason(reason)
+    if not 1 <= int(minutes) <= 24 * 60:
+        raise ValidationError(_("Mute for 1 minute to 24 hours."), code="bad_duration")
+    if user.pk == actor.pk:
+        raise ValidationError(_("You cannot mute yourself."), code="self")
+    mute = ChatMute.objects.create(
+        room=room,
+        user=user,
+        muted_by=actor,
+        reason=reason,
+        until=timezone.now() + timedelta(minutes=int(minutes)),
+    )
+    audit_record(
+        action=AuditEvent.Action.CHAT_MUTED,
+        actor=actor,
+        target_user=user,
+        scope=f"workspace:{room.workspace.slug}",
+        summary=f"{user.email} muted in room {room.pk} for {minutes} min",
+        detail={"room": room.pk, "minutes": int(minutes), "reason": reason},
+        request=request,
+    )
+    event = {"type": "muted", "room": room.pk, "user": user.pk, "until": mute.until.isoformat()}
+    transaction.on_commit(lambda: broadcast(room_group(room.pk), event), robust=True)
+    return mute
+
+
+@transaction.atomic
+def room_set_locked(
+    *,
+    actor: User,
+    room: ChatRoom,
+    locked: bool,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> ChatRoom:
+    require(actor, Capability.MODERATE, room)
+    room = ChatRoom.objects.select_for_update().select_related("workspace").get(pk=room.pk)
+    room.locked_at = timezone.now() if locked else None
+    room.save(update_fields=["locked_at"])
+    action = AuditEvent.Action.CHAT_LOCKED if locked else AuditEvent.Action.CHAT_UNLOCKED
+    audit_record(
+        action=action,
+        actor=actor,
+        scope=f"workspace:{room.workspace.slug}",
+        summary=f"Room {room.pk} {'locked' if locked else 'unlocked'}",
+        detail={"room": room.pk, "reason": (reason or "").strip()[:300]},
+        request=request,
+    )
+    event = {"type": "room", "room": room.pk, "locked": locked}
+    transaction.on_commit(lambda: broadcast(room_group(room.pk), event), robust=True)
+    return room
+
+
+def mark_read(*, actor: User, room: ChatRoom, seq: int) -> None:
+    require(actor, Capability.VIEW, room)
+    state, _created = ChatReadState.objects.get_or_create(user=actor, room=room)
+    if seq > state.last_seq:
+        ChatReadState.objects.filter(pk=state.pk, last_seq__lt=seq).update(
+            last_seq=min(seq, room.last_seq)
+        )
+
+
+def present_people(room: ChatRoom) -> list[dict]:
+    """Who is in the room now: users with an open socket seen in the last two minutes."""
+    since = timezone.now() - timedelta(minutes=2)
+    here = ChatPresence.objects.filter(room=room, seen_at__gte=since).values("user_id")
+    people = User.objects.filter(pk__in=here).select_related("jurisdiction").order_by("full_name")
+    return [
+        {"id": u.pk, "name": u.full_name, "handle": u.handle, "affiliation": u.affiliation}
+        for u in people
+    ]
+
+
+def last_read(*, user: User, room: ChatRoom) -> int:
+    state = ChatReadState.objects.filter(user=user, room=room).first()
+    return state.last_seq if state else 0

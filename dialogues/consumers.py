@@ -1,0 +1,299 @@
+"""The one websocket consumer: a live chat room. Protocol: docs/realtime.md.
+
+It calls the same services and selectors as the HTTP views (dialogues/chat.py), so the two can
+never disagree; the policy is asked on connect, on every send, and again whenever the user's
+access may have changed (a notice on the per-user group), which closes the socket at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from accounts.backends import OfficialBackend
+from accounts.models import User
+from workspaces.access import Capability, can, get_visible_or_404, workspace_capabilities
+
+from . import chat
+from .models import ChatPresence, ChatRoom
+
+# Close codes (see docs/realtime.md).
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_TOO_MANY_SOCKETS = 4429
+
+MAX_FRAME = 64 * 1024
+TYPING_INTERVAL = 3.0
+
+
+def _error(code: str, detail: str, **extra) -> str:
+    return json.dumps({"type": "error", "code": code, "detail": detail, **extra})
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    room: ChatRoom
+    user: User
+    revoked = False
+    claimed = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        self.session_key = self.scope["session"].session_key
+        room = await database_sync_to_async(self._visible_room)(self.scope["url_route"]["kwargs"])
+        if room is None:
+            await self.close(code=CLOSE_NOT_FOUND)  # missing and forbidden look the same
+            return
+        self.room = room
+        if not await database_sync_to_async(self._claim_socket)():
+            await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+            return
+        self.last_typing = 0.0
+        await self.channel_layer.group_add(chat.room_group(room.pk), self.channel_name)
+        await self.channel_layer.group_add(chat.user_group(user.pk), self.channel_name)
+        await self.accept()
+        ready = await database_sync_to_async(self._ready)()
+        await self.send(text_data=json.dumps(ready))
+        await self.channel_layer.group_send(
+            chat.room_group(room.pk),
+            {"type": "chat.event", "text": json.dumps({"type": "presence", "joined": ready["me"]})},
+        )
+
+    async def disconnect(self, code):
+        if getattr(self, "room", None) is None:
+            return
+        await self.channel_layer.group_discard(chat.room_group(self.room.pk), self.channel_name)
+        await self.channel_layer.group_discard(chat.user_group(self.user.pk), self.channel_name)
+        still_here = await database_sync_to_async(self._leave)()
+        if not still_here:
+            await self.channel_layer.group_send(
+                chat.room_group(self.room.pk),
+                {
+                    "type": "chat.event",
+                    "text": json.dumps({"type": "presence", "left": self.user.pk}),
+                },
+            )
+
+    # ------------------------------------------------------------------ frames in
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.revoked:
+            return
+        if bytes_data is not None or text_data is None:
+            await self.send(text_data=_error("bad_frame", "Frames are JSON text."))
+            return
+        if len(text_data) > MAX_FRAME:
+            await self.send(text_data=_error("frame_too_large", "The frame is too large."))
+            return
+        try:
+            frame = json.loads(text_data)
+            kind = frame["type"]
+        except (ValueError, KeyError, TypeError):
+            await self.send(text_data=_error("bad_frame", "Frames are JSON objects with a type."))
+            return
+        handler = {
+            "send": self.on_send,
+            "resume": self.on_resume,
+            "history": self.on_history,
+            "typing": self.on_typing,
+            "read": self.on_read,
+            "ping": self.on_ping,
+        }.get(kind)
+        if handler is None:
+            await self.send(text_data=_error("bad_frame", f"Unknown frame type {kind!r}."))
+            return
+        try:
+            await handler(frame)
+        except (ValueError, TypeError, KeyError):
+            await self.send(text_data=_error("bad_frame", "A field is missing or malformed."))
+
+    async def on_send(self, frame):
+        client_id = str(frame.get("client_id", ""))
+        if not await database_sync_to_async(_within_rate)(self.user.pk):
+            await self.send(
+                text_data=_error(
+                    "rate_limited",
+                    "You are sending too fast. Wait a few seconds.",
+                    client_id=client_id,
+                    retry_after=chat_rate_window(),
+                )
+            )
+            return
+        try:
+            message, _created = await database_sync_to_async(chat.message_send)(
+                actor=self.user,
+                room=self.room,
+                body=str(frame.get("body", "")),
+                client_id=client_id,
+            )
+        except PermissionDenied as error:
+            await self.send(text_data=_error("forbidden", str(error), client_id=client_id))
+            return
+        except ValidationError as error:
+            await self.send(
+                text_data=_error(
+                    error.code or "invalid", " ".join(error.messages), client_id=client_id
+                )
+            )
+            return
+        payload = await database_sync_to_async(chat.serialize)(message)
+        await self.send(
+            text_data=json.dumps({"type": "ack", "client_id": client_id, "message": payload})
+        )
+
+    async def on_resume(self, frame):
+        after = max(0, int(frame.get("after", 0)))
+        messages, last = await database_sync_to_async(self._after)(after)
+        await self.send(
+            text_data=json.dumps(
+                {
+                    "type": "catchup",
+                    "messages": messages,
+                    "complete": len(messages) < 500,
+                    "last_seq": last,
+                }
+            )
+        )
+
+    async def on_history(self, frame):
+        before = frame.get("before")
+        messages = await database_sync_to_async(self._before)(
+            int(before) if before is not None else None
+        )
+        await self.send(text_data=json.dumps({"type": "history", "messages": messages}))
+
+    async def on_typing(self, frame):
+        now = time.monotonic()
+        if now - self.last_typing < TYPING_INTERVAL:
+            return
+        self.last_typing = now
+        event = {"type": "typing", "user": {"id": self.user.pk, "name": self.user.full_name}}
+        await self.channel_layer.group_send(
+            chat.room_group(self.room.pk), {"type": "chat.event", "text": json.dumps(event)}
+        )
+
+    async def on_read(self, frame):
+        await database_sync_to_async(chat.mark_read)(
+            actor=self.user, room=self.room, seq=int(frame["seq"])
+        )
+
+    async def on_ping(self, frame):
+        await database_sync_to_async(
+            ChatPresence.objects.filter(channel_name=self.channel_name).update
+        )(seen_at=timezone.now())
+        await self.send(text_data=json.dumps({"type": "pong"}))
+
+    # ------------------------------------------------------------------ events from the layer
+
+    async def chat_event(self, event):
+        if not self.revoked:
+            await self.send(text_data=event["text"])
+
+    async def access_revoke(self, event):
+        """The user's access may have changed: check again, close at once if it is gone."""
+        if self.session_key in event.get("session_keys", ()):
+            self.revoked = True
+            await self.send(text_data=json.dumps({"type": "revoked"}))
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if not await database_sync_to_async(self._still_allowed)():
+            self.revoked = True
+            await self.send(text_data=json.dumps({"type": "revoked"}))
+            await self.close(code=CLOSE_FORBIDDEN)
+
+    # ------------------------------------------------------------------ database side
+
+    def _visible_room(self, kwargs) -> ChatRoom | None:
+        try:
+            return get_visible_or_404(self.user, ChatRoom, pk=kwargs["room_id"])
+        except Exception:  # Http404: missing and forbidden are the same here
+            return None
+
+    def _claim_socket(self) -> bool:
+        key = f"chat-sockets:{self.user.pk}"
+        cache.add(key, 0, timeout=6 * 3600)
+        if cache.incr(key) > settings.ENCLAVE_CHAT_MAX_SOCKETS_PER_USER:
+            cache.decr(key)
+            return False
+        self.claimed = True
+        return True
+
+    def _ready(self) -> dict:
+        ChatPresence.objects.create(room=self.room, user=self.user, channel_name=self.channel_name)
+        capabilities = workspace_capabilities(self.user, self.room.workspace)
+        mute = chat.active_mute(self.room, self.user)
+        room = ChatRoom.objects.get(pk=self.room.pk)
+        return {
+            "type": "ready",
+            "room": {
+                "id": room.pk,
+                "title": room.title,
+                "locked": room.locked_at is not None,
+                "last_seq": room.last_seq,
+            },
+            "me": {
+                "id": self.user.pk,
+                "name": self.user.full_name,
+                "handle": self.user.handle,
+                "affiliation": self.user.affiliation,
+            },
+            "can_send": can(self.user, Capability.CONTRIBUTE, room),
+            "can_moderate": Capability.MODERATE in capabilities,
+            "muted_until": mute.until.isoformat() if mute else None,
+            "last_read": chat.last_read(user=self.user, room=room),
+            "present": chat.present_people(room),
+        }
+
+    def _leave(self) -> bool:
+        ChatPresence.objects.filter(channel_name=self.channel_name).delete()
+        if self.claimed:
+            with contextlib.suppress(ValueError):  # the counter expired meanwhile
+                cache.decr(f"chat-sockets:{self.user.pk}")
+        return ChatPresence.objects.filter(room=self.room, user=self.user).exists()
+
+    def _after(self, after: int) -> tuple[list, int]:
+        messages = chat.messages_after(user=self.user, room=self.room, after_seq=after)
+        last = messages[-1].seq if messages else after
+        return [chat.serialize(m) for m in messages], last
+
+    def _before(self, before: int | None) -> list:
+        return [
+            chat.serialize(m)
+            for m in chat.messages_before(user=self.user, room=self.room, before_seq=before)
+        ]
+
+    def _still_allowed(self) -> bool:
+        user = User.objects.select_related("jurisdiction").filter(pk=self.user.pk).first()
+        if user is None or not OfficialBackend().user_can_authenticate(user):
+            return False
+        if self.session_key and not SessionStore().exists(self.session_key):
+            return False
+        self.user = user
+        return can(user, Capability.VIEW, ChatRoom.objects.get(pk=self.room.pk))
+
+
+def chat_rate_window() -> int:
+    return settings.ENCLAVE_CHAT_RATE_WINDOW
+
+
+def _within_rate(user_id: int) -> bool:
+    """A burst of ENCLAVE_CHAT_RATE_BURST messages per window, per user across sockets."""
+    window = settings.ENCLAVE_CHAT_RATE_WINDOW
+    key = f"chat-rate:{user_id}:{int(time.time() // window)}"
+    cache.add(key, 0, timeout=window * 2)
+    return cache.incr(key) <= settings.ENCLAVE_CHAT_RATE_BURST

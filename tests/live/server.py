@@ -1,0 +1,357 @@
+"""A real Enclave under daphne, for tests and benchmarks that talk to it over HTTP only.
+
+Standard library only (no pytest, no Playwright): used by tests/live and bench/download.py.
+The site lives in a temp dir: a file SQLite database, migrated and seeded with the demo world,
+its own documents directory; servers listen on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+SERVER_START_TIMEOUT = 30.0
+COMMAND_TIMEOUT = 120.0
+HTTP_TIMEOUT = 30.0
+MB = 1024 * 1024
+
+DEMO_EMAIL = "eu@demo.enclave.test"
+DEMO_PASSWORD = "enclave-demo"
+DEMO_WORKSPACE = "offsets"
+
+
+class SiteError(RuntimeError):
+    """A setup step (migrate, seed, upload, sign-in) failed."""
+
+
+class ServerUnavailable(SiteError):
+    """daphne (or nginx) could not be started here."""
+
+
+# ------------------------------------------------------------------------------
+# The site: environment, management commands, a large document
+# ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def site_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """The environment of every process of one site (manage.py and daphne alike)."""
+    env = os.environ.copy()
+    env.pop("REDIS_URL", None)
+    env.pop("ENCLAVE_DOCUMENTS_X_ACCEL_PREFIX", None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=f"sqlite:///{tmp / 'live.sqlite3'}",
+        ENCLAVE_VAR_DIR=str(tmp),
+        ENCLAVE_DOCUMENTS_DIR=str(tmp / "documents"),
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    """Run manage.py with the site's environment; its stdout, or SiteError."""
+    try:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise SiteError(f"manage.py {args[0]} took longer than {COMMAND_TIMEOUT:.0f} s") from error
+    if result.returncode != 0:
+        raise SiteError(
+            f"manage.py {' '.join(args)[:80]} failed ({result.returncode}):\n"
+            f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+        )
+    return result.stdout
+
+
+def prepare_site(env: dict[str, str]) -> None:
+    Path(env["ENCLAVE_DOCUMENTS_DIR"]).mkdir(parents=True, exist_ok=True)
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "seed_demo")
+
+
+def write_text_file(path: Path, size: int) -> None:
+    """`size` bytes of plain text lines, written 1 MB at a time."""
+    line = b"Offsets and removals: a line of plain text for the large download check.\n"
+    block = line * (MB // len(line) + 1)
+    with path.open("wb") as handle:
+        left = size
+        while left:
+            piece = block[: min(left, len(block))]
+            handle.write(piece)
+            left -= len(piece)
+
+
+_UPLOAD = """
+import json, os
+from django.core.files import File
+from accounts.models import User
+from workspaces.documents import document_upload
+from workspaces.models import Workspace
+
+source = os.environ["ENCLAVE_LIVE_SOURCE"]
+with open(source, "rb") as handle:
+    document = document_upload(
+        actor=User.objects.get(email=os.environ["ENCLAVE_LIVE_EMAIL"]),
+        workspace=Workspace.objects.get(slug=os.environ["ENCLAVE_LIVE_WORKSPACE"]),
+        upload=File(handle, name=os.path.basename(source)),
+        title="Large download check",
+        marking="none",
+    )
+version = document.versions.get()
+print("ENCLAVE-LIVE " + json.dumps({
+    "pk": document.pk, "size": version.size, "sha256": version.sha256,
+    "stored_name": version.file.name, "filename": version.filename,
+}))
+"""
+
+
+@dataclass
+class StoredDocument:
+    pk: int
+    size: int
+    sha256: str
+    stored_name: str
+    filename: str
+    workspace: str = DEMO_WORKSPACE
+
+    @property
+    def download_path(self) -> str:
+        return f"/w/{self.workspace}/documents/{self.pk}/download/"
+
+
+def upload_document(env: dict[str, str], source: Path) -> StoredDocument:
+    """Store `source` through the document_upload service, in a manage.py shell subprocess."""
+    shell_env = dict(
+        env,
+        ENCLAVE_LIVE_SOURCE=str(source),
+        ENCLAVE_LIVE_EMAIL=DEMO_EMAIL,
+        ENCLAVE_LIVE_WORKSPACE=DEMO_WORKSPACE,
+    )
+    out = manage(shell_env, "shell", "-c", _UPLOAD)
+    for line in out.splitlines():
+        if line.startswith("ENCLAVE-LIVE "):
+            return StoredDocument(**json.loads(line.removeprefix("ENCLAVE-LIVE ")))
+    raise SiteError(f"the upload printed no result:\n{out[-2000:]}")
+
+
+# ------------------------------------------------------------------------------
+# Processes: daphne, and stopping anything started here
+# ------------------------------------------------------------------------------
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def wait_until_ready(process: subprocess.Popen, url: str, log: Path, name: str) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (127.0.0.1)
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+            last_error = error
+        try:
+            code = process.wait(timeout=0.1)  # the poll interval and the liveness check
+        except subprocess.TimeoutExpired:
+            continue
+        raise ServerUnavailable(f"{name} exited with {code} before serving:\n{tail(log)}")
+    raise ServerUnavailable(
+        f"{name} did not serve {url} within {SERVER_START_TIMEOUT:.0f} s "
+        f"(last error: {last_error}):\n{tail(log)}"
+    )
+
+
+@dataclass
+class Daphne:
+    process: subprocess.Popen
+    url: str
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        stop(self.process)
+
+
+def start_daphne(env: dict[str, str], log: Path) -> Daphne:
+    """daphne with config.asgi:application on 127.0.0.1:<free port>; ServerUnavailable if not."""
+    executable = VENV_BIN / "daphne"
+    if not executable.exists():
+        raise ServerUnavailable(f"no daphne at {executable}")
+    port = free_port()
+    with log.open("w") as log_file:
+        try:
+            process = subprocess.Popen(
+                [str(executable), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+                cwd=ROOT,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        except OSError as error:
+            raise ServerUnavailable(f"daphne could not be run: {error}") from error
+    server = Daphne(process=process, url=f"http://127.0.0.1:{port}", log=log)
+    try:
+        wait_until_ready(process, f"{server.url}/accounts/login/", log, "daphne")
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def rss_bytes(pid: int) -> int:
+    """The resident set size of a process (VmRSS in /proc/<pid>/status)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise SiteError(f"no VmRSS for process {pid}")
+
+
+# ------------------------------------------------------------------------------
+# HTTP: sign in, download
+# ------------------------------------------------------------------------------
+
+_CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def sign_in(base_url: str, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD) -> str:
+    """Sign in through allauth's form; the Cookie header value of the signed-in session."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login_url = f"{base_url}/accounts/login/"
+    with opener.open(login_url, timeout=HTTP_TIMEOUT) as response:
+        match = _CSRF_FIELD.search(response.read())
+    if match is None:
+        raise SiteError("the sign-in page has no csrfmiddlewaretoken field")
+    body = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": match.group(1).decode(), "login": email, "password": password}
+    ).encode()
+    request = urllib.request.Request(login_url, data=body, headers={"Referer": login_url})
+    with opener.open(request, timeout=HTTP_TIMEOUT) as response:
+        response.read()
+    cookies = {cookie.name: cookie.value for cookie in jar}
+    if "sessionid" not in cookies:
+        raise SiteError(f"signing in as {email} did not start a session (final URL {response.url})")
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+
+
+@dataclass
+class Download:
+    status: int
+    headers: dict[str, str]
+    size: int
+    sha256: str
+    seconds: float
+    body_start: bytes = b""
+    samples: list[int] = field(default_factory=list)
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.size / MB / self.seconds if self.seconds else 0.0
+
+
+def download(
+    url: str,
+    cookie: str = "",
+    *,
+    chunk: int = MB,
+    every: int = 4 * MB,
+    on_progress: Callable[[int], None] | None = None,
+    digest: bool = True,
+    max_mb_per_s: float | None = None,
+) -> Download:
+    """GET `url`, reading `chunk` bytes at a time and keeping none of them (a running sha256
+    only); `on_progress(bytes_so_far)` is called every `every` bytes and at the end. With
+    `max_mb_per_s`, the client reads no faster than that, like a client on a slower link."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=HTTP_TIMEOUT)
+    headers = {"Cookie": cookie} if cookie else {}
+    hasher = hashlib.sha256() if digest else None
+    buffer = bytearray(chunk)
+    view = memoryview(buffer)
+    total = 0
+    next_report = every
+    first = b""
+    started = time.perf_counter()
+    try:
+        connection.request("GET", parts.path, headers=headers)
+        response = connection.getresponse()
+        while True:
+            count = response.readinto(view)
+            if not count:
+                break
+            if not first:
+                first = bytes(view[: min(count, 256)])
+            if hasher is not None:
+                hasher.update(view[:count])
+            total += count
+            if max_mb_per_s:
+                ahead = total / (max_mb_per_s * MB) - (time.perf_counter() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
+            if on_progress is not None and total >= next_report:
+                on_progress(total)
+                next_report = total + every
+        seconds = time.perf_counter() - started
+        if on_progress is not None:
+            on_progress(total)
+        return Download(
+            status=response.status,
+            headers={name.lower(): value for name, value in response.getheaders()},
+            size=total,
+            sha256=hasher.hexdigest() if hasher is not None else "",
+            seconds=seconds,
+            body_start=first,
+        )
+    finally:
+        connection.close()
