@@ -156,11 +156,11 @@ def _search_postgres(query: str, workspaces, threads, posts, documents) -> list[
     hits: list[Hit] = []
     found = (
         workspaces.annotate(
-            document=SearchVector(_text("title"), _text("purpose_source"), config="english"),
-            rank=SearchRank(F("document"), search_query),
+            search_vector=SearchVector(_text("title"), _text("purpose_source"), config="english"),
+            rank=SearchRank(F("search_vector"), search_query),
             snippet=SearchHeadline(_text("purpose_source"), search_query, **options),
         )
-        .filter(document=search_query)
+        .filter(search_vector=search_query)
         .order_by("-rank")[:5]
     )
     for workspace in found:
@@ -195,22 +195,22 @@ def _search_postgres(query: str, workspaces, threads, posts, documents) -> list[
         )
     found = (
         threads.annotate(
-            document=SearchVector(_text("title"), config="english"),
-            rank=SearchRank(F("document"), search_query),
+            search_vector=SearchVector(_text("title"), config="english"),
+            rank=SearchRank(F("search_vector"), search_query),
             snippet=SearchHeadline(_text("title"), search_query, **options),
         )
-        .filter(document=search_query)
+        .filter(search_vector=search_query)
         .order_by("-rank", "-last_post_at")[:LIMIT]
     )
     for thread in found:
         hits.append(Hit("thread", thread.title, _marked(thread.snippet), thread.workspace, thread))
     found = (
         posts.annotate(
-            document=SearchVector(_text("body_source"), config="english"),
-            rank=SearchRank(F("document"), search_query),
+            search_vector=SearchVector(_text("body_source"), config="english"),
+            rank=SearchRank(F("search_vector"), search_query),
             snippet=SearchHeadline(_text("body_source"), search_query, **options),
         )
-        .filter(document=search_query)
+        .filter(search_vector=search_query)
         .order_by("-rank", "-created_at")[:LIMIT]
     )
     for post in found:

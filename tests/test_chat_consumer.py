@@ -58,6 +58,16 @@ async def send(communicator, body, client_id):
     )
 
 
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """Each test runs on its own event loop; a Redis layer's connections belong to one loop."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends = {}
+    yield
+    channel_layers.backends = {}
+
+
 @pytest.fixture
 def room(dialogue):
     return ChatRoom.objects.get(workspace=dialogue.offsets)
