@@ -12,7 +12,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 python; do \
 	&& { echo $$p; break; }; done)
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help run test test-unit test-e2e lint format install clean
+.PHONY: help run test test-unit test-e2e lint format install clean bench
 
 help:
 	@echo "make run    - serve Enclave with the demo world on http://127.0.0.1:$(PORT)"
@@ -34,7 +34,7 @@ run: $(STAMP)
 	else $(BIN)/python manage.py shell -c "from accounts.demo import demo_logins; print('Demo logins (password enclave-demo):'); [print(f'  {e:<34} {w}') for e, w in demo_logins()]"; fi
 	@echo "Enclave: http://127.0.0.1:$(PORT)/"
 	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/daphne -b 127.0.0.1 -p $(PORT) \
-		--websocket_max_message_size 65536 config.asgi:application
+		--websocket-max-message-size 524288 config.asgi:application
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -54,6 +54,10 @@ test-e2e: $(STAMP)
 	else $(BIN)/pytest -q tests/e2e; fi
 
 test: lint test-unit test-e2e
+
+bench: $(STAMP)
+	$(BIN)/python bench/download.py
+	$(BIN)/python bench/chat_fanout.py
 
 clean:
 	rm -rf $(VENV) var/staticfiles

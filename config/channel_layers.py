@@ -34,7 +34,9 @@ class SweepingInMemoryChannelLayer(InMemoryChannelLayer):
         super()._clean_expired()
 
     def _put(self, channel: str, message: dict) -> None:
-        queue = self.channels.setdefault(channel, asyncio.Queue(maxsize=self.get_capacity(channel)))
+        queue = self.channels.get(channel)
+        if queue is None:
+            queue = self.channels[channel] = asyncio.Queue(maxsize=self.get_capacity(channel))
         copy = (
             dict(message)
             if all(isinstance(v, FLAT) for v in message.values())

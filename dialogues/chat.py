@@ -317,10 +317,15 @@ def present_people(room: ChatRoom) -> list[dict]:
     """Who is in the room now: users with an open socket seen in the last two minutes."""
     since = timezone.now() - timedelta(minutes=2)
     here = ChatPresence.objects.filter(room=room, seen_at__gte=since).values("user_id")
-    people = User.objects.filter(pk__in=here).select_related("jurisdiction").order_by("full_name")
+    rows = (
+        User.objects.filter(pk__in=here)
+        .order_by("full_name")
+        .values_list("pk", "full_name", "handle", "jurisdiction__name")
+    )
+    secretariat = _("Secretariat")
     return [
-        {"id": u.pk, "name": u.full_name, "handle": u.handle, "affiliation": u.affiliation}
-        for u in people
+        {"id": pk, "name": name, "handle": handle, "affiliation": jurisdiction or secretariat}
+        for pk, name, handle, jurisdiction in rows
     ]
 
 

@@ -33,6 +33,10 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_MANY_SOCKETS = 4429
 
 MAX_FRAME = 64 * 1024
+# Frames the server sends stay under this (daphne's size limit applies to them too).
+MAX_OUT_FRAME = 256 * 1024
+PRESENT_SHOWN = 100
+PRESENT_SHOWN = 100
 TYPING_INTERVAL = 3.0
 
 
@@ -158,15 +162,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_resume(self, frame):
         after = max(0, int(frame.get("after", 0)))
-        messages, last = await database_sync_to_async(self._after)(after)
+        messages, last, complete = await database_sync_to_async(self._after)(after)
         await self.send(
             text_data=json.dumps(
-                {
-                    "type": "catchup",
-                    "messages": messages,
-                    "complete": len(messages) < 500,
-                    "last_seq": last,
-                }
+                {"type": "catchup", "messages": messages, "complete": complete, "last_seq": last}
             )
         )
 
@@ -199,6 +198,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps({"type": "pong"}))
 
     # ------------------------------------------------------------------ events from the layer
+
+    async def dispatch(self, message):
+        # Broadcasts touch no database: skip Channels' per-message hop to the database thread
+        # (aclose_old_connections), which would queue N round trips per message to N sockets.
+        if message["type"] == "chat.event":
+            await self.chat_event(message)
+            return
+        await super().dispatch(message)
 
     async def chat_event(self, event):
         if not self.revoked:
@@ -238,6 +245,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         capabilities = workspace_capabilities(self.user, self.room.workspace)
         mute = chat.active_mute(self.room, self.user)
         room = ChatRoom.objects.get(pk=self.room.pk)
+        present = chat.present_people(room)
         return {
             "type": "ready",
             "room": {
@@ -256,7 +264,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "can_moderate": Capability.MODERATE in capabilities,
             "muted_until": mute.until.isoformat() if mute else None,
             "last_read": chat.last_read(user=self.user, room=room),
-            "present": chat.present_people(room),
+            "present": present[:PRESENT_SHOWN],
+            "present_count": len(present),
         }
 
     def _leave(self) -> bool:
@@ -266,16 +275,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 cache.decr(f"chat-sockets:{self.user.pk}")
         return ChatPresence.objects.filter(room=self.room, user=self.user).exists()
 
-    def _after(self, after: int) -> tuple[list, int]:
+    def _after(self, after: int) -> tuple[list, int, bool]:
         messages = chat.messages_after(user=self.user, room=self.room, after_seq=after)
-        last = messages[-1].seq if messages else after
-        return [chat.serialize(m) for m in messages], last
+        shown = _within_bytes([chat.serialize(m) for m in messages])
+        last = shown[-1]["seq"] if shown else after
+        return shown, last, len(shown) == len(messages) and len(messages) < 500
 
     def _before(self, before: int | None) -> list:
-        return [
-            chat.serialize(m)
-            for m in chat.messages_before(user=self.user, room=self.room, before_seq=before)
-        ]
+        messages = chat.messages_before(user=self.user, room=self.room, before_seq=before)
+        # The newest of the page matter most: trim from the oldest end.
+        return list(reversed(_within_bytes([chat.serialize(m) for m in reversed(messages)])))
 
     def _still_allowed(self) -> bool:
         user = User.objects.select_related("jurisdiction").filter(pk=self.user.pk).first()
@@ -297,3 +306,13 @@ def _within_rate(user_id: int) -> bool:
     key = f"chat-rate:{user_id}:{int(time.time() // window)}"
     cache.add(key, 0, timeout=window * 2)
     return cache.incr(key) <= settings.ENCLAVE_CHAT_RATE_BURST
+
+
+def _within_bytes(serialized: list[dict], limit: int = MAX_OUT_FRAME - 4096) -> list[dict]:
+    """The longest prefix whose JSON fits in one outgoing frame (at least one message)."""
+    total = 0
+    for index, item in enumerate(serialized):
+        total += len(json.dumps(item)) + 1
+        if total > limit and index > 0:
+            return serialized[:index]
+    return serialized

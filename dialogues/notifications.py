@@ -44,6 +44,9 @@ def notify(
 ) -> list[Notification]:
     """Notify each recipient who may see the thread or room (never the actor). Emails go after
     commit."""
+    recipients = [u for u in recipients if u.pk != actor.pk]
+    if not recipients:
+        return []
     item = thread if thread is not None else room
     allowed = set(people_who_can_view(item).values_list("pk", flat=True))
     wanted = {u.pk: u for u in recipients if u.pk in allowed and u.pk != actor.pk}

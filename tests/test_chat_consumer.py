@@ -286,3 +286,28 @@ async def test_moderation_reaches_every_client(world, dialogue, room):
     assert error["type"] == "error" and error["code"] == "forbidden"
     await alice.disconnect()
     await bob.disconnect()
+
+
+async def test_long_catch_up_comes_in_frames_that_fit(world, dialogue, room):
+    from dialogues.consumers import MAX_OUT_FRAME
+
+    body = "A long intervention on buffer pools. " * 400  # ~15 KB each
+    for n in range(30):
+        await sync_to_async(chat.message_send)(
+            actor=world.member, room=room, body=body, client_id=f"long-{n}"
+        )
+    reader, _, _ = await connect(world.focal_point, room)
+    received, after = [], 0
+    for _ in range(10):
+        await reader.send_to(text_data=json.dumps({"type": "resume", "after": after}))
+        raw = await reader.receive_from(timeout=TIMEOUT)
+        while json.loads(raw)["type"] != "catchup":
+            raw = await reader.receive_from(timeout=TIMEOUT)
+        assert len(raw) < MAX_OUT_FRAME
+        frame = json.loads(raw)
+        received += [m["seq"] for m in frame["messages"]]
+        after = frame["last_seq"]
+        if frame["complete"]:
+            break
+    assert received == list(range(1, 31))
+    await reader.disconnect()
