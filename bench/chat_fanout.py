@@ -37,16 +37,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.live.chat_support import (  # noqa: E402
-    Daphne,
-    SiteError,
-    chat_env,
     connect_room,
     flush_redis,
-    free_port,
-    prepare_site,
     raise_nofile,
     redis_problem,
     shell_json,
+)
+from tests.live.server import (  # noqa: E402
+    Daphne,
+    SiteError,
+    free_port,
+    prepare_site,
+    site_env,
     start_daphne,
     stop,
     tail,
@@ -543,9 +545,10 @@ def main() -> int:
         flush_redis(redis_url)
 
     tmp = Path(tempfile.mkdtemp(prefix="enclave-chat-bench-"))
-    env = chat_env(
+    env = site_env(
         tmp,
         redis_url=redis_url,
+        db_name="chat.sqlite3",
         ENCLAVE_CHAT_MAX_SOCKETS_PER_USER="100000",
         ENCLAVE_CHAT_RATE_BURST="1000000",
     )

@@ -39,6 +39,7 @@ from tests.live.server import (  # noqa: E402
     free_port,
     prepare_site,
     rss_bytes,
+    session_cookie,
     sign_in,
     site_env,
     start_daphne,
@@ -216,7 +217,7 @@ def run(rounds: int, size: int) -> int:
             dict(env, ENCLAVE_DOCUMENTS_X_ACCEL_PREFIX=X_ACCEL_PREFIX), tmp / "daphne-accel.log"
         )
         daphnes.append(behind)
-        nginx, nginx_url = start_nginx(tmp, documents, int(behind.url.rsplit(":", 1)[1]))
+        nginx, nginx_url = start_nginx(tmp, documents, behind.port)
         processes.append(nginx)
 
         urls = {
@@ -224,7 +225,11 @@ def run(rounds: int, size: int) -> int:
             "b": f"{nginx_url}{document.download_path}",
             "c": f"{nginx_url}/static-file/{document.stored_name}",
         }
-        cookies = {"a": sign_in(streaming.url), "b": sign_in(nginx_url), "c": ""}
+        cookies = {
+            "a": session_cookie(sign_in(streaming.url)),
+            "b": session_cookie(sign_in(nginx_url)),
+            "c": "",
+        }
 
         rss_before = rss_bytes(streaming.pid)
         rss_peak = rss_before

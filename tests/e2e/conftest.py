@@ -25,7 +25,10 @@ from .support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     DEMO_TOTP_SECRET,
+    DOMAIN,
+    MFA_USERS,
     EnclaveServer,
+    OpenAs,
     login,
     new_context,
 )
@@ -228,3 +231,39 @@ def cochair_page(browser, enclave_server, cochair_state) -> Iterator[Page]:
     context = new_context(browser, enclave_server, bypass_csp=True, storage_state=cochair_state)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture(scope="module")
+def signed_in_states() -> dict[str, dict]:
+    """Storage state per demo user (their handle), filled on first use; one per test module."""
+    return {}
+
+
+@pytest.fixture
+def open_as(browser, enclave_server, signed_in_states) -> Iterator[OpenAs]:
+    """open_as("eu") -> a page in a fresh context signed in as eu@ (signing in once per module;
+    with TOTP for MFA_USERS).
+
+    The sign-in pages' accessibility is the business of the sign-in tests: no axe there.
+    """
+    contexts = []
+
+    def _open(handle: str) -> Page:
+        state = signed_in_states.get(handle)
+        context = new_context(browser, enclave_server, bypass_csp=True, storage_state=state)
+        contexts.append(context)
+        page = context.new_page()
+        if state is None:
+            login(
+                page,
+                f"{handle}@{DOMAIN}",
+                totp_secret=DEMO_TOTP_SECRET if handle in MFA_USERS else None,
+                a11y=False,
+            )
+            expect(page.get_by_role("navigation", name="Your account")).to_be_visible()
+            signed_in_states[handle] = context.storage_state()
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()

@@ -8,13 +8,15 @@ import email.policy
 import hashlib
 import hmac
 import os
+import secrets
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import getaddresses
 from pathlib import Path
 
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -32,6 +34,8 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 
 DEMO_PASSWORD = "enclave-demo"
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+DOMAIN = "demo.enclave.test"
+MFA_USERS = {"secretariat", "cochair"}
 
 EMAIL_TIMEOUT = 10.0
 ACTION_TIMEOUT_MS = 10_000
@@ -52,6 +56,30 @@ def new_context(browser: Browser, enclave_server: EnclaveServer, **options) -> B
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     context.set_default_navigation_timeout(ACTION_TIMEOUT_MS)
     return context
+
+
+OpenAs = Callable[[str], Page]
+"""open_as("eu") -> a page signed in as eu@ (the open_as fixture of conftest.py)."""
+
+
+def unique(label: str) -> str:
+    """`label` with a random suffix, so that reruns and other tests don't collide."""
+    return f"{label} {secrets.token_hex(4)}"
+
+
+def goto(page: Page, url: str) -> None:
+    """Visit `url` and check the page with axe-core."""
+    page.goto(url)
+    axe_check(page)
+
+
+def expect_not_found(page: Page, path: str, hidden: str) -> None:
+    """Visiting `path` answers 404 with the accessible "Page not found" page, without `hidden`."""
+    response = page.goto(path)
+    assert response is not None and response.status == 404, response and response.status
+    expect(page.get_by_role("heading", name="Page not found", level=1)).to_be_visible()
+    expect(page.get_by_role("main")).not_to_contain_text(hidden)
+    axe_check(page)
 
 
 # ------------------------------------------------------------------------------

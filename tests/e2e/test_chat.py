@@ -8,13 +8,11 @@ Each demo user signs in once per module; later tests reuse that session in a fre
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Locator, Page, Request, WebSocketRoute, expect
 
-from .support import DEMO_TOTP_SECRET, axe_check, login, new_context
-from .test_dialogues import DOMAIN, MFA_USERS, OpenAs, goto, unique
+from .support import OpenAs, axe_check, goto, unique
 
 pytestmark = pytest.mark.e2e
 
@@ -27,43 +25,8 @@ SEEDED_CHILE_MESSAGE = "Chile would welcome time for observers' questions on Art
 
 
 # ------------------------------------------------------------------------------
-# Fixtures and helpers
+# Helpers (open_as and signed_in_states are in conftest.py)
 # ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def signed_in_states() -> dict[str, dict]:
-    """Storage state per demo user (their handle), filled on first use."""
-    return {}
-
-
-@pytest.fixture
-def open_as(browser, enclave_server, signed_in_states) -> Iterator[OpenAs]:
-    """open_as("eu") -> a page in a fresh context signed in as eu@ (signing in once per module).
-
-    The sign-in pages' accessibility is the business of the sign-in tests: no axe there.
-    """
-    contexts = []
-
-    def _open(handle: str) -> Page:
-        state = signed_in_states.get(handle)
-        context = new_context(browser, enclave_server, bypass_csp=True, storage_state=state)
-        contexts.append(context)
-        page = context.new_page()
-        if state is None:
-            login(
-                page,
-                f"{handle}@{DOMAIN}",
-                totp_secret=DEMO_TOTP_SECRET if handle in MFA_USERS else None,
-                a11y=False,
-            )
-            expect(page.get_by_role("navigation", name="Your account")).to_be_visible()
-            signed_in_states[handle] = context.storage_state()
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
 
 
 def status(page: Page) -> Locator:

@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .support import DEMO_TOTP_SECRET, axe_check, login, new_context
+from .support import OpenAs, axe_check, expect_not_found, goto, unique
 
 pytestmark = pytest.mark.e2e
-
-DOMAIN = "demo.enclave.test"
-MFA_USERS = {"secretariat", "cochair"}
 
 OFFSETS = "Offsets and carbon removals"
 MARKET_STABILITY = "Market stability mechanisms"
@@ -32,56 +28,9 @@ FORESTRY_THREAD = "Forestry removals: reversal risk, buffers and averaging"
 
 POST_URL = re.compile(r"/w/[\w-]+/t/\d+/\?page=\d+#post-(\d+)$")
 
-OpenAs = Callable[[str], Page]
-
-
-def unique(label: str) -> str:
-    return f"{label} {secrets.token_hex(4)}"
-
-
 # ------------------------------------------------------------------------------
-# Fixtures and helpers
+# Helpers (open_as and signed_in_states are in conftest.py)
 # ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def signed_in_states() -> dict[str, dict]:
-    """Storage state per demo user (their handle), filled on first use."""
-    return {}
-
-
-@pytest.fixture
-def open_as(browser, enclave_server, signed_in_states) -> Iterator[OpenAs]:
-    """open_as("eu") -> a page in a fresh context signed in as eu@ (signing in once per module).
-
-    The sign-in pages' accessibility is the business of the sign-in tests: no axe there.
-    """
-    contexts = []
-
-    def _open(handle: str) -> Page:
-        state = signed_in_states.get(handle)
-        context = new_context(browser, enclave_server, bypass_csp=True, storage_state=state)
-        contexts.append(context)
-        page = context.new_page()
-        if state is None:
-            login(
-                page,
-                f"{handle}@{DOMAIN}",
-                totp_secret=DEMO_TOTP_SECRET if handle in MFA_USERS else None,
-                a11y=False,
-            )
-            expect(page.get_by_role("navigation", name="Your account")).to_be_visible()
-            signed_in_states[handle] = context.storage_state()
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
-
-
-def goto(page: Page, url: str) -> None:
-    page.goto(url)
-    axe_check(page)
 
 
 def open_thread(page: Page, slug: str, title: str) -> str:
@@ -320,11 +269,7 @@ def test_observer_does_not_see_a_full_members_thread(open_as: OpenAs):
     expect(chile.get_by_role("main")).not_to_contain_text(title)
     expect(chile.locator("main .badge--audience")).to_have_count(0)
 
-    response = chile.goto(href)
-    assert response is not None and response.status == 404, response and response.status
-    expect(chile.get_by_role("heading", name="Page not found", level=1)).to_be_visible()
-    expect(chile.get_by_role("main")).not_to_contain_text(title)
-    axe_check(chile)
+    expect_not_found(chile, href, title)
 
     goto(chile, f"/search/?q={word}")
     expect(chile.get_by_role("status")).to_have_text(f"0 results for “{word}”")

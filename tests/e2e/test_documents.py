@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .support import axe_check, login, new_context
+from .support import OpenAs, axe_check, expect_not_found, goto, unique
 
 pytestmark = pytest.mark.e2e
 
-DOMAIN = "demo.enclave.test"
 DOCUMENTS = "/w/offsets/documents/"
 UPLOAD = "/w/offsets/documents/upload/"
 DETAIL_URL = re.compile(r"/w/offsets/documents/(\d+)/$")
@@ -32,51 +29,9 @@ QUALITY = "Offset quality criteria — comparison table"  # everyone, "Do not ci
 UPLOAD_SIZE = 3 * 1024 * 1024
 UPLOAD_BYTES_PER_SECOND = 1_000_000
 
-OpenAs = Callable[[str], Page]
-
-
-def unique(label: str) -> str:
-    return f"{label} {secrets.token_hex(4)}"
-
-
 # ------------------------------------------------------------------------------
-# Fixtures and helpers (as in test_dialogues.py)
+# Helpers (open_as and signed_in_states are in conftest.py)
 # ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def signed_in_states() -> dict[str, dict]:
-    """Storage state per demo user (their handle), filled on first use."""
-    return {}
-
-
-@pytest.fixture
-def open_as(browser, enclave_server, signed_in_states) -> Iterator[OpenAs]:
-    """open_as("eu") -> a page in a fresh context signed in as eu@ (signing in once per module).
-
-    Only users without MFA: the Co-Chair and the Secretariat are not needed here.
-    """
-    contexts = []
-
-    def _open(handle: str) -> Page:
-        state = signed_in_states.get(handle)
-        context = new_context(browser, enclave_server, bypass_csp=True, storage_state=state)
-        contexts.append(context)
-        page = context.new_page()
-        if state is None:
-            login(page, f"{handle}@{DOMAIN}", a11y=False)
-            expect(page.get_by_role("navigation", name="Your account")).to_be_visible()
-            signed_in_states[handle] = context.storage_state()
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
-
-
-def goto(page: Page, url: str) -> None:
-    page.goto(url)
-    axe_check(page)
 
 
 def document_links(page: Page):
@@ -260,11 +215,7 @@ def test_observer_does_not_see_a_full_members_document(open_as: OpenAs):
     expect(chile.get_by_role("main")).not_to_contain_text(DRAFT)
     expect(chile.locator("main .badge--audience")).to_have_count(0)
 
-    response = chile.goto(path)
-    assert response is not None and response.status == 404, response and response.status
-    expect(chile.get_by_role("heading", name="Page not found", level=1)).to_be_visible()
-    expect(chile.get_by_role("main")).not_to_contain_text(DRAFT)
-    axe_check(chile)
+    expect_not_found(chile, path, DRAFT)
 
     # Nor can it be downloaded, or its marking acknowledged.
     for suffix in ("download/", "acknowledge/"):

@@ -1,103 +1,24 @@
-"""Live chat over real daphne processes: a throwaway site, sign-in, websockets to rooms.
+"""Live chat over real daphne processes: room lookups, Redis, websockets to rooms.
 
-Shared by tests/live/test_chat_multiprocess.py and bench/chat_fanout.py. No pytest in here:
-errors are SiteError (a setup step failed) or ServerUnavailable (a server could not start).
+Shared by tests/live/test_chat_multiprocess.py and bench/chat_fanout.py, on top of
+tests/live/server.py (the site, daphne, sign-in). No pytest in here: errors are SiteError.
 Every server listens on 127.0.0.1 only; every wait is bounded.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
 import resource
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from dataclasses import dataclass
-from http.cookiejar import CookieJar
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
-SERVER_START_TIMEOUT = 30.0
-COMMAND_TIMEOUT = 180.0
-HTTP_TIMEOUT = 15.0
+from .server import COMMAND_TIMEOUT, SiteError, manage
+
 FRAME_TIMEOUT = 10.0
-
-DEMO_DOMAIN = "demo.enclave.test"
-DEMO_PASSWORD = "enclave-demo"
 OUTPUT_MARK = "ENCLAVE-CHAT "
 
 
-class SiteError(RuntimeError):
-    """A setup step (migrate, seed, a shell script, sign-in) failed."""
-
-
-class ServerUnavailable(SiteError):
-    """A server cannot be run here at all (no executable)."""
-
-
 # ------------------------------------------------------------------------------
-# The site: environment and management commands
+# The site: shell scripts, the room, limits
 # ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def chat_env(tmp: Path, *, redis_url: str = "", **extra: str) -> dict[str, str]:
-    """The environment of every process of one site: config.settings.test, a file SQLite DB in
-    `tmp`; with `redis_url`, channels-redis and the Redis cache (else the in-memory layer)."""
-    env = os.environ.copy()
-    for name in ("REDIS_URL", "ENCLAVE_DOCUMENTS_X_ACCEL_PREFIX", "DATABASE_URL"):
-        env.pop(name, None)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=f"sqlite:///{tmp / 'chat.sqlite3'}",
-        ENCLAVE_VAR_DIR=str(tmp),
-        ENCLAVE_DOCUMENTS_DIR=str(tmp / "documents"),
-        PYTHONUNBUFFERED="1",
-    )
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-    env.update(extra)
-    return env
-
-
-def manage(env: dict[str, str], *args: str, timeout: float = COMMAND_TIMEOUT) -> str:
-    """Run manage.py with the site's environment; its stdout, or SiteError."""
-    try:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as error:
-        raise SiteError(f"manage.py {args[0]} took longer than {timeout:.0f} s") from error
-    if result.returncode != 0:
-        raise SiteError(
-            f"manage.py {' '.join(args)[:80]} failed ({result.returncode}):\n"
-            f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
-        )
-    return result.stdout
-
-
-def prepare_site(env: dict[str, str]) -> None:
-    Path(env["ENCLAVE_DOCUMENTS_DIR"]).mkdir(parents=True, exist_ok=True)
-    manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "seed_demo")
 
 
 def shell_json(env: dict[str, str], code: str, timeout: float = COMMAND_TIMEOUT):
@@ -134,107 +55,6 @@ def raise_nofile(target: int = 65536) -> int:
 
 
 # ------------------------------------------------------------------------------
-# Processes
-# ------------------------------------------------------------------------------
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def stop(process: subprocess.Popen, timeout: float = 10.0) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=timeout)
-
-
-def wait_until_ready(process: subprocess.Popen, url: str, log: Path, name: str) -> None:
-    """Poll `url` until it answers 200, at most SERVER_START_TIMEOUT; SiteError if the process
-    dies or the time is up."""
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            with opener.open(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
-            last_error = error
-        try:
-            code = process.wait(timeout=0.1)  # the poll interval and the liveness check
-        except subprocess.TimeoutExpired:
-            continue
-        raise SiteError(f"{name} exited with {code} before serving:\n{tail(log)}")
-    raise SiteError(
-        f"{name} did not serve {url} within {SERVER_START_TIMEOUT:.0f} s "
-        f"(last error: {last_error}):\n{tail(log)}"
-    )
-
-
-@dataclass
-class Daphne:
-    process: subprocess.Popen
-    port: int
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def stop(self) -> None:
-        stop(self.process)
-
-
-def start_daphne(
-    env: dict[str, str], log: Path, name: str = "daphne", max_message_size: int = 65536
-) -> Daphne:
-    """daphne (config.asgi:application, 64 KiB websocket messages as docs/realtime.md says) on
-    127.0.0.1:<free port>; returns once /accounts/login/ answers. ServerUnavailable when
-    daphne cannot be run at all, SiteError when it does not come up."""
-    executable = VENV_BIN / "daphne"
-    if not executable.exists():
-        raise ServerUnavailable(f"no daphne at {executable}")
-    port = free_port()
-    command = [
-        str(executable),
-        "-b",
-        "127.0.0.1",
-        "-p",
-        str(port),
-        "--websocket-max-message-size",
-        str(max_message_size),
-        "config.asgi:application",
-    ]
-    with log.open("w") as log_file:
-        try:
-            process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
-            )
-        except OSError as error:
-            raise ServerUnavailable(f"{name} could not be run: {error}") from error
-    server = Daphne(process=process, port=port, log=log)
-    try:
-        wait_until_ready(process, f"{server.url}/accounts/login/", log, name)
-    except BaseException:
-        server.stop()
-        raise
-    return server
-
-
-# ------------------------------------------------------------------------------
 # Redis
 # ------------------------------------------------------------------------------
 
@@ -268,34 +88,8 @@ def flush_redis(url: str) -> None:
 
 
 # ------------------------------------------------------------------------------
-# HTTP sign-in and websockets
+# Websockets
 # ------------------------------------------------------------------------------
-
-_CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def sign_in(base_url: str, email: str, password: str = DEMO_PASSWORD) -> str:
-    """Sign in through allauth's form, like a browser; the session key (sessionid cookie)."""
-    jar = CookieJar()
-    opener = urllib.request.build_opener(
-        urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(jar)
-    )
-    login_url = f"{base_url}/accounts/login/"
-    with opener.open(login_url, timeout=HTTP_TIMEOUT) as response:
-        match = _CSRF_FIELD.search(response.read())
-    if match is None:
-        raise SiteError("the sign-in page has no csrfmiddlewaretoken field")
-    body = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": match.group(1).decode(), "login": email, "password": password}
-    ).encode()
-    request = urllib.request.Request(login_url, data=body, headers={"Referer": login_url})
-    with opener.open(request, timeout=HTTP_TIMEOUT) as response:
-        response.read()
-        final_url = response.url
-    cookies = {cookie.name: cookie.value for cookie in jar}
-    if "sessionid" not in cookies:
-        raise SiteError(f"signing in as {email} did not start a session (ended at {final_url})")
-    return cookies["sessionid"]
 
 
 def room_ws_url(base_url: str, room: int) -> str:

@@ -1,8 +1,10 @@
 """A real Enclave under daphne, for tests and benchmarks that talk to it over HTTP only.
 
-Standard library only (no pytest, no Playwright): used by tests/live and bench/download.py.
-The site lives in a temp dir: a file SQLite database, migrated and seeded with the demo world,
-its own documents directory; servers listen on 127.0.0.1 only.
+Standard library only (no pytest, no Playwright): used by tests/live, tests/live/chat_support.py,
+bench/download.py and bench/chat_fanout.py. The site lives in a temp dir: a file SQLite
+database, migrated and seeded with the demo world, its own documents directory; servers listen
+on 127.0.0.1 only and every wait is bounded. Errors are SiteError (a setup step failed) or
+ServerUnavailable (a server could not be run here at all).
 """
 
 from __future__ import annotations
@@ -27,21 +29,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 SERVER_START_TIMEOUT = 30.0
-COMMAND_TIMEOUT = 120.0
+COMMAND_TIMEOUT = 180.0
 HTTP_TIMEOUT = 30.0
 MB = 1024 * 1024
 
-DEMO_EMAIL = "eu@demo.enclave.test"
+DEMO_DOMAIN = "demo.enclave.test"
+DEMO_EMAIL = f"eu@{DEMO_DOMAIN}"
 DEMO_PASSWORD = "enclave-demo"
 DEMO_WORKSPACE = "offsets"
 
 
 class SiteError(RuntimeError):
-    """A setup step (migrate, seed, upload, sign-in) failed."""
+    """A setup step (migrate, seed, upload, a shell script, sign-in) failed, or a server did
+    not come up."""
 
 
 class ServerUnavailable(SiteError):
-    """daphne (or nginx) could not be started here."""
+    """A server (daphne, nginx) cannot be run here at all (no executable)."""
 
 
 # ------------------------------------------------------------------------------
@@ -55,23 +59,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def site_env(tmp: Path, **extra: str) -> dict[str, str]:
-    """The environment of every process of one site (manage.py and daphne alike)."""
+def site_env(
+    tmp: Path, *, redis_url: str = "", db_name: str = "live.sqlite3", **extra: str
+) -> dict[str, str]:
+    """The environment of every process of one site (manage.py and daphne alike):
+    config.settings.test, a file SQLite DB `db_name` in `tmp`; with `redis_url`, channels-redis
+    and the Redis cache (else the in-memory layer). `extra` is added last."""
     env = os.environ.copy()
-    env.pop("REDIS_URL", None)
-    env.pop("ENCLAVE_DOCUMENTS_X_ACCEL_PREFIX", None)
+    for name in ("REDIS_URL", "ENCLAVE_DOCUMENTS_X_ACCEL_PREFIX", "DATABASE_URL"):
+        env.pop(name, None)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=f"sqlite:///{tmp / 'live.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{tmp / db_name}",
         ENCLAVE_VAR_DIR=str(tmp),
         ENCLAVE_DOCUMENTS_DIR=str(tmp / "documents"),
         PYTHONUNBUFFERED="1",
     )
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     env.update(extra)
     return env
 
 
-def manage(env: dict[str, str], *args: str) -> str:
+def manage(env: dict[str, str], *args: str, timeout: float = COMMAND_TIMEOUT) -> str:
     """Run manage.py with the site's environment; its stdout, or SiteError."""
     try:
         result = subprocess.run(
@@ -80,11 +90,11 @@ def manage(env: dict[str, str], *args: str) -> str:
             env=env,
             capture_output=True,
             text=True,
-            timeout=COMMAND_TIMEOUT,
+            timeout=timeout,
             check=False,
         )
     except subprocess.TimeoutExpired as error:
-        raise SiteError(f"manage.py {args[0]} took longer than {COMMAND_TIMEOUT:.0f} s") from error
+        raise SiteError(f"manage.py {args[0]} took longer than {timeout:.0f} s") from error
     if result.returncode != 0:
         raise SiteError(
             f"manage.py {' '.join(args)[:80]} failed ({result.returncode}):\n"
@@ -176,23 +186,26 @@ def tail(path: Path, lines: int = 30) -> str:
         return "(no log)"
 
 
-def stop(process: subprocess.Popen) -> None:
+def stop(process: subprocess.Popen, timeout: float = 10.0) -> None:
     if process.poll() is not None:
         return
     process.terminate()
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
-        process.wait(timeout=10)
+        process.wait(timeout=timeout)
 
 
 def wait_until_ready(process: subprocess.Popen, url: str, log: Path, name: str) -> None:
+    """Poll `url` (no proxy) until it answers 200, at most SERVER_START_TIMEOUT; SiteError if
+    the process dies or the time is up."""
     deadline = time.monotonic() + SERVER_START_TIMEOUT
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     last_error: Exception | None = None
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (127.0.0.1)
+            with opener.open(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
@@ -201,8 +214,8 @@ def wait_until_ready(process: subprocess.Popen, url: str, log: Path, name: str) 
             code = process.wait(timeout=0.1)  # the poll interval and the liveness check
         except subprocess.TimeoutExpired:
             continue
-        raise ServerUnavailable(f"{name} exited with {code} before serving:\n{tail(log)}")
-    raise ServerUnavailable(
+        raise SiteError(f"{name} exited with {code} before serving:\n{tail(log)}")
+    raise SiteError(
         f"{name} did not serve {url} within {SERVER_START_TIMEOUT:.0f} s "
         f"(last error: {last_error}):\n{tail(log)}"
     )
@@ -211,8 +224,12 @@ def wait_until_ready(process: subprocess.Popen, url: str, log: Path, name: str) 
 @dataclass
 class Daphne:
     process: subprocess.Popen
-    url: str
+    port: int
     log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def pid(self) -> int:
@@ -222,26 +239,36 @@ class Daphne:
         stop(self.process)
 
 
-def start_daphne(env: dict[str, str], log: Path) -> Daphne:
-    """daphne with config.asgi:application on 127.0.0.1:<free port>; ServerUnavailable if not."""
+def start_daphne(
+    env: dict[str, str], log: Path, name: str = "daphne", max_message_size: int = 65536
+) -> Daphne:
+    """daphne (config.asgi:application, 64 KiB websocket messages as docs/realtime.md says) on
+    127.0.0.1:<free port>; returns once /accounts/login/ answers. ServerUnavailable when
+    daphne cannot be run at all, SiteError when it does not come up."""
     executable = VENV_BIN / "daphne"
     if not executable.exists():
         raise ServerUnavailable(f"no daphne at {executable}")
     port = free_port()
+    command = [
+        str(executable),
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "--websocket-max-message-size",
+        str(max_message_size),
+        "config.asgi:application",
+    ]
     with log.open("w") as log_file:
         try:
             process = subprocess.Popen(
-                [str(executable), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-                cwd=ROOT,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
+                command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
             )
         except OSError as error:
-            raise ServerUnavailable(f"daphne could not be run: {error}") from error
-    server = Daphne(process=process, url=f"http://127.0.0.1:{port}", log=log)
+            raise ServerUnavailable(f"{name} could not be run: {error}") from error
+    server = Daphne(process=process, port=port, log=log)
     try:
-        wait_until_ready(process, f"{server.url}/accounts/login/", log, "daphne")
+        wait_until_ready(process, f"{server.url}/accounts/login/", log, name)
     except BaseException:
         server.stop()
         raise
@@ -265,9 +292,12 @@ _CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def sign_in(base_url: str, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD) -> str:
-    """Sign in through allauth's form; the Cookie header value of the signed-in session."""
+    """Sign in through allauth's form, like a browser; the session key (sessionid cookie).
+    Send it as the Cookie header `session_cookie(key)`."""
     jar = CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(jar)
+    )
     login_url = f"{base_url}/accounts/login/"
     with opener.open(login_url, timeout=HTTP_TIMEOUT) as response:
         match = _CSRF_FIELD.search(response.read())
@@ -279,10 +309,16 @@ def sign_in(base_url: str, email: str = DEMO_EMAIL, password: str = DEMO_PASSWOR
     request = urllib.request.Request(login_url, data=body, headers={"Referer": login_url})
     with opener.open(request, timeout=HTTP_TIMEOUT) as response:
         response.read()
+        final_url = response.url
     cookies = {cookie.name: cookie.value for cookie in jar}
     if "sessionid" not in cookies:
-        raise SiteError(f"signing in as {email} did not start a session (final URL {response.url})")
-    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+        raise SiteError(f"signing in as {email} did not start a session (ended at {final_url})")
+    return cookies["sessionid"]
+
+
+def session_cookie(session_key: str) -> str:
+    """The Cookie header value of a signed-in session."""
+    return f"sessionid={session_key}"
 
 
 @dataclass

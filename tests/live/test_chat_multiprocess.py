@@ -23,18 +23,20 @@ import pytest
 pytest.importorskip("websockets")
 
 from .chat_support import (  # noqa: E402
+    connect_room,
+    flush_redis,
+    next_frame,
+    redis_problem,
+    room_id,
+)
+from .server import (  # noqa: E402
     DEMO_DOMAIN,
     Daphne,
     ServerUnavailable,
     SiteError,
-    chat_env,
-    connect_room,
-    flush_redis,
-    next_frame,
     prepare_site,
-    redis_problem,
-    room_id,
     sign_in,
+    site_env,
     start_daphne,
     tail,
 )
@@ -59,7 +61,7 @@ def two_processes(tmp_path_factory) -> Iterator[TwoProcesses]:
         pytest.skip(problem)
     flush_redis(REDIS_URL)
     tmp = tmp_path_factory.mktemp("chat-multiprocess")
-    env = chat_env(tmp, redis_url=REDIS_URL)
+    env = site_env(tmp, redis_url=REDIS_URL, db_name="chat.sqlite3")
     servers: list[Daphne] = []
     try:
         try:

@@ -15,6 +15,7 @@ from .server import (
     SiteError,
     download,
     rss_bytes,
+    session_cookie,
     sign_in,
     upload_document,
     write_text_file,
@@ -33,7 +34,7 @@ def test_a_large_download_streams_in_bounded_memory(live_site):
     write_text_file(source, SIZE)
     try:
         document = upload_document(live_site.env, source)
-        cookie = sign_in(live_site.url)
+        cookie = session_cookie(sign_in(live_site.url))
     except SiteError as error:
         pytest.fail(str(error), pytrace=False)
     finally:
