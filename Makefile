@@ -61,3 +61,12 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var/staticfiles
+
+# Backups (docs/deploy/backups.md): `make backup`; `make restore FILE=<archive> [FORCE=1]`.
+.PHONY: backup restore
+backup: $(STAMP)
+	$(BIN)/python manage.py backup
+
+restore: $(STAMP)
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=var/backups/enclave-<timestamp>.tar.gz" >&2; exit 2; }
+	$(BIN)/python manage.py restore $(if $(FORCE),--force) "$(FILE)"

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.http import HttpRequest
 
 from .models import AuditEvent, Jurisdiction, User
+
+security_logger = logging.getLogger("enclave.security")
+
+
+def log_security_event(event: AuditEvent) -> None:
+    """One structured log line per audit record: the action and ids only, never content."""
+    security_logger.info(
+        event.action,
+        extra={
+            "fields": {
+                "actor": event.actor_id,
+                "target": event.target_user_id,
+                "jurisdiction": event.jurisdiction_id,
+                "scope": event.scope,
+                "ip": event.ip_address,
+            }
+        },
+    )
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -39,7 +58,7 @@ def audit_record(
         # The jurisdiction concerned: the target's, else the actor's own.
         concerned = target_user or (actor if getattr(actor, "is_authenticated", False) else None)
         jurisdiction = concerned.jurisdiction if concerned is not None else None
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         action=action,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_label=actor_label(actor),
@@ -50,3 +69,5 @@ def audit_record(
         scope=scope,
         detail=detail or {},
     )
+    log_security_event(event)
+    return event

@@ -92,6 +92,7 @@ ROUTE_RULES: dict[str, Rule] = {
     "official_role": needs(Capability.DESIGNATE_FOCAL_POINTS, post=True),
     "audit_log": needs(Capability.READ_AUDIT),
     "invitation_accept": PUBLIC,
+    "healthz": PUBLIC,  # "ok" or "unavailable", nothing else
     # Dialogues. Workspace routes: 404 to anyone not on the roster (in_workspace).
     "search": SIGNED_IN,
     "notifications": SIGNED_IN,

@@ -35,3 +35,5 @@ STORAGES = {
     "documents": DOCUMENTS_STORAGE,
 }
 WHITENOISE_AUTOREFRESH = True
+# Request lines would drown the test output; security lines stay.
+LOGGING["loggers"]["enclave.request"] = {"level": "WARNING"}  # noqa: F405

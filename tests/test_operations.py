@@ -1,0 +1,63 @@
+"""Operations: the health check and the structured logs (which never carry content)."""
+
+import json
+import logging
+
+from django.urls import reverse
+
+from accounts.audit import audit_record
+from accounts.models import AuditEvent
+from config.logs import JsonFormatter
+
+
+def test_healthz_answers_ok_signed_out_and_reveals_nothing(db, client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+    assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_healthz_reports_a_broken_channel_layer(db, client, settings):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+    from channels.layers import channel_layers
+
+    channel_layers.backends = {}
+    try:
+        response = client.get(reverse("healthz"))
+    finally:
+        channel_layers.backends = {}
+    assert response.status_code == 503
+    assert response.content == b"unavailable\n"
+
+
+def test_security_events_are_logged_as_json_without_content(world, caplog):
+    caplog.set_level(logging.INFO, logger="enclave.security")
+    audit_record(
+        action=AuditEvent.Action.POST_HIDDEN,
+        actor=world.secretariat,
+        target_user=world.member,
+        summary="Secret summary text",
+        detail={"reason": "Confidential reason"},
+        scope="workspace:offsets",
+    )
+    [record] = [r for r in caplog.records if r.name == "enclave.security"]
+    line = JsonFormatter().format(record)
+    entry = json.loads(line)
+    assert entry["event"] == "post_hidden"
+    assert entry["actor"] == world.secretariat.pk and entry["target"] == world.member.pk
+    assert "Secret summary" not in line and "Confidential reason" not in line
+
+
+def test_each_request_is_one_json_line(world, client_for, caplog):
+    caplog.set_level(logging.INFO, logger="enclave.request")
+    client_for(world.member).get(reverse("search"), {"q": "secret words"})
+    [record] = [r for r in caplog.records if r.name == "enclave.request"]
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["path"] == "/search/" and entry["status"] == 200
+    assert entry["user"] == world.member.pk
+    assert "secret words" not in json.dumps(entry)
