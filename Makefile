@@ -56,8 +56,7 @@ test-e2e: $(STAMP)
 test: lint test-unit test-e2e
 
 bench: $(STAMP)
-	$(BIN)/python bench/download.py
-	$(BIN)/python bench/chat_fanout.py
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) var/staticfiles
