@@ -25,6 +25,7 @@ from workspaces.models import Workspace
 from .markup import mentioned_handles, render_markdown
 from .models import ChatMessage, ChatMute, ChatPresence, ChatReadState, ChatRoom, Notification
 from .notifications import notify
+from .services import require_reason
 
 MAX_BODY_BYTES = 16 * 1024
 EDIT_WINDOW = timedelta(minutes=15)
@@ -209,19 +210,12 @@ def message_delete(*, actor: User, message: ChatMessage) -> ChatMessage:
     return message
 
 
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Give a reason: it is kept in the audit log."), code="reason")
-    return reason[:300]
-
-
 @transaction.atomic
 def message_hide(
     *, actor: User, message: ChatMessage, reason: str, request: HttpRequest | None = None
 ) -> ChatMessage:
     require(actor, Capability.MODERATE, message.room)
-    reason = _reason(reason)
+    reason = require_reason(reason)
     message = (
         ChatMessage.objects.select_for_update().select_related("room__workspace").get(pk=message.pk)
     )
@@ -251,7 +245,7 @@ def member_mute(
     request: HttpRequest | None = None,
 ) -> ChatMute:
     require(actor, Capability.MODERATE, room)
-    reason = _reason(reason)
+    reason = require_reason(reason)
     if not 1 <= int(minutes) <= 24 * 60:
         raise ValidationError(_("Mute for 1 minute to 24 hours."), code="bad_duration")
     if user.pk == actor.pk:

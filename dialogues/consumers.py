@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.backends import OfficialBackend
@@ -228,7 +229,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     def _visible_room(self, kwargs) -> ChatRoom | None:
         try:
             return get_visible_or_404(self.user, ChatRoom, pk=kwargs["room_id"])
-        except Exception:  # Http404: missing and forbidden are the same here
+        except Http404:  # missing and forbidden are the same here
             return None
 
     def _claim_socket(self) -> bool:

@@ -11,9 +11,9 @@ from django.db.models.functions import Coalesce
 from accounts.models import User
 from workspaces.access import (
     Capability,
+    item_capabilities,
     people_who_can_view,
     visible,
-    workspace_capabilities,
     workspace_capabilities_for,
 )
 from workspaces.models import Workspace
@@ -87,7 +87,7 @@ def thread_page(*, user: User, thread: Thread, page_number=1) -> ThreadPage:
 
     Deleted posts stay as placeholders so replies keep their place; their text is never shown.
     """
-    capabilities = workspace_capabilities(user, thread.workspace)
+    capabilities = item_capabilities(user, thread)
     posts = thread.posts.select_related(
         "author__jurisdiction", "hidden_by", "parent__author"
     ).order_by("path")
@@ -175,7 +175,3 @@ def workspace_directory(*, user: User):
     for workspace in workspaces:
         workspace.on_roster = Capability.VIEW in capabilities[workspace.pk]
     return workspaces
-
-
-def has_visible_thread(user: User, pk: int) -> bool:
-    return visible(user, Thread).filter(pk=pk).exists()

@@ -41,8 +41,7 @@ from .models import (
 from .notifications import notify
 
 MAX_BODY = 50_000
-# Authors may edit their own posts for this long after the last reply arrives (0: always).
-PATH_WIDTH = 10
+PATH_WIDTH = 10  # digits per id in a post's tree path
 
 
 def _clean_body(body: str) -> str:
@@ -65,7 +64,7 @@ def _clean_title(title: str) -> str:
     return title
 
 
-def _require_reason(reason: str) -> str:
+def require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give a reason: it is kept in the audit log."))
@@ -434,7 +433,7 @@ def thread_set_locked(
     request: HttpRequest | None = None,
 ) -> Thread:
     require(actor, Capability.MODERATE, thread)
-    reason = _require_reason(reason) if locked and thread.author_id != actor.pk else reason.strip()
+    reason = require_reason(reason) if locked and thread.author_id != actor.pk else reason.strip()
     thread.locked_at = timezone.now() if locked else None
     thread.save(update_fields=["locked_at"])
     action = AuditEvent.Action.THREAD_LOCKED if locked else AuditEvent.Action.THREAD_UNLOCKED
@@ -463,7 +462,7 @@ def post_set_hidden(
     if hidden:
         post.hidden_at = timezone.now()
         post.hidden_by = actor
-        post.hidden_reason = _require_reason(reason)
+        post.hidden_reason = require_reason(reason)
     else:
         post.hidden_at, post.hidden_by, post.hidden_reason = None, None, ""
     post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
@@ -504,7 +503,7 @@ def thread_move(
     """Move a thread to another workspace, never widening who can read it."""
     require(actor, Capability.MODERATE, thread)
     require(actor, Capability.MODERATE, target)
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     if target.pk == thread.workspace_id:
         raise ValidationError(_("The thread is already there."))
     moved = Thread(workspace=target, audience=thread.audience)

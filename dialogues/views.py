@@ -337,7 +337,7 @@ def thread_detail(request, slug: str, pk: int):
         "thread": thread,
         "view": page,
         "posts": page.page.object_list,
-        "can_contribute": can(request.user, Capability.CONTRIBUTE, thread),
+        "can_contribute": Capability.CONTRIBUTE in page.capabilities,
         "can_moderate": Capability.MODERATE in page.capabilities,
         "reply_form": ReplyForm(),
         "reason_form": ReasonForm(),

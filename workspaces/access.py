@@ -438,17 +438,20 @@ def _removed(obj: Model) -> bool:
         obj = getattr(obj, type(obj).ACCESS_PARENT)
 
 
-def _can_on_item(user: Any, capability: Capability, obj: Model) -> bool:
+def item_capabilities(user: Any, obj: Model) -> frozenset[Capability]:
+    """Everything `user` may do on an item, in one roster read (pages ask once, not per flag)."""
     root = _item_root(obj)
-    if _removed(obj):
-        return False
-    if root.audience == Audience.FULL_MEMBERS and not is_full_member(user):
-        return False
+    if _removed(obj) or (root.audience == Audience.FULL_MEMBERS and not is_full_member(user)):
+        return frozenset()
     capabilities = workspace_capabilities(user, root.workspace)
-    if capability is _C.CONTRIBUTE and getattr(root, "locked_at", None) is not None:
+    if getattr(root, "locked_at", None) is not None and _C.MODERATE not in capabilities:
         # A locked item takes no new contributions, except from its moderators.
-        return _C.MODERATE in capabilities and _C.CONTRIBUTE in capabilities
-    return capability in capabilities
+        capabilities = capabilities - {_C.CONTRIBUTE}
+    return capabilities
+
+
+def _can_on_item(user: Any, capability: Capability, obj: Model) -> bool:
+    return capability in item_capabilities(user, obj)
 
 
 def _item_filter(user: Any, model: type[Model]) -> Q:
