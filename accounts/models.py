@@ -278,6 +278,11 @@ class AuditEvent(models.Model):
         CHAT_MUTED = "chat_muted", _("Participant muted")
         CHAT_LOCKED = "chat_locked", _("Room locked")
         CHAT_UNLOCKED = "chat_unlocked", _("Room unlocked")
+        ATTRIBUTION_CHANGED = "attribution_changed", _("Attribution mode changed")
+        SESSION_CHANGED = "session_changed", _("Dialogue session changed")
+        MINUTES_APPROVED = "minutes_approved", _("Minutes approved")
+        UNMASKED = "unmasked", _("Pseudonym unmasked")
+        EXPORTED = "exported", _("Exported")
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)

@@ -31,7 +31,7 @@ from .forms import (
     JurisdictionStatusForm,
     ProfileForm,
 )
-from .models import Invitation, Jurisdiction, User
+from .models import AuditEvent, Invitation, Jurisdiction, User
 
 
 def _error_messages(request, error: ValidationError) -> None:
@@ -53,7 +53,11 @@ def profile(request):
         )
         messages.success(request, _("Your profile is saved."))
         return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    # Every time the Secretariat revealed who was behind one of the user's pseudonyms.
+    unmaskings = AuditEvent.objects.filter(
+        action=AuditEvent.Action.UNMASKED, target_user=user
+    ).order_by("-created_at")
+    return render(request, "accounts/profile.html", {"form": form, "unmaskings": unmaskings})
 
 
 # ------------------------------------------------------------------------------

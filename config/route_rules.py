@@ -141,6 +141,40 @@ ROUTE_RULES: dict[str, Rule] = {
     "document_acknowledge": in_workspace(Capability.VIEW),
     "document_download": in_workspace(Capability.VIEW),
     "version_download": in_workspace(Capability.VIEW),
+    # Dialogue sessions (drafts exist only for those who run sessions)
+    "session_list": in_workspace(Capability.VIEW),
+    "session_create": in_workspace(Capability.RUN_SESSIONS),
+    "session_detail": in_workspace(Capability.VIEW),
+    "session_edit": in_workspace(Capability.RUN_SESSIONS),
+    # Every step is checked by the service (run sessions, or approve minutes) with a message.
+    "session_transition": in_workspace(Capability.VIEW, post=True),
+    "session_calendar": in_workspace(Capability.VIEW),
+    "agenda_item_create": in_workspace(Capability.RUN_SESSIONS),
+    "agenda_item_edit": in_workspace(Capability.RUN_SESSIONS),
+    "agenda_item_remove": in_workspace(Capability.RUN_SESSIONS, post=True),
+    "agenda_item_move": in_workspace(Capability.RUN_SESSIONS, post=True),
+    "session_register": in_workspace(Capability.VIEW, post=True),
+    "session_attendance": in_workspace(Capability.VIEW),
+    "minutes_edit": in_workspace(Capability.RUN_SESSIONS),
+    "action_create": in_workspace(Capability.RUN_SESSIONS, post=True),
+    "action_remove": in_workspace(Capability.RUN_SESSIONS, post=True),
+    "action_done": in_workspace(Capability.VIEW, post=True),  # the owner, or who runs it
+    "minutes_share": in_workspace(Capability.RUN_SESSIONS, post=True),
+    "minutes_comment": in_workspace(Capability.CONTRIBUTE, post=True),
+    "session_room": in_workspace(Capability.VIEW),
+    "session_chat_send": in_workspace(Capability.CONTRIBUTE, post=True),
+    "session_chat_mute": in_workspace(Capability.MODERATE, post=True),
+    "session_chat_lock": in_workspace(Capability.MODERATE, post=True),
+    "session_chat_edit": in_workspace(Capability.CONTRIBUTE, post=True),
+    "session_chat_delete": in_workspace(Capability.VIEW, post=True),
+    "session_chat_hide": in_workspace(Capability.MODERATE, post=True),
+    # Attribution: the Secretariat sets it and alone may unmask (audited, the person is told)
+    "workspace_attribution": in_workspace(Capability.SET_ATTRIBUTION),
+    "pseudonym_unmask": in_workspace(Capability.UNMASK),
+    # Exports follow the reader's audience and the attribution mode; each one is audited
+    "workspace_export": in_workspace(Capability.VIEW),
+    "thread_export": in_workspace(Capability.VIEW),
+    "session_export": in_workspace(Capability.VIEW),
 }
 
 # Whole namespaces with one rule: the Django admin is for operators (is_staff) only.

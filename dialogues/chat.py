@@ -22,6 +22,7 @@ from accounts.models import AuditEvent, User
 from workspaces.access import Capability, can, people_who_can_view, require
 from workspaces.models import Workspace
 
+from .attribution import Attribution
 from .markup import mentioned_handles, render_markdown
 from .models import ChatMessage, ChatMute, ChatPresence, ChatReadState, ChatRoom, Notification
 from .notifications import notify
@@ -46,20 +47,20 @@ def broadcast(group: str, event: dict) -> None:
     async_to_sync(get_channel_layer().group_send)(group, {"type": "chat.event", "text": text})
 
 
-def serialize(message: ChatMessage) -> dict:
-    author = message.author
+def room_people(room: ChatRoom) -> Attribution:
+    """How people appear in this room's frames (names, or pseudonyms in an anonymous room)."""
+    return Attribution(room)
+
+
+def serialize(message: ChatMessage, people: Attribution | None = None) -> dict:
+    people = people or room_people(message.room)
     hidden = message.hidden_at is not None
     deleted = message.deleted_at is not None
     return {
         "seq": message.seq,
         "id": message.pk,
         "client_id": message.client_id,
-        "author": {
-            "id": author.pk,
-            "name": author.full_name,
-            "handle": author.handle,
-            "affiliation": author.affiliation,
-        },
+        "author": people.person(message.author),
         "html": "" if hidden or deleted else message.body_html,
         "created_at": message.created_at.isoformat(),
         "edited": message.edited_at is not None,
@@ -119,7 +120,9 @@ def message_send(*, actor: User, room: ChatRoom, body: str, client_id: str) -> t
             % {"until": timezone.localtime(mute.until).strftime("%H:%M")}
         )
     body = _clean_body(body)
-    handles = mentioned_handles(body)
+    people = room_people(room)
+    # Nobody is addressed by name where everyone is a pseudonym.
+    handles = set() if people.is_anonymous else mentioned_handles(body)
     mentioned = list(people_who_can_view(room).filter(handle__in=handles)) if handles else []
     html = render_markdown(body, mentionable={u.handle for u in mentioned})
     try:
@@ -143,7 +146,7 @@ def message_send(*, actor: User, room: ChatRoom, body: str, client_id: str) -> t
                 user=actor, room=locked, defaults={"last_seq": message.seq}
             )
             notify(kind=Notification.Kind.MENTION, recipients=mentioned, actor=actor, room=room)
-            event = {"type": "message", "message": serialize(message)}
+            event = {"type": "message", "message": serialize(message, people)}
             transaction.on_commit(lambda: broadcast(room_group(room.pk), event), robust=True)
     except IntegrityError:
         # The same client id raced in from another socket: the first one won.
@@ -266,7 +269,8 @@ def member_mute(
         detail={"room": room.pk, "minutes": int(minutes), "reason": reason},
         request=request,
     )
-    event = {"type": "muted", "room": room.pk, "user": user.pk, "until": mute.until.isoformat()}
+    shown = room_people(room).person(user)["id"]  # a pseudonym's number in anonymous rooms
+    event = {"type": "muted", "room": room.pk, "user": shown, "until": mute.until.isoformat()}
     transaction.on_commit(lambda: broadcast(room_group(room.pk), event), robust=True)
     return mute
 
@@ -282,6 +286,8 @@ def room_set_locked(
 ) -> ChatRoom:
     require(actor, Capability.MODERATE, room)
     room = ChatRoom.objects.select_for_update().select_related("workspace").get(pk=room.pk)
+    if room.closed_at is not None:
+        raise ValidationError(_("This session's room closed when the session ended."))
     room.locked_at = timezone.now() if locked else None
     room.save(update_fields=["locked_at"])
     action = AuditEvent.Action.CHAT_LOCKED if locked else AuditEvent.Action.CHAT_UNLOCKED
@@ -307,20 +313,28 @@ def mark_read(*, actor: User, room: ChatRoom, seq: int) -> None:
         )
 
 
-def present_people(room: ChatRoom) -> list[dict]:
-    """Who is in the room now: users with an open socket seen in the last two minutes."""
+def present_people(
+    room: ChatRoom, people: Attribution | None = None, limit: int = 100
+) -> tuple[list[dict], int]:
+    """Who is in the room now (users with an open socket seen in the last two minutes): the
+    first `limit` of them, and how many there are. Bounded, so a room filling up with N people
+    does not read N² rows."""
     since = timezone.now() - timedelta(minutes=2)
     here = ChatPresence.objects.filter(room=room, seen_at__gte=since).values("user_id")
-    rows = (
-        User.objects.filter(pk__in=here)
-        .order_by("full_name")
-        .values_list("pk", "full_name", "handle", "jurisdiction__name")
-    )
+    present = User.objects.filter(pk__in=here)
+    count = present.count()
+    people = people or room_people(room)
+    if people.is_anonymous:
+        shown = [people.person(user) for user in present.order_by("pk")[:limit]]
+        return sorted(shown, key=lambda person: person["id"]), count
+    rows = present.order_by("full_name").values_list(
+        "pk", "full_name", "handle", "jurisdiction__name"
+    )[:limit]
     secretariat = _("Secretariat")
     return [
         {"id": pk, "name": name, "handle": handle, "affiliation": jurisdiction or secretariat}
         for pk, name, handle, jurisdiction in rows
-    ]
+    ], count
 
 
 def last_read(*, user: User, room: ChatRoom) -> int:

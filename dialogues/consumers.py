@@ -7,12 +7,15 @@ access may have changed (a notice on the per-user group), which closes the socke
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import time
+import weakref
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
@@ -26,6 +29,7 @@ from workspaces.access import Capability, can, get_visible_or_404, workspace_cap
 
 from . import chat
 from .models import ChatPresence, ChatRoom
+from .sessions import record_attendance
 
 # Close codes (see docs/realtime.md).
 CLOSE_UNAUTHENTICATED = 4401
@@ -37,8 +41,49 @@ MAX_FRAME = 64 * 1024
 # Frames the server sends stay under this (daphne's size limit applies to them too).
 MAX_OUT_FRAME = 256 * 1024
 PRESENT_SHOWN = 100
-PRESENT_SHOWN = 100
 TYPING_INTERVAL = 3.0
+# Joins and leaves of a room go out together, at most once per interval per process: a room
+# filling with N people costs N frames a second, not N² frames.
+PRESENCE_INTERVAL = 0.5
+
+_presence_batches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_presence_tasks: set = set()
+
+
+def announce_presence(room_id: int, *, joined: dict | None = None, left: int | None = None):
+    """Queue a join or a leave for the room's next presence frame."""
+    loop = asyncio.get_running_loop()
+    batches = _presence_batches.setdefault(loop, {})
+    batch = batches.get(room_id)
+    if batch is None:
+        batch = batches[room_id] = {"joined": {}, "left": set()}
+        loop.call_later(PRESENCE_INTERVAL, _start_flush, loop, room_id)
+    if joined is not None:
+        batch["left"].discard(joined["id"])
+        batch["joined"][joined["id"]] = joined
+    if left is not None:
+        batch["joined"].pop(left, None)
+        batch["left"].add(left)
+
+
+def _start_flush(loop, room_id: int) -> None:
+    task = loop.create_task(_flush_presence(loop, room_id))
+    _presence_tasks.add(task)
+    task.add_done_callback(_presence_tasks.discard)
+
+
+async def _flush_presence(loop, room_id: int) -> None:
+    batch = _presence_batches.get(loop, {}).pop(room_id, None)
+    if not batch or not (batch["joined"] or batch["left"]):
+        return
+    frame = {
+        "type": "presence",
+        "joined": list(batch["joined"].values()),
+        "left": sorted(batch["left"]),
+    }
+    await get_channel_layer().group_send(
+        chat.room_group(room_id), {"type": "chat.event", "text": json.dumps(frame)}
+    )
 
 
 def _error(code: str, detail: str, **extra) -> str:
@@ -65,6 +110,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)  # missing and forbidden look the same
             return
         self.room = room
+        self.people = await database_sync_to_async(chat.room_people)(room)
         if not await database_sync_to_async(self._claim_socket)():
             await self.close(code=CLOSE_TOO_MANY_SOCKETS)
             return
@@ -74,10 +120,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.accept()
         ready = await database_sync_to_async(self._ready)()
         await self.send(text_data=json.dumps(ready))
-        await self.channel_layer.group_send(
-            chat.room_group(room.pk),
-            {"type": "chat.event", "text": json.dumps({"type": "presence", "joined": ready["me"]})},
-        )
+        announce_presence(room.pk, joined=ready["me"])
 
     async def disconnect(self, code):
         if getattr(self, "room", None) is None:
@@ -85,14 +128,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_discard(chat.room_group(self.room.pk), self.channel_name)
         await self.channel_layer.group_discard(chat.user_group(self.user.pk), self.channel_name)
         still_here = await database_sync_to_async(self._leave)()
-        if not still_here:
-            await self.channel_layer.group_send(
-                chat.room_group(self.room.pk),
-                {
-                    "type": "chat.event",
-                    "text": json.dumps({"type": "presence", "left": self.user.pk}),
-                },
-            )
+        if not still_here and getattr(self, "me", None) is not None:
+            announce_presence(self.room.pk, left=self.me["id"])
 
     # ------------------------------------------------------------------ frames in
 
@@ -156,7 +193,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 )
             )
             return
-        payload = await database_sync_to_async(chat.serialize)(message)
+        payload = await database_sync_to_async(chat.serialize)(message, self.people)
         await self.send(
             text_data=json.dumps({"type": "ack", "client_id": client_id, "message": payload})
         )
@@ -182,7 +219,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if now - self.last_typing < TYPING_INTERVAL:
             return
         self.last_typing = now
-        event = {"type": "typing", "user": {"id": self.user.pk, "name": self.user.full_name}}
+        event = {"type": "typing", "user": {"id": self.me["id"], "name": self.me["name"]}}
         await self.channel_layer.group_send(
             chat.room_group(self.room.pk), {"type": "chat.event", "text": json.dumps(event)}
         )
@@ -246,27 +283,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
         capabilities = workspace_capabilities(self.user, self.room.workspace)
         mute = chat.active_mute(self.room, self.user)
         room = ChatRoom.objects.get(pk=self.room.pk)
-        present = chat.present_people(room)
+        record_attendance(user=self.user, room=room)
+        self.me = self.people.person(self.user)
+        present, present_count = chat.present_people(room, self.people, PRESENT_SHOWN)
         return {
             "type": "ready",
             "room": {
                 "id": room.pk,
                 "title": room.title,
                 "locked": room.locked_at is not None,
+                "closed": room.closed_at is not None,
                 "last_seq": room.last_seq,
             },
-            "me": {
-                "id": self.user.pk,
-                "name": self.user.full_name,
-                "handle": self.user.handle,
-                "affiliation": self.user.affiliation,
-            },
+            "me": self.me,
             "can_send": can(self.user, Capability.CONTRIBUTE, room),
             "can_moderate": Capability.MODERATE in capabilities,
             "muted_until": mute.until.isoformat() if mute else None,
             "last_read": chat.last_read(user=self.user, room=room),
-            "present": present[:PRESENT_SHOWN],
-            "present_count": len(present),
+            "present": present,
+            "present_count": present_count,
         }
 
     def _leave(self) -> bool:
@@ -278,14 +313,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     def _after(self, after: int) -> tuple[list, int, bool]:
         messages = chat.messages_after(user=self.user, room=self.room, after_seq=after)
-        shown = _within_bytes([chat.serialize(m) for m in messages])
+        shown = _within_bytes([chat.serialize(m, self.people) for m in messages])
         last = shown[-1]["seq"] if shown else after
         return shown, last, len(shown) == len(messages) and len(messages) < 500
 
     def _before(self, before: int | None) -> list:
         messages = chat.messages_before(user=self.user, room=self.room, before_seq=before)
         # The newest of the page matter most: trim from the oldest end.
-        return list(reversed(_within_bytes([chat.serialize(m) for m in reversed(messages)])))
+        serialized = [chat.serialize(m, self.people) for m in reversed(messages)]
+        return list(reversed(_within_bytes(serialized)))
 
     def _still_allowed(self) -> bool:
         user = User.objects.select_related("jurisdiction").filter(pk=self.user.pk).first()

@@ -25,6 +25,13 @@ from .models import Notification, NotificationPreference, Post, Thread
 EMAIL_PREFERENCE = {
     Notification.Kind.MENTION: "email_mentions",
     Notification.Kind.REPLY: "email_replies",
+    Notification.Kind.SESSION_SCHEDULED: "email_sessions",
+    Notification.Kind.SESSION_CHANGED: "email_sessions",
+    Notification.Kind.SESSION_STARTING: "email_sessions",
+    Notification.Kind.MINUTES_REVIEW: "email_sessions",
+    Notification.Kind.MINUTES_APPROVED: "email_sessions",
+    Notification.Kind.ACTION_ASSIGNED: "email_sessions",
+    Notification.Kind.UNMASKED: None,  # always emailed: it concerns the person's identity
 }
 
 
@@ -37,19 +44,21 @@ def notify(
     *,
     kind: str,
     recipients: Iterable[User],
-    actor: User,
+    actor: User | None,
     thread: Thread | None = None,
     post: Post | None = None,
     room=None,
+    session=None,
 ) -> list[Notification]:
-    """Notify each recipient who may see the thread or room (never the actor). Emails go after
-    commit."""
-    recipients = [u for u in recipients if u.pk != actor.pk]
+    """Notify each recipient who may see the thread, room or session (never the actor). Emails
+    go after commit."""
+    actor_id = actor.pk if actor is not None else None
+    recipients = [u for u in recipients if u.pk != actor_id]
     if not recipients:
         return []
-    item = thread if thread is not None else room
+    item = next(i for i in (thread, room, session) if i is not None)
     allowed = set(people_who_can_view(item).values_list("pk", flat=True))
-    wanted = {u.pk: u for u in recipients if u.pk in allowed and u.pk != actor.pk}
+    wanted = {u.pk: u for u in recipients if u.pk in allowed}
     if not wanted:
         return []
     # One notification per recipient and post: a mention in a reply to me is one notice.
@@ -71,6 +80,7 @@ def notify(
             thread=thread,
             post=post,
             room=room,
+            session=session,
         )
         for pk in wanted
         if pk not in already
@@ -83,6 +93,11 @@ def notify(
 
 
 def notification_link(notification: Notification) -> str:
+    if notification.session_id:
+        return reverse(
+            "session_detail",
+            kwargs={"slug": notification.workspace.slug, "pk": notification.session_id},
+        )
     if notification.room_id:
         return reverse("chat_room", kwargs={"slug": notification.workspace.slug})
     if notification.post_id:
@@ -96,7 +111,13 @@ def notification_link(notification: Notification) -> str:
 
 
 def still_visible(notification: Notification) -> bool:
-    target = notification.post or notification.thread or notification.room or notification.workspace
+    target = (
+        notification.post
+        or notification.thread
+        or notification.session
+        or notification.room
+        or notification.workspace
+    )
     return can(notification.recipient, Capability.VIEW, target)
 
 
@@ -108,6 +129,8 @@ def email_context(notification: Notification, base: str) -> dict:
         "kind": notification.get_kind_display(),
         "excerpt": None,
     }
+    if workspace.email_excerpts and notification.session_id:
+        context["session_title"] = notification.session.title
     if workspace.email_excerpts and notification.thread_id:
         context["thread_title"] = notification.thread.title
         if notification.post_id and not notification.post.hidden_at:
@@ -120,10 +143,11 @@ def send_immediate_emails(notification_ids: list[int]) -> int:
     base = site_url(None)
     notifications = Notification.objects.filter(
         pk__in=notification_ids, emailed_at__isnull=True
-    ).select_related("recipient", "workspace", "thread", "post")
+    ).select_related("recipient", "workspace", "thread", "post", "session")
     for notification in notifications:
         preference = preferences_of(notification.recipient)
-        if not getattr(preference, EMAIL_PREFERENCE[notification.kind]):
+        wanted = EMAIL_PREFERENCE[notification.kind]
+        if wanted is not None and not getattr(preference, wanted):
             continue
         if not still_visible(notification):
             continue

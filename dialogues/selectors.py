@@ -18,7 +18,16 @@ from workspaces.access import (
 )
 from workspaces.models import Workspace
 
-from .models import ChatRoom, Notification, Post, Reaction, Thread, ThreadReadState
+from .attribution import Attribution
+from .models import (
+    ChatRoom,
+    DialogueSession,
+    Notification,
+    Post,
+    Reaction,
+    Thread,
+    ThreadReadState,
+)
 
 POSTS_PER_PAGE = 100
 
@@ -89,7 +98,7 @@ def thread_page(*, user: User, thread: Thread, page_number=1) -> ThreadPage:
     """
     capabilities = item_capabilities(user, thread)
     posts = thread.posts.select_related(
-        "author__jurisdiction", "hidden_by", "parent__author"
+        "author__jurisdiction", "hidden_by", "parent__author__jurisdiction"
     ).order_by("path")
     paginator = Paginator(posts, POSTS_PER_PAGE)
     page = paginator.get_page(page_number)
@@ -104,7 +113,11 @@ def thread_page(*, user: User, thread: Thread, page_number=1) -> ThreadPage:
     ):
         reactions.setdefault(post_id, {})[kind] = n
     mine = set(Reaction.objects.filter(post_id__in=ids, user=user).values_list("post_id", "kind"))
+    people = Attribution(thread)
     for post in page.object_list:
+        post.shown_author = people.speaker(post.author)
+        if post.parent_id:
+            post.shown_parent_author = people.speaker(post.parent.author)
         counts = reactions.get(post.pk, {})
         # (kind, label, count, mine) for each offered reaction, in a fixed order.
         post.reaction_summary = [
@@ -152,16 +165,34 @@ def visible_notifications(*, user: User):
     """The user's notifications about things they may still see."""
     threads = visible(user, Thread).values("pk")
     rooms = visible(user, ChatRoom).values("pk")
+    sessions = visible(user, DialogueSession).values("pk")
     return (
         Notification.objects.filter(recipient=user)
         .filter(
-            Q(thread__isnull=True, room__isnull=True, workspace__in=visible(user, Workspace))
+            Q(
+                thread__isnull=True,
+                room__isnull=True,
+                session__isnull=True,
+                workspace__in=visible(user, Workspace),
+            )
             | Q(thread__in=threads)
             | Q(room__in=rooms)
+            | Q(session__in=sessions)
         )
         .filter(Q(post__isnull=True) | Q(post__deleted_at__isnull=True))
-        .select_related("actor__jurisdiction", "workspace", "thread")
+        .select_related("actor__jurisdiction", "workspace", "thread", "session__workspace", "room")
     )
+
+
+def notification_actor(notification: Notification):
+    """Who to name on a notification: a notification leaves the live view, so Chatham House
+    names nobody and anonymous shows the pseudonym."""
+    if notification.actor_id is None:
+        return None
+    item = (
+        notification.thread or notification.session or notification.room or notification.workspace
+    )
+    return Attribution(item, outside=True).speaker(notification.actor)
 
 
 def unread_notification_count(*, user: User) -> int:

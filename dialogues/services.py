@@ -26,6 +26,7 @@ from workspaces.access import (
 from workspaces.models import Audience, Document, Workspace
 from workspaces.services import roster_grant
 
+from .attribution import Attribution
 from .markup import mentioned_handles, render_markdown
 from .models import (
     MAX_DEPTH,
@@ -77,7 +78,8 @@ def _scope(workspace: Workspace) -> str:
 
 def _render_for(source: str, audience_item) -> tuple[str, list[User]]:
     """Render a body; return its HTML and the people it mentions who may see it."""
-    handles = mentioned_handles(source)
+    # Nobody is addressed by name where everyone is a pseudonym.
+    handles = set() if Attribution(audience_item).is_anonymous else mentioned_handles(source)
     mentioned = []
     if handles:
         mentioned = list(people_who_can_view(audience_item).filter(handle__in=handles))
@@ -195,6 +197,8 @@ def _save_post(post: Post) -> Post:
     prefix = f"{post.parent.path}." if post.parent_id else ""
     post.path = prefix + _path_segment(post.pk)
     Post.objects.filter(pk=post.pk).update(path=post.path)
+    # In an anonymous thread, pseudonyms are numbered in order of first post.
+    Attribution(post.thread).speaker(post.author)
     return post
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import session_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -53,4 +53,117 @@ urlpatterns = [
     path("p/<int:pk>/hide/", views.post_hide, name="post_hide"),
     path("p/<int:pk>/react/", views.post_react, name="post_react"),
     path("p/<int:pk>/history/", views.post_history, name="post_history"),
+    # Dialogue sessions
+    path("w/<slug:slug>/sessions/", session_views.session_list, name="session_list"),
+    path("w/<slug:slug>/sessions/new/", session_views.session_create, name="session_create"),
+    path("w/<slug:slug>/s/<int:pk>/", session_views.session_detail, name="session_detail"),
+    path("w/<slug:slug>/s/<int:pk>/edit/", session_views.session_edit, name="session_edit"),
+    path(
+        "w/<slug:slug>/s/<int:pk>/step/",
+        session_views.session_transition,
+        name="session_transition",
+    ),
+    path(
+        "w/<slug:slug>/s/<int:pk>/calendar.ics",
+        session_views.session_calendar,
+        name="session_calendar",
+    ),
+    path(
+        "w/<slug:slug>/s/<int:pk>/agenda/new/",
+        session_views.agenda_item_edit,
+        name="agenda_item_create",
+    ),
+    path(
+        "w/<slug:slug>/s/<int:pk>/agenda/<int:item>/",
+        session_views.agenda_item_edit,
+        name="agenda_item_edit",
+    ),
+    path(
+        "w/<slug:slug>/s/<int:pk>/agenda/<int:item>/remove/",
+        session_views.agenda_item_remove,
+        name="agenda_item_remove",
+    ),
+    path(
+        "w/<slug:slug>/s/<int:pk>/agenda/<int:item>/move/",
+        session_views.agenda_item_move,
+        name="agenda_item_move",
+    ),
+    path(
+        "w/<slug:slug>/s/<int:pk>/register/",
+        session_views.session_register,
+        name="session_register",
+    ),
+    path(
+        "w/<slug:slug>/s/<int:pk>/attendance/",
+        session_views.session_attendance,
+        name="session_attendance",
+    ),
+    path(
+        "w/<slug:slug>/s/<int:pk>/minutes/<int:item>/",
+        session_views.minutes_edit,
+        name="minutes_edit",
+    ),
+    path(
+        "w/<slug:slug>/s/<int:pk>/minutes/<int:item>/actions/",
+        session_views.action_create,
+        name="action_create",
+    ),
+    path(
+        "w/<slug:slug>/s/<int:pk>/actions/<int:action>/remove/",
+        session_views.action_remove,
+        name="action_remove",
+    ),
+    path(
+        "w/<slug:slug>/s/<int:pk>/actions/<int:action>/done/",
+        session_views.action_done,
+        name="action_done",
+    ),
+    path("w/<slug:slug>/s/<int:pk>/share/", session_views.minutes_share, name="minutes_share"),
+    path(
+        "w/<slug:slug>/s/<int:pk>/comments/",
+        session_views.minutes_comment,
+        name="minutes_comment",
+    ),
+    # The session's live room: the same chat views, on the session's room
+    path("w/<slug:slug>/s/<int:session>/room/", views.chat_room, name="session_room"),
+    path("w/<slug:slug>/s/<int:session>/room/send/", views.chat_send, name="session_chat_send"),
+    path("w/<slug:slug>/s/<int:session>/room/mute/", views.chat_mute, name="session_chat_mute"),
+    path("w/<slug:slug>/s/<int:session>/room/lock/", views.chat_lock, name="session_chat_lock"),
+    path(
+        "w/<slug:slug>/s/<int:session>/room/<int:seq>/edit/",
+        views.chat_edit,
+        name="session_chat_edit",
+    ),
+    path(
+        "w/<slug:slug>/s/<int:session>/room/<int:seq>/delete/",
+        views.chat_delete,
+        name="session_chat_delete",
+    ),
+    path(
+        "w/<slug:slug>/s/<int:session>/room/<int:seq>/hide/",
+        views.chat_hide,
+        name="session_chat_hide",
+    ),
+    # Attribution, unmasking, exports
+    path(
+        "w/<slug:slug>/attribution/",
+        session_views.workspace_attribution,
+        name="workspace_attribution",
+    ),
+    path(
+        "w/<slug:slug>/pseudonyms/<int:pk>/unmask/",
+        session_views.pseudonym_unmask,
+        name="pseudonym_unmask",
+    ),
+    path("w/<slug:slug>/export.<str:fmt>", session_views.workspace_export, name="workspace_export"),
+    path(
+        "w/<slug:slug>/t/<int:pk>/export.<str:fmt>",
+        session_views.thread_export,
+        name="thread_export",
+    ),
+    path(
+        "w/<slug:slug>/s/<int:pk>/export.<str:fmt>",
+        session_views.session_export,
+        name="session_export",
+    ),
 ]

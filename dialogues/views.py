@@ -30,9 +30,10 @@ from workspaces.access import (
     workspace_capabilities,
     workspace_role,
 )
-from workspaces.models import Document, Workspace
+from workspaces.models import Document, Pseudonym, Workspace
 
-from . import chat, selectors, services
+from . import chat, selectors, services, sessions
+from .attribution import Attribution, Mode
 from .forms import (
     EditForm,
     MoveForm,
@@ -45,9 +46,10 @@ from .forms import (
     WorkspaceForm,
     WorkspaceSettingsForm,
 )
-from .models import ChatMessage, ChatRoom, Post, PostRevision, Reaction, Thread
+from .models import ChatMessage, ChatRoom, DialogueSession, Post, PostRevision, Reaction, Thread
 from .notifications import notification_link, preferences_of
 from .search import search as run_search
+from .sessions import record_attendance
 
 
 def _errors(request, error: ValidationError) -> None:
@@ -76,9 +78,15 @@ def _require(request, capability: Capability, obj) -> None:
 
 @require_GET
 def home(request):
+    activity = list(selectors.recent_activity(user=request.user))
+    for post in activity:
+        # The dashboard is outside the live view: Chatham House names nobody here.
+        post.shown_author = Attribution(post.thread, outside=True).speaker(post.author)
     context = {
         "workspaces": selectors.my_workspaces(user=request.user),
-        "activity": selectors.recent_activity(user=request.user),
+        "activity": activity,
+        "upcoming_sessions": sessions.upcoming_for(user=request.user),
+        "my_actions": sessions.open_actions_for(user=request.user),
         "can_create": can(request.user, Capability.CREATE_WORKSPACES),
         "can_join": can(request.user, Capability.JOIN_ROSTERS),
     }
@@ -135,10 +143,14 @@ def workspace_join(request, slug: str):
 def workspace_detail(request, slug: str):
     workspace = _workspace(request, slug)
     capabilities = workspace_capabilities(request.user, workspace)
+    threads = list(selectors.workspace_threads(user=request.user, workspace=workspace))
+    for thread in threads:
+        people = Attribution.of(workspace, f"thread:{thread.pk}", workspace.attribution)
+        thread.shown_author = people.speaker(thread.author)
     context = {
         "workspace": workspace,
         "capabilities": capabilities,
-        "threads": selectors.workspace_threads(user=request.user, workspace=workspace),
+        "threads": threads,
         "can_contribute": Capability.CONTRIBUTE in capabilities,
         "can_moderate": Capability.MODERATE in capabilities,
         "can_manage": Capability.MANAGE_ROSTER in capabilities,
@@ -172,9 +184,12 @@ def workspace_settings(request, slug: str):
         else:
             messages.success(request, _("The dialogue's settings are saved."))
             return redirect("workspace_detail", slug=slug)
-    return render(
-        request, "dialogues/workspace_settings.html", {"workspace": workspace, "form": form}
-    )
+    context = {
+        "workspace": workspace,
+        "form": form,
+        "can_set_attribution": can(request.user, Capability.SET_ATTRIBUTION, workspace),
+    }
+    return render(request, "dialogues/workspace_settings.html", context)
 
 
 @require_POST
@@ -210,10 +225,13 @@ def workspace_reopen(request, slug: str):
 def workspace_roster(request, slug: str):
     workspace = _workspace(request, slug)
     capabilities = workspace_capabilities(request.user, workspace)
+    can_manage = Capability.MANAGE_ROSTER in capabilities
     context = {
         "workspace": workspace,
         "roster": roster_of(workspace),
-        "can_manage": Capability.MANAGE_ROSTER in capabilities,
+        # In an anonymous dialogue, names on the roster would undo the pseudonyms.
+        "names_hidden": workspace.attribution == Mode.ANONYMOUS and not can_manage,
+        "can_manage": can_manage,
         "add_form": RosterAddForm(),
         "my_role": workspace_role(request.user, workspace),
     }
@@ -291,6 +309,8 @@ def mention_search(request, slug: str):
     people = selectors.mention_candidates(
         user=request.user, item=item, query=request.GET.get("q", "")
     )
+    if workspace.attribution == Mode.ANONYMOUS:
+        people = []  # nobody is addressed by name where everyone is a pseudonym
     return JsonResponse(
         {
             "results": [
@@ -339,6 +359,7 @@ def thread_detail(request, slug: str, pk: int):
         "posts": page.page.object_list,
         "can_contribute": Capability.CONTRIBUTE in page.capabilities,
         "can_moderate": Capability.MODERATE in page.capabilities,
+        "can_unmask": Capability.UNMASK in page.capabilities and Attribution(thread).is_anonymous,
         "reply_form": ReplyForm(),
         "reason_form": ReasonForm(),
         "reaction_kinds": Reaction.Kind.choices,
@@ -367,9 +388,13 @@ def thread_reply(request, slug: str, pk: int):
         if parent is None:
             raise Http404
     initial = {"parent": parent.pk if parent else None}
+    people = Attribution(thread)
+    if parent is not None:
+        parent.shown_author = people.speaker(parent.author)
     if parent and request.GET.get("quote") and (not parent.hidden_at):
         quoted = "\n".join(f"> {line}" for line in parent.body_source.splitlines())
-        initial["body"] = f"@{parent.author.handle} wrote:\n{quoted}\n\n"
+        who = parent.shown_author.name if people.is_anonymous else f"@{parent.author.handle}"
+        initial["body"] = f"{who} wrote:\n{quoted}\n\n"
     form = ReplyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -530,6 +555,7 @@ def post_react(request, pk: int):
 def post_history(request, pk: int):
     post = _post(request, pk)
     _require(request, Capability.MODERATE, post)
+    post.shown_author = Attribution(post.thread).speaker(post.author)
     context = {
         "workspace": post.thread.workspace,
         "thread": post.thread,
@@ -557,6 +583,7 @@ def notifications(request):
     items = list(selectors.visible_notifications(user=request.user)[:100])
     for item in items:
         item.link = notification_link(item)
+        item.shown_actor = selectors.notification_actor(item)
     return render(request, "dialogues/notifications.html", {"notifications": items})
 
 
@@ -592,6 +619,10 @@ def notification_preferences(request):
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
     hits = run_search(user=request.user, query=query) if query else []
+    for hit in hits:
+        if getattr(hit, "post", None) is not None:
+            # Search results leave the live view: Chatham House names nobody here.
+            hit.shown_author = Attribution(hit.post.thread, outside=True).speaker(hit.post.author)
     return render(request, "dialogues/search.html", {"query": query, "hits": hits})
 
 
@@ -600,26 +631,59 @@ def search(request):
 # ------------------------------------------------------------------------------
 
 
-def _room(request, slug: str) -> ChatRoom:
-    workspace = _workspace(request, slug)
-    room = chat.workspace_room(workspace)
+def _room(request, slug: str, session: int | None = None) -> ChatRoom:
+    """The workspace's room, or a session's own room (which exists once the session started)."""
+    if session is None:
+        room = chat.workspace_room(_workspace(request, slug))
+    else:
+        found = get_visible_or_404(request.user, DialogueSession, pk=session, workspace__slug=slug)
+        if found.room is None:
+            raise Http404
+        room = found.room
     if not can(request.user, Capability.VIEW, room):
         raise Http404
     return room
 
 
-def _room_message(request, slug: str, seq: int) -> ChatMessage:
-    room = _room(request, slug)
+def _room_message(request, slug: str, seq: int, session: int | None = None) -> ChatMessage:
+    room = _room(request, slug, session)
     message = room.messages.filter(seq=seq).first()
     if message is None:
         raise Http404
     return message
 
 
+def _chat_urls(slug: str, session: int | None) -> dict[str, str]:
+    """The room's own addresses (the workspace room and session rooms share the views)."""
+    prefix, kwargs = (
+        ("session_", {"slug": slug, "session": session}) if session else ("", {"slug": slug})
+    )
+    names = {"room": "session_room" if session else "chat_room"}
+    names.update({action: f"{prefix}chat_{action}" for action in ("send", "mute", "lock")})
+    urls = {key: reverse(name, kwargs=kwargs) for key, name in names.items()}
+    for action in ("hide", "delete"):
+        urls[f"{action}_template"] = reverse(f"{prefix}chat_{action}", kwargs={**kwargs, "seq": 0})
+    return urls
+
+
 @require_GET
-def chat_room(request, slug: str):
-    room = _room(request, slug)
+def chat_room(request, slug: str, session: int | None = None):
+    room = _room(request, slug, session)
     capabilities = workspace_capabilities(request.user, room.workspace)
+    session_of_room = DialogueSession.objects.filter(room=room).first() if session else None
+    if session_of_room is not None:
+        record_attendance(user=request.user, room=room)
+    people = chat.room_people(room)
+    urls = _chat_urls(slug, session)
+    members = people_who_can_view(room).exclude(pk=request.user.pk).order_by("full_name")
+    if people.is_anonymous:
+        # Only those who have a pseudonym here, chosen by it: no user id reaches the page.
+        members = [
+            (f"p{who.pseudonym_id}", who)
+            for who in (people.speaker(m) for m in members if people.has_pseudonym(m.pk))
+        ]
+    else:
+        members = [(m.pk, people.speaker(m)) for m in members]
     before = request.GET.get("before")
     messages_page = chat.messages_before(
         user=request.user,
@@ -636,21 +700,25 @@ def chat_room(request, slug: str):
         "mute": chat.active_mute(room, request.user),
         "last_read": chat.last_read(user=request.user, room=room),
         "client_id": uuid.uuid4().hex,
-        "members": people_who_can_view(room).exclude(pk=request.user.pk).order_by("full_name"),
+        "members": members,
+        "people": people,
+        "chat_urls": urls,
+        "session": session_of_room,
+        "can_unmask": people.is_anonymous and Capability.UNMASK in capabilities,
     }
     if messages_page:
         chat.mark_read(actor=request.user, room=room, seq=messages_page[-1].seq)
     return render(request, "dialogues/chat_room.html", context)
 
 
-def _chat_back(slug: str, seq: int | None = None):
-    url = reverse("chat_room", kwargs={"slug": slug})
+def _chat_back(slug: str, seq: int | None = None, session: int | None = None):
+    url = _chat_urls(slug, session)["room"]
     return redirect(f"{url}#m-{seq}" if seq else url)
 
 
 @require_POST
-def chat_send(request, slug: str):
-    room = _room(request, slug)
+def chat_send(request, slug: str, session: int | None = None):
+    room = _room(request, slug, session)
     try:
         message, _created = chat.message_send(
             actor=request.user,
@@ -660,33 +728,33 @@ def chat_send(request, slug: str):
         )
     except PermissionDenied as error:
         messages.error(request, str(error))
-        return _chat_back(slug)
+        return _chat_back(slug, session=session)
     except ValidationError as error:
         _errors(request, error)
-        return _chat_back(slug)
-    return _chat_back(slug, message.seq)
+        return _chat_back(slug, session=session)
+    return _chat_back(slug, message.seq, session)
 
 
 @require_POST
-def chat_edit(request, slug: str, seq: int):
-    message = _room_message(request, slug, seq)
+def chat_edit(request, slug: str, seq: int, session: int | None = None):
+    message = _room_message(request, slug, seq, session)
     try:
         chat.message_edit(actor=request.user, message=message, body=request.POST.get("body", ""))
     except ValidationError as error:
         _errors(request, error)
-    return _chat_back(slug, seq)
+    return _chat_back(slug, seq, session)
 
 
 @require_POST
-def chat_delete(request, slug: str, seq: int):
-    message = _room_message(request, slug, seq)
+def chat_delete(request, slug: str, seq: int, session: int | None = None):
+    message = _room_message(request, slug, seq, session)
     chat.message_delete(actor=request.user, message=message)
-    return _chat_back(slug, seq)
+    return _chat_back(slug, seq, session)
 
 
 @require_POST
-def chat_hide(request, slug: str, seq: int):
-    message = _room_message(request, slug, seq)
+def chat_hide(request, slug: str, seq: int, session: int | None = None):
+    message = _room_message(request, slug, seq, session)
     _require(request, Capability.MODERATE, message.room)
     try:
         chat.message_hide(
@@ -697,17 +765,22 @@ def chat_hide(request, slug: str, seq: int):
         )
     except ValidationError as error:
         _errors(request, error)
-    return _chat_back(slug, seq)
+    return _chat_back(slug, seq, session)
 
 
 @require_POST
-def chat_mute(request, slug: str):
-    room = _room(request, slug)
+def chat_mute(request, slug: str, session: int | None = None):
+    room = _room(request, slug, session)
     _require(request, Capability.MODERATE, room)
-    target = people_who_can_view(room).filter(pk=request.POST.get("user") or 0).first()
+    chosen = request.POST.get("user") or ""
+    if chosen.startswith("p") and chosen[1:].isdigit():  # a pseudonym, in an anonymous room
+        people = chat.room_people(room)
+        pseudonym = Pseudonym.objects.filter(pk=chosen[1:], context=people.context).first()
+        chosen = str(pseudonym.user_id) if pseudonym else ""
+    target = people_who_can_view(room).filter(pk=chosen if chosen.isdigit() else 0).first()
     if target is None:
         messages.error(request, _("Choose someone in this room."))
-        return _chat_back(slug)
+        return _chat_back(slug, session=session)
     try:
         minutes = int(request.POST.get("minutes", "0"))
         chat.member_mute(
@@ -724,18 +797,21 @@ def chat_mute(request, slug: str):
         _errors(request, error)
     else:
         messages.success(request, _("%(name)s is muted.") % {"name": target.full_name})
-    return _chat_back(slug)
+    return _chat_back(slug, session=session)
 
 
 @require_POST
-def chat_lock(request, slug: str):
-    room = _room(request, slug)
+def chat_lock(request, slug: str, session: int | None = None):
+    room = _room(request, slug, session)
     _require(request, Capability.MODERATE, room)
-    chat.room_set_locked(
-        actor=request.user,
-        room=room,
-        locked=request.POST.get("locked") == "1",
-        reason=request.POST.get("reason", ""),
-        request=request,
-    )
-    return _chat_back(slug)
+    try:
+        chat.room_set_locked(
+            actor=request.user,
+            room=room,
+            locked=request.POST.get("locked") == "1",
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    return _chat_back(slug, session=session)

@@ -70,7 +70,7 @@ def fresh_channel_layer():
 
 @pytest.fixture
 def room(dialogue):
-    return ChatRoom.objects.get(workspace=dialogue.offsets)
+    return ChatRoom.objects.get(workspace=dialogue.offsets, is_workspace_room=True)
 
 
 async def test_refusals_before_accept(world, dialogue, room):
@@ -311,3 +311,22 @@ async def test_long_catch_up_comes_in_frames_that_fit(world, dialogue, room):
             break
     assert received == list(range(1, 31))
     await reader.disconnect()
+
+
+async def test_joins_and_leaves_are_batched_into_few_presence_frames(world, dialogue, room):
+    """A room filling up must not cost N² frames: joins within the interval share one frame."""
+    watcher, _, _ = await connect(world.secretariat, room)
+    others = [world.member, world.focal_point, world.observer]
+    sockets = [(await connect(user, room))[0] for user in others]
+    joined, frames = set(), 0
+    while not {u.pk for u in others} <= joined:
+        frame = await receive(watcher, "presence")
+        frames += 1
+        joined |= {person["id"] for person in frame["joined"]}
+    assert frames <= 2, frames
+    for communicator in sockets:
+        await communicator.disconnect()
+    left = set()
+    while not {u.pk for u in others} <= left:
+        left |= set((await receive(watcher, "presence"))["left"])
+    await watcher.disconnect()

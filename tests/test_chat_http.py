@@ -12,7 +12,7 @@ from dialogues.models import ChatMessage, ChatRoom
 
 @pytest.fixture
 def room(dialogue):
-    return ChatRoom.objects.get(workspace=dialogue.offsets)
+    return ChatRoom.objects.get(workspace=dialogue.offsets, is_workspace_room=True)
 
 
 def post(client, name, data, **kwargs):

@@ -1,8 +1,11 @@
 """Deny by default: every route declares its access rule, and each rule holds when exercised."""
 
+import datetime
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from config.route_rules import WEBSOCKET_RULES, iter_routes, rule_for
 from config.websocket_routes import websocket_urlpatterns
@@ -17,6 +20,8 @@ SAMPLE_ARGUMENTS = {
     "token": lambda o: o["token"],
     "key": lambda o: "not-a-key",
     "uidb36": lambda o: "1",
+    "fmt": lambda o: "html",
+    "session": lambda o: o["live_session"].pk,
 }
 OBJECT_ARGUMENTS = {
     "invitation_revoke": lambda o: {"pk": o["invitation"].pk},
@@ -27,9 +32,20 @@ OBJECT_ARGUMENTS = {
     "workspace_reopen": lambda o: {"slug": o["archived"].slug},
     "post_edit": lambda o: {"pk": o["own_post"].pk},
     "post_delete": lambda o: {"pk": o["own_post"].pk},
+    "minutes_edit": lambda o: _reviewed(o, item=o["reviewed_session"].agenda.first().pk),
+    "action_create": lambda o: _reviewed(o, item=o["reviewed_session"].agenda.first().pk),
+    "action_remove": lambda o: _reviewed(o, action=o["action"].pk),
+    "action_done": lambda o: _reviewed(o, action=o["action"].pk),
+    "minutes_share": lambda o: _reviewed(o),
+    "minutes_comment": lambda o: _reviewed(o),
+    "pseudonym_unmask": lambda o: {"slug": o["workspace"].slug, "pk": o["pseudonym"].pk},
     "mfa_remove_webauthn": lambda o: {"pk": 1},
     "mfa_edit_webauthn": lambda o: {"pk": 1},
 }
+
+
+def _reviewed(o, **extra):
+    return {"slug": o["workspace"].slug, "pk": o["reviewed_session"].pk, **extra}
 
 
 def all_routes():
@@ -86,8 +102,10 @@ def objects(world, dialogue):
 
     from accounts import services
     from dialogues import services as dialogue_services
+    from dialogues import sessions
     from dialogues.chat import message_send
-    from dialogues.models import ChatRoom
+    from dialogues.models import ChatRoom, DialogueSession
+    from workspaces.attribution import pseudonym_for
     from workspaces.documents import document_upload
 
     invitation, token = services.invitation_create(
@@ -96,6 +114,20 @@ def objects(world, dialogue):
     archived = dialogue_services.workspace_create(actor=world.secretariat, title="Old dialogue")
     archived.status = "archived"
     archived.save()
+    live_session = _session(world, dialogue.offsets, "Live session", ["schedule", "start"])
+    reviewed = _session(world, dialogue.offsets, "Past session", ["schedule", "start", "end"])
+    item = reviewed.agenda.first()
+    sessions.minutes_save(
+        actor=world.secretariat, session=reviewed, item=item, summary="Discussed.", decisions=""
+    )
+    action = sessions.action_add(
+        actor=world.secretariat,
+        session=reviewed,
+        item=item,
+        description="Circulate the note",
+        owner_id=world.member.pk,
+        due_date=datetime.date(2030, 1, 1),
+    )
     # Objects of another jurisdiction than the plain member's own (world.member is of the EU).
     return {
         "jurisdiction": world.nz,
@@ -113,14 +145,46 @@ def objects(world, dialogue):
         ),
         "chat_message": message_send(
             actor=world.secretariat,
-            room=ChatRoom.objects.get(workspace=dialogue.offsets),
+            room=ChatRoom.objects.get(workspace=dialogue.offsets, is_workspace_room=True),
             body="Welcome",
             client_id="guard-1",
         )[0],
         "own_post": dialogue_services.post_reply(
             actor=world.secretariat, thread=dialogue.public_thread, body="Facilitator's note."
         ),
+        "live_session": live_session,
+        "session_message": message_send(
+            actor=world.secretariat,
+            room=DialogueSession.objects.get(pk=live_session.pk).room,
+            body="Welcome to the session",
+            client_id="guard-2",
+        )[0],
+        "reviewed_session": reviewed,
+        "action": action,
+        "pseudonym": pseudonym_for(
+            workspace=dialogue.offsets, context="workspace:0", user_id=world.member.pk
+        ),
     }
+
+
+def _session(world, workspace, title, steps):
+    from dialogues import sessions
+
+    now = timezone.now()
+    session = sessions.session_create(
+        actor=world.secretariat,
+        workspace=workspace,
+        title=title,
+        starts_at=now + datetime.timedelta(days=1),
+        ends_at=now + datetime.timedelta(days=1, hours=2),
+        time_zone="Europe/Berlin",
+    )
+    sessions.agenda_item_save(
+        actor=world.secretariat, session=session, title="Opening", duration_minutes=10
+    )
+    for step in steps:
+        session = sessions.session_transition(actor=world.secretariat, session=session, name=step)
+    return session
 
 
 def url_for(name, route_pattern, objects):
@@ -133,6 +197,10 @@ def url_for(name, route_pattern, objects):
                 kwargs[argument] = objects["workspace"].threads.first().pk
             elif argument == "pk" and name.startswith("post_"):
                 kwargs[argument] = objects["own_post"].pk
+            elif argument == "pk" and name.startswith(("session_", "agenda_")):
+                kwargs[argument] = objects["live_session"].pk
+            elif argument == "item":
+                kwargs[argument] = objects["live_session"].agenda.first().pk
             elif argument == "pk" and name.startswith(("document_", "version_")):
                 kwargs[argument] = objects["document"].pk
             elif argument == "version":

@@ -7,6 +7,7 @@ from accounts.models import AuditEvent, Jurisdiction, User
 from dialogues.models import Post, Thread
 from workspaces.access import (
     Capability,
+    WorkspaceRole,
     can,
     people_who_can_view,
     visible,
@@ -17,11 +18,20 @@ from workspaces.models import Workspace
 C = Capability
 READ = {C.VIEW}
 WRITE = {C.VIEW, C.CONTRIBUTE}
-FACILITATE = {C.VIEW, C.CONTRIBUTE, C.MODERATE, C.MANAGE_ROSTER}
+FACILITATE = {
+    C.VIEW,
+    C.CONTRIBUTE,
+    C.MODERATE,
+    C.MANAGE_ROSTER,
+    C.RUN_SESSIONS,
+    C.APPROVE_MINUTES,
+}
+# The Secretariat on a roster adds what only it does: excerpts, attribution, unmasking.
+SECRETARIAT_EXTRAS = {C.ALLOW_EXCERPTS, C.SET_ATTRIBUTION, C.UNMASK}
 
 # (who, workspace) -> capabilities in the dialogue fixture's workspaces.
 EXPECTED = {
-    ("secretariat", "offsets"): FACILITATE | {C.ALLOW_EXCERPTS},
+    ("secretariat", "offsets"): FACILITATE | SECRETARIAT_EXTRAS,
     ("cochair", "offsets"): set(),  # Co-Chairs read nothing they are not on
     ("member", "offsets"): WRITE,
     ("focal_point", "offsets"): WRITE,
@@ -149,11 +159,86 @@ def test_agreement_in_the_cast(world, dialogue):
     _assert_people_agree(users, [*Workspace.objects.all(), *Thread.objects.all()])
 
 
+def test_agreement_over_sessions_in_every_state(world, dialogue):
+    """Drafts and unshared minutes are seen only by those who run sessions; full-members-only
+    sessions never by observers; can, visible and people_who_can_view agree on all of it."""
+    import datetime
+
+    from django.utils import timezone
+
+    from dialogues import sessions
+    from dialogues.models import (
+        ActionItem,
+        AgendaItem,
+        DialogueSession,
+        MinutesComment,
+        MinutesEntry,
+    )
+    from workspaces.services import roster_add_user
+
+    roster_add_user(
+        actor=world.secretariat,
+        workspace=dialogue.offsets,
+        user=world.focal_point,
+        role=WorkspaceRole.FACILITATOR,
+    )
+    start = timezone.now() + datetime.timedelta(days=3)
+    paths = [[], ["schedule"], ["schedule", "start"], ["schedule", "start", "end"]]
+    for audience in ("everyone", "full_members"):
+        for index, steps in enumerate(paths + [paths[-1]]):
+            session = sessions.session_create(
+                actor=world.secretariat,
+                workspace=dialogue.offsets,
+                title=f"{audience} {index}",
+                starts_at=start,
+                ends_at=start + datetime.timedelta(hours=1),
+                time_zone="UTC",
+                audience=audience,
+            )
+            item = sessions.agenda_item_save(
+                actor=world.secretariat, session=session, title="Item", duration_minutes=5
+            )
+            for step in steps:
+                session = sessions.session_transition(
+                    actor=world.secretariat, session=session, name=step
+                )
+            if steps and steps[-1] == "end":
+                sessions.minutes_save(
+                    actor=world.secretariat, session=session, item=item, summary="S", decisions=""
+                )
+                sessions.action_add(
+                    actor=world.secretariat,
+                    session=session,
+                    item=item,
+                    description="Do it",
+                    owner_id=world.secretariat.pk,
+                    due_date=datetime.date(2030, 1, 1),
+                )
+                if index == len(paths):  # the second reviewed session shares its minutes
+                    sessions.minutes_share(actor=world.secretariat, session=session)
+                    sessions.minutes_comment_add(
+                        actor=world.secretariat, session=session, body="Noted."
+                    )
+    users = [User.objects.get(pk=u.pk) for u in world.users]
+    models = [DialogueSession, AgendaItem, MinutesEntry, ActionItem, MinutesComment]
+    _assert_agreement(users, models)
+    _assert_people_agree(users, [o for m in models for o in m.objects.all()])
+    dialogue.offsets.status = "archived"  # drafts fall out of sight with the capability
+    dialogue.offsets.save()
+    users = [User.objects.get(pk=u.pk) for u in world.users]
+    _assert_agreement(users, models)
+    _assert_people_agree(users, [o for m in models for o in m.objects.all()])
+
+
 def test_agreement_over_the_demo_world(db):
+    from dialogues.models import ActionItem, AgendaItem, DialogueSession, MinutesEntry
+
     call_command("seed_demo", verbosity=0)
     users = list(User.objects.all())
     _assert_agreement(users, [Workspace, Thread, Post])
+    _assert_agreement(users, [DialogueSession, AgendaItem, MinutesEntry, ActionItem])
     _assert_people_agree(users, [*Workspace.objects.all(), *Thread.objects.all()])
+    _assert_people_agree(users, list(DialogueSession.objects.all()))
     # The demo's promises: observers see offsets but not its full-members thread.
     chile = User.objects.get(email="chile@demo.enclave.test")
     assert set(visible(chile, Workspace).values_list("slug", flat=True)) == {"offsets"}

@@ -42,6 +42,10 @@ class Capability(enum.StrEnum):
     MANAGE_ROSTER = "manage_roster"
     REOPEN = "reopen"
     ALLOW_EXCERPTS = "allow_excerpts"
+    RUN_SESSIONS = "run_sessions"
+    APPROVE_MINUTES = "approve_minutes"
+    SET_ATTRIBUTION = "set_attribution"
+    UNMASK = "unmask"
     # Workspaces at platform level
     CREATE_WORKSPACES = "create_workspaces"
     JOIN_ROSTERS = "join_rosters"
@@ -317,11 +321,35 @@ ROSTER_PERMISSION: dict[WorkspaceRole, str] = {
 _C = Capability
 WORKSPACE_ROLE_CAPABILITIES: dict[WorkspaceRole, frozenset[Capability]] = {
     WorkspaceRole.PARTICIPANT: frozenset({_C.VIEW, _C.CONTRIBUTE}),
-    WorkspaceRole.FACILITATOR: frozenset({_C.VIEW, _C.CONTRIBUTE, _C.MODERATE, _C.MANAGE_ROSTER}),
+    WorkspaceRole.FACILITATOR: frozenset(
+        {
+            _C.VIEW,
+            _C.CONTRIBUTE,
+            _C.MODERATE,
+            _C.MANAGE_ROSTER,
+            _C.RUN_SESSIONS,
+            _C.APPROVE_MINUTES,
+        }
+    ),
 }
 # Platform roles add to a workspace role, but only where the user is on the roster.
 ROSTER_EXTRAS: dict[Role, frozenset[Capability]] = {
-    Role.SECRETARIAT: frozenset({_C.MODERATE, _C.MANAGE_ROSTER, _C.ALLOW_EXCERPTS}),
+    Role.SECRETARIAT: frozenset(
+        {
+            _C.MODERATE,
+            _C.MANAGE_ROSTER,
+            _C.ALLOW_EXCERPTS,
+            _C.RUN_SESSIONS,
+            _C.SET_ATTRIBUTION,
+            _C.UNMASK,
+        }
+    ),
+    Role.CO_CHAIR: frozenset({_C.APPROVE_MINUTES}),
+}
+# Which accounts carry a platform role (for queries over people).
+_ROLE_HOLDERS: dict[Role, Q] = {
+    Role.SECRETARIAT: Q(is_secretariat=True),
+    Role.CO_CHAIR: Q(is_co_chair=True, jurisdiction__isnull=False),
 }
 # An observer official never gets more than the workspace's observer policy allows.
 OBSERVER_POLICY_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -438,12 +466,29 @@ def _removed(obj: Model) -> bool:
         obj = getattr(obj, type(obj).ACCESS_PARENT)
 
 
+def _unreleased_gates(obj: Model) -> list[Capability]:
+    """The capabilities needed to see `obj` before it is released (a draft session, minutes
+    before their review opens), for it and every item it sits in."""
+    gates = []
+    while True:
+        if hasattr(type(obj), "RELEASE_LOOKUPS") and not obj.is_released():
+            gates.append(Capability(type(obj).RELEASE_CAPABILITY))
+        if not hasattr(type(obj), "ACCESS_PARENT"):
+            return gates
+        obj = getattr(obj, type(obj).ACCESS_PARENT)
+
+
 def item_capabilities(user: Any, obj: Model) -> frozenset[Capability]:
     """Everything `user` may do on an item, in one roster read (pages ask once, not per flag)."""
     root = _item_root(obj)
     if _removed(obj) or (root.audience == Audience.FULL_MEMBERS and not is_full_member(user)):
         return frozenset()
     capabilities = workspace_capabilities(user, root.workspace)
+    if any(gate not in capabilities for gate in _unreleased_gates(obj)):
+        return frozenset()
+    if getattr(root, "closed_at", None) is not None:
+        # A closed item (an ended session's room) takes no contributions at all.
+        capabilities = capabilities - {_C.CONTRIBUTE}
     if getattr(root, "locked_at", None) is not None and _C.MODERATE not in capabilities:
         # A locked item takes no new contributions, except from its moderators.
         capabilities = capabilities - {_C.CONTRIBUTE}
@@ -468,7 +513,49 @@ def _item_filter(user: Any, model: type[Model]) -> Q:
         current = current._meta.get_field(current.ACCESS_PARENT).related_model
     if not is_full_member(user):
         condition &= Q(**{f"{prefix}audience": Audience.EVERYONE})
-    return condition
+    # Unreleased items (drafts), at any level, only for those holding the release capability.
+    level, current = "", model
+    while True:
+        lookups = getattr(current, "RELEASE_LOOKUPS", None)
+        if lookups:
+            released = Q(**{f"{level}{key}": value for key, value in lookups.items()})
+            gate = Capability(current.RELEASE_CAPABILITY)
+            condition &= released | Q(
+                **{f"{prefix}workspace_id__in": _workspace_ids_with(user, gate)}
+            )
+        if not hasattr(current, "ACCESS_PARENT"):
+            return condition
+        level += f"{current.ACCESS_PARENT}__"
+        current = current._meta.get_field(current.ACCESS_PARENT).related_model
+
+
+def _granting_codenames(capability: Capability) -> list[str]:
+    return [
+        ROSTER_PERMISSION[role]
+        for role, capabilities in WORKSPACE_ROLE_CAPABILITIES.items()
+        if capability in capabilities
+    ]
+
+
+def _workspace_ids_with(user: Any, capability: Capability) -> QuerySet:
+    """Workspaces where `user` holds `capability`: the same answer as workspace_capabilities."""
+    workspaces = Workspace.objects.all()
+    if capability not in ARCHIVED_CAPABILITIES:
+        workspaces = workspaces.exclude(status=Workspace.Status.ARCHIVED)
+    if not is_full_member(user):
+        policies = [p for p, c in OBSERVER_POLICY_CAPABILITIES.items() if capability in c]
+        workspaces = workspaces.filter(observer_policy__in=policies)
+    if any(capability in ROSTER_EXTRAS.get(role, ()) for role in roles_of(user)):
+        codenames = list(ROSTER_PERMISSION.values())  # any place on the roster will do
+    else:
+        codenames = _granting_codenames(capability)
+    on_roster = Q(user_grants__user_id=user.pk, user_grants__permission__codename__in=codenames)
+    group_id = _roster_group_id(user)
+    if group_id:
+        on_roster |= Q(
+            group_grants__group_id=group_id, group_grants__permission__codename__in=codenames
+        )
+    return workspaces.filter(on_roster).values("pk")
 
 
 def people_who_can_view(obj: Model) -> QuerySet[User]:
@@ -492,6 +579,31 @@ def people_who_can_view(obj: Model) -> QuerySet[User]:
     observers_may_view = _C.VIEW in OBSERVER_POLICY_CAPABILITIES[workspace.observer_policy]
     if not observers_may_view or getattr(root, "audience", None) == Audience.FULL_MEMBERS:
         people = people.exclude(observers)
+    if not isinstance(obj, Workspace):
+        for gate in _unreleased_gates(obj):
+            people = _holding(people, workspace, gate)
+    return people
+
+
+def _holding(people: QuerySet, workspace: Workspace, capability: Capability) -> QuerySet:
+    """Those of `people` (already on the roster) who hold `capability` in `workspace`."""
+    if workspace.is_archived and capability not in ARCHIVED_CAPABILITIES:
+        return people.none()
+    codenames = _granting_codenames(capability)
+    holders = Q(
+        workspaceusergrant__content_object=workspace,
+        workspaceusergrant__permission__codename__in=codenames,
+    ) | Q(
+        jurisdiction__group__workspacegroupgrant__content_object=workspace,
+        jurisdiction__group__workspacegroupgrant__permission__codename__in=codenames,
+    )
+    for role, extras in ROSTER_EXTRAS.items():
+        if capability in extras:
+            holders |= _ROLE_HOLDERS[role]
+    people = people.filter(pk__in=User.objects.filter(holders).values("pk"))
+    observer_policy = OBSERVER_POLICY_CAPABILITIES[workspace.observer_policy]
+    if capability not in observer_policy:
+        people = people.exclude(jurisdiction__status=Jurisdiction.Status.OBSERVER)
     return people
 
 

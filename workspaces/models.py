@@ -40,6 +40,26 @@ class WorkspaceItem(models.Model):
         return self.audience == Audience.FULL_MEMBERS
 
 
+class Attribution(models.TextChoices):
+    """Who is named for what was said (per workspace; a session may be stricter, never looser)."""
+
+    NAMED = "named", _("Named")
+    CHATHAM_HOUSE = "chatham_house", _("Chatham House")
+    ANONYMOUS = "anonymous", _("Anonymous")
+
+
+ATTRIBUTION_STRICTNESS = {
+    Attribution.NAMED: 0,
+    Attribution.CHATHAM_HOUSE: 1,
+    Attribution.ANONYMOUS: 2,
+}
+
+
+def strictest(*modes: str) -> str:
+    """The strictest of the given modes (blank ones are ignored)."""
+    return max((m for m in modes if m), key=lambda m: ATTRIBUTION_STRICTNESS[m])
+
+
 class Workspace(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -65,6 +85,9 @@ class Workspace(models.Model):
         _("emails may carry excerpts"),
         default=False,
         help_text=_("Off: notification emails only say that there is new activity."),
+    )
+    attribution = models.CharField(
+        _("attribution"), max_length=16, choices=Attribution.choices, default=Attribution.NAMED
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -199,4 +222,22 @@ class MarkingAcknowledgement(models.Model):
             models.UniqueConstraint(
                 fields=["document", "user", "marking"], name="one_acknowledgement"
             )
+        ]
+
+
+class Pseudonym(models.Model):
+    """A stable "Participant N" for one person within one context (a thread, a session, a room,
+    a workspace's documents). The true author stays on the content itself; only the Secretariat
+    can unmask, and every unmasking is audited."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    context = models.CharField(max_length=40)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["context", "user"], name="one_pseudonym_per_context"),
+            models.UniqueConstraint(fields=["context", "number"], name="unique_pseudonym_number"),
         ]

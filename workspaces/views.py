@@ -25,6 +25,7 @@ from .access import (
     visible,
     workspace_capabilities,
 )
+from .attribution import for_workspace
 from .downloads import file_response
 from .forms import DocumentDeleteForm, DocumentFilterForm, DocumentUploadForm, VersionUploadForm
 from .models import Document, DocumentVersion, Workspace
@@ -54,6 +55,7 @@ def document_list(request, slug: str):
     capabilities = workspace_capabilities(request.user, workspace)
     context = {
         "workspace": workspace,
+        "people": for_workspace(workspace),
         "documents": selectors.document_list(
             user=request.user,
             workspace=workspace,
@@ -126,6 +128,7 @@ def document_detail(request, slug: str, pk: int):
     discussion = getattr(document, "discussion", None)
     context = {
         "workspace": document.workspace,
+        "people": for_workspace(document.workspace),
         "document": document,
         "discussion": discussion if discussion and discussion.deleted_at is None else None,
         "versions": selectors.document_versions(document=document),

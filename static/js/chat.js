@@ -28,7 +28,7 @@
   // The server's own mute notice (with the reason) stays while that same mute lasts.
   var initialMute = { until: Date.parse(data.mutedUntil) || 0, text: formNotice ? formNotice.textContent : "" };
 
-  var socket = null, connected = false, everConnected = false, finished = false;
+  var socket = null, connected = false, everConnected = false, finished = false, closed = false;
   var attempt = 0, pingTimer = 0, readTimer = 0, muteTimer = 0, mutedUntil = null;
   var lastReadSent = lastSeq, lastReadAt = 0, lastTypingAt = 0, olderWaiting = false;
   var pending = []; // sends not acknowledged yet, oldest first: {clientId, body, item}
@@ -231,6 +231,8 @@
     if (mutedUntil) {
       text = +mutedUntil === initialMute.until ? initialMute.text
         : t("muted", { time: clock.format(mutedUntil) });
+    } else if (closed) {
+      text = t("closed"); // a session's room after the session ended: moderators included
     } else if (locked && !canModerate) {
       text = t("locked");
     }
@@ -276,6 +278,7 @@
       pending.forEach(function (entry) { send({ type: "send", client_id: entry.clientId, body: entry.body }); });
       present = new Map(frame.present.map(function (person) { return [person.id, person]; }));
       renderPresence();
+      closed = !!frame.room.closed;
       setLocked(frame.room.locked);
       setMuted(frame.muted_until);
       clearInterval(pingTimer);
@@ -312,14 +315,18 @@
       entry.item.querySelector(".chat-message__state").textContent = t("not-sent") + " " + frame.detail;
       if (!textarea.value.trim()) { textarea.value = entry.body; } // keep the text to fix and resend
     },
-    presence: function (frame) {
-      if (frame.joined) { present.set(frame.joined.id, frame.joined); }
-      if (frame.left) { present.delete(frame.left); stopTyping(frame.left); }
+    presence: function (frame) { // joins and leaves, batched by the server
+      (frame.joined || []).forEach(function (person) { present.set(person.id, person); });
+      (frame.left || []).forEach(function (id) { present.delete(id); stopTyping(id); });
       renderPresence();
     },
     typing: function (frame) { showTyping(frame.user); },
     muted: function (frame) { if (frame.user === me.id) { setMuted(frame.until); } },
-    room: function (frame) { if (frame.room === Number(data.room)) { setLocked(frame.locked); } },
+    room: function (frame) {
+      if (frame.room !== Number(data.room)) { return; }
+      if (frame.closed) { closed = true; }
+      setLocked(frame.locked);
+    },
     revoked: function () {}, // the close (4401 or 4403) follows
     pong: function () {},
   };

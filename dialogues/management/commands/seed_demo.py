@@ -6,6 +6,7 @@ from django.db import transaction
 
 from accounts.demo import demo_logins, seed_accounts
 from dialogues.demo import seed_chat, seed_dialogues
+from dialogues.demo_sessions import seed_sessions
 from workspaces.demo import seed_documents
 
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
             seed_dialogues(officials)
             seed_documents(officials)
             seed_chat(officials)
+            seed_sessions(officials)
         self.stdout.write(self.style.SUCCESS("Demo world ready. Logins (password enclave-demo):"))
         for email, what in demo_logins():
             self.stdout.write(f"  {email:<34} {what}")

@@ -1,0 +1,142 @@
+"""Attribution for dialogue items: the pseudonym context and mode of a thread, a session or a
+room (the rules and labels are in workspaces/attribution.py), and its two services: choosing a
+workspace's mode and unmasking a pseudonym."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import AuditEvent, User
+from workspaces.access import Capability, can, require
+from workspaces.attribution import Attribution as BaseAttribution
+from workspaces.attribution import Mode, Speaker, stricter_than_workspace
+from workspaces.models import ATTRIBUTION_STRICTNESS, Pseudonym, Workspace
+
+from .models import ChatMessage, ChatRoom, DialogueSession, Notification, Thread
+
+__all__ = ["Attribution", "Mode", "Speaker", "context_of", "stricter_than_workspace"]
+
+
+def context_of(item) -> tuple[Workspace, str, str]:
+    """(workspace, pseudonym context, effective mode) of a thread, session, room or workspace."""
+    if isinstance(item, Thread):
+        return item.workspace, f"thread:{item.pk}", item.workspace.attribution
+    if isinstance(item, DialogueSession):
+        return item.workspace, f"session:{item.pk}", item.effective_attribution
+    if isinstance(item, ChatRoom):
+        if not item.is_workspace_room:
+            session = DialogueSession.objects.filter(room=item).select_related("workspace").first()
+            if session is not None:
+                return context_of(session)
+        return item.workspace, f"room:{item.pk}", item.workspace.attribution
+    if isinstance(item, Workspace):  # documents and anything not in a thread or session
+        return item, f"workspace:{item.pk}", item.attribution
+    raise TypeError(f"No attribution context for {type(item).__name__}")
+
+
+class Attribution(BaseAttribution):
+    """The labels for people in a thread, session, room or workspace."""
+
+    def __init__(self, item, *, outside: bool = False):
+        workspace, context, mode = context_of(item)
+        super().__init__(workspace, context, mode, outside=outside)
+
+    @staticmethod
+    def of(workspace: Workspace, context: str, mode: str, *, outside: bool = False):
+        return BaseAttribution(workspace, context, mode, outside=outside)
+
+
+# ------------------------------------------------------------------------------
+# Services: choosing the mode, and unmasking
+# ------------------------------------------------------------------------------
+
+
+def _has_content(workspace: Workspace) -> bool:
+    return (
+        Thread.objects.filter(workspace=workspace).exists()
+        or ChatMessage.objects.filter(room__workspace=workspace).exists()
+        or DialogueSession.objects.filter(workspace=workspace).exclude(status="draft").exists()
+    )
+
+
+@transaction.atomic
+def attribution_set(*, actor: User, workspace: Workspace, mode: str, request=None) -> Workspace:
+    """Set a workspace's mode. Stricter is always allowed; looser only before anyone has spoken
+    (what was said under a promise of non-attribution keeps it)."""
+    require(actor, Capability.SET_ATTRIBUTION, workspace)
+    if mode not in Mode.values:
+        raise ValidationError(_("Choose an attribution mode."))
+    workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
+    before = workspace.attribution
+    if mode == before:
+        return workspace
+    looser = ATTRIBUTION_STRICTNESS[mode] < ATTRIBUTION_STRICTNESS[before]
+    if looser and _has_content(workspace):
+        raise ValidationError(
+            _(
+                "People have already spoken here under the %(mode)s rule: it can be made "
+                "stricter, never looser."
+            )
+            % {"mode": Mode(before).label}
+        )
+    workspace.attribution = mode
+    workspace.save(update_fields=["attribution"])
+    audit_record(
+        action=AuditEvent.Action.ATTRIBUTION_CHANGED,
+        actor=actor,
+        scope=f"workspace:{workspace.slug}",
+        summary=f"Workspace {workspace.slug} attribution {before} -> {mode}",
+        detail={"workspace": workspace.pk, "from": before, "to": mode},
+        request=request,
+    )
+    return workspace
+
+
+def _context_item(pseudonym: Pseudonym) -> dict:
+    kind, _sep, pk = pseudonym.context.partition(":")
+    if kind == "thread":
+        return {"thread": Thread.objects.filter(pk=pk).first()}
+    if kind == "session":
+        return {"session": DialogueSession.objects.filter(pk=pk).first()}
+    if kind == "room":
+        return {"room": ChatRoom.objects.filter(pk=pk).first()}
+    return {}
+
+
+@transaction.atomic
+def pseudonym_unmask(*, actor: User, pseudonym: Pseudonym, reason: str, request=None) -> User:
+    """Reveal who is behind a pseudonym: the Secretariat only, with a reason, audited, and the
+    person is told (a notification and their profile's list of unmaskings)."""
+    from .notifications import notify
+    from .services import require_reason
+
+    if not can(actor, Capability.UNMASK, pseudonym.workspace):
+        raise PermissionDenied(_("Only the Secretariat can unmask a participant."))
+    reason = require_reason(reason)
+    person = pseudonym.user
+    audit_record(
+        action=AuditEvent.Action.UNMASKED,
+        actor=actor,
+        target_user=person,
+        scope=f"workspace:{pseudonym.workspace.slug}",
+        summary=(
+            f"Participant {pseudonym.number} in {pseudonym.context} of "
+            f"{pseudonym.workspace.slug} unmasked"
+        ),
+        detail={"context": pseudonym.context, "number": pseudonym.number, "reason": reason},
+        request=request,
+    )
+    target = {k: v for k, v in _context_item(pseudonym).items() if v is not None}
+    if target:
+        notify(kind=Notification.Kind.UNMASKED, recipients=[person], actor=actor, **target)
+    else:
+        Notification.objects.create(
+            recipient=person,
+            kind=Notification.Kind.UNMASKED,
+            actor=actor,
+            workspace=pseudonym.workspace,
+        )
+    return person

@@ -1,0 +1,237 @@
+"""The demo world's dialogue sessions: in `offsets` and `linking`, one closed session with
+approved minutes and one scheduled for next week. `linking` runs under the Chatham House rule."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+
+from django.utils import timezone
+
+from accounts.models import User
+from workspaces.models import Attribution, Document, Workspace
+
+from . import attribution, sessions
+from .chat import message_send
+from .models import DialogueSession, Notification, SessionAttendance
+
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+
+# Per workspace: (past session, next session). Agenda items: (title, minutes, presenter,
+# document title fragment or None, summary, decisions, actions [(owner, text, due in days)]).
+SESSIONS = {
+    "offsets": (
+        {
+            "title": "Session 4: Quality criteria for offset credits",
+            "description": "Which criteria should govern the use of offset credits in "
+            "compliance markets, and how do jurisdictions check them?",
+            "agenda": [
+                (
+                    "Welcome and adoption of the agenda",
+                    10,
+                    "secretariat",
+                    None,
+                    "The Secretariat opened the session; the agenda was adopted as circulated.",
+                    "Agenda adopted.",
+                    [],
+                ),
+                (
+                    "Additionality tests in practice",
+                    40,
+                    "california",
+                    "Quality",
+                    "Participants compared additionality tests. Several jurisdictions rely on "
+                    "standardised baselines; one described a project-by-project review with "
+                    "third-party verification. There was broad interest in common reporting.",
+                    "The Secretariat will compile the tests in use into a comparison table.",
+                    [("secretariat", "Compile the additionality tests into a table", 14)],
+                ),
+                (
+                    "Article 6 alignment",
+                    30,
+                    "eu",
+                    None,
+                    "Participants discussed corresponding adjustments and their effect on "
+                    "offset eligibility. Observers asked about Article 6.4 methodologies.",
+                    "Continue at the next session with a short options note.",
+                    [("eu", "Circulate a two-page options note on corresponding adjustments", 10)],
+                ),
+            ],
+            "chat": [
+                ("secretariat", "Welcome, everyone. We start in two minutes."),
+                ("california", "Slides are in the library under Quality criteria."),
+                ("korea", "Could we come back to baselines after the break?"),
+            ],
+            "registered": ["eu", "california", "quebec", "nz", "korea", "chile"],
+            "attended": ["secretariat", "eu", "california", "quebec", "korea", "chile"],
+            "comment": ("quebec", "correction", "Please note Québec uses standardised baselines."),
+        },
+        {
+            "title": "Session 5: Removals in compliance markets",
+            "description": "Permanence, liability and monitoring for engineered and nature-based "
+            "removals.",
+            "agenda": [
+                ("Welcome", 5, "secretariat", None),
+                ("Permanence and liability: the Co-Chair draft", 45, "cochair", "Permanence"),
+                ("Monitoring periods", 30, "nz", None),
+                ("Next steps", 10, "secretariat", None),
+            ],
+            "registered": ["eu", "nz", "quebec"],
+        },
+    ),
+    "linking": (
+        {
+            "title": "Linking dialogue: registry interoperability",
+            "description": "Technical requirements for connecting registries.",
+            "agenda": [
+                (
+                    "Registry requirements",
+                    45,
+                    "nz",
+                    "Registry",
+                    "Participants walked through the registry requirements. One jurisdiction "
+                    "raised the sequencing of transaction checks; others supported a shared "
+                    "test environment.",
+                    "Set up a working group on a shared test environment.",
+                    [("nz", "Propose terms of reference for a registry working group", 21)],
+                ),
+                (
+                    "Any other business",
+                    15,
+                    None,
+                    None,
+                    "No other business was raised.",
+                    "",
+                    [],
+                ),
+            ],
+            "chat": [
+                ("nz", "The requirements document is in the library."),
+                ("korea", "We would join a test environment."),
+            ],
+            "registered": ["eu", "nz", "korea"],
+            "attended": ["secretariat", "eu", "nz", "korea"],
+            "comment": ("korea", "comment", "Thank you: the summary reflects our discussion."),
+        },
+        {
+            "title": "Linking dialogue: price alignment",
+            "description": "Price floors, ceilings and market stability reserves across linked "
+            "markets.",
+            "agenda": [
+                ("Price floors and ceilings", 40, "eu", None),
+                ("Market stability reserves", 40, "korea", None),
+            ],
+            "registered": ["nz"],
+        },
+    ),
+}
+
+
+def _document_id(workspace: Workspace, fragment: str | None) -> list[int]:
+    if not fragment:
+        return []
+    document = Document.objects.filter(workspace=workspace, title__icontains=fragment).first()
+    return [document.pk] if document else []
+
+
+def _at(days: int, hour: int) -> datetime.datetime:
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=BERLIN)
+
+
+def _create(workspace, spec, officials, secretariat, starts) -> DialogueSession:
+    session = sessions.session_create(
+        actor=secretariat,
+        workspace=workspace,
+        title=spec["title"],
+        description=spec["description"],
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(minutes=sum(i[1] for i in spec["agenda"]) + 10),
+        time_zone="Europe/Berlin",
+    )
+    for entry in spec["agenda"]:
+        title, minutes, presenter, document = entry[:4]
+        sessions.agenda_item_save(
+            actor=secretariat,
+            session=session,
+            title=title,
+            duration_minutes=minutes,
+            presenter_id=officials[presenter].pk if presenter else None,
+            document_ids=_document_id(workspace, document),
+        )
+    return sessions.session_transition(actor=secretariat, session=session, name="schedule")
+
+
+def _register(session, spec, officials) -> None:
+    for local in spec["registered"]:
+        person = officials[local]
+        sessions.registration_set(actor=person, session=session, user=person, attending=True)
+
+
+def _past(workspace, spec, officials) -> None:
+    secretariat, cochair = officials["secretariat"], officials["cochair"]
+    starts = _at(-18, 14)
+    session = _create(workspace, spec, officials, secretariat, starts)
+    _register(session, spec, officials)
+    session = sessions.session_transition(actor=secretariat, session=session, name="start")
+    for local in spec["attended"]:
+        SessionAttendance.objects.get_or_create(
+            session=session,
+            user=officials[local],
+            defaults={"jurisdiction_id": officials[local].jurisdiction_id, "joined_at": starts},
+        )
+    for index, (local, body) in enumerate(spec["chat"]):
+        message_send(
+            actor=officials[local],
+            room=session.room,
+            body=body,
+            client_id=f"demo-session-{session.pk}-{index}",
+        )
+    session = sessions.session_transition(actor=secretariat, session=session, name="end")
+    for item, entry in zip(session.agenda.all(), spec["agenda"], strict=True):
+        summary, decisions, actions = entry[4:]
+        sessions.minutes_save(
+            actor=secretariat, session=session, item=item, summary=summary, decisions=decisions
+        )
+        for owner, text, due in actions:
+            sessions.action_add(
+                actor=secretariat,
+                session=session,
+                item=item,
+                description=text,
+                owner_id=officials[owner].pk,
+                due_date=timezone.localdate() + datetime.timedelta(days=due),
+            )
+    sessions.minutes_share(actor=secretariat, session=session)
+    local, kind, body = spec["comment"]
+    sessions.minutes_comment_add(actor=officials[local], session=session, body=body, kind=kind)
+    sessions.session_transition(actor=cochair, session=session, name="approve")
+    # Place the record in the past, as if it had happened then.
+    ends = starts + (session.ends_at - session.starts_at)
+    DialogueSession.objects.filter(pk=session.pk).update(
+        starts_at=starts,
+        ends_at=ends,
+        started_at=starts,
+        ended_at=ends,
+        review_opened_at=ends + datetime.timedelta(days=1),
+        approved_at=ends + datetime.timedelta(days=8),
+    )
+
+
+def seed_sessions(officials: dict[str, User]) -> None:
+    """Create each workspace's demo sessions once; `linking` runs under the Chatham House rule."""
+    linking = Workspace.objects.get(slug="linking")
+    if linking.attribution == Attribution.NAMED:
+        attribution.attribution_set(
+            actor=officials["secretariat"], workspace=linking, mode=Attribution.CHATHAM_HOUSE
+        )
+    for slug, (past, upcoming) in SESSIONS.items():
+        workspace = Workspace.objects.get(slug=slug)
+        if DialogueSession.objects.filter(workspace=workspace).exists():
+            continue
+        _past(workspace, past, officials)
+        session = _create(workspace, upcoming, officials, officials["secretariat"], _at(7, 14))
+        _register(session, upcoming, officials)
+    # The bell shows the sessions; nobody is emailed about the demo's past.
+    now = timezone.now()
+    Notification.objects.filter(emailed_at__isnull=True).update(emailed_at=now, digested_at=now)

@@ -1,0 +1,137 @@
+"""Who is shown as the author of what: named, Chatham House or anonymous.
+
+Every page, frame, export, email and notification that shows a person in a workspace's
+content asks an `Attribution` for the label to show. The rules:
+- Named: the person's name and affiliation, everywhere.
+- Chatham House: inside the live view (threads, chat, session pages, the library) the roster
+  sees who said what; everything that leaves it (minutes, exports, emails, digests,
+  notifications, search results, the dashboard) shows no name and no jurisdiction.
+- Anonymous: everywhere, a stable pseudonym ("Participant 4") within its context (a thread, a
+  session, a room, a workspace's documents). Only the Secretariat can unmask, with a reason.
+
+The contexts of dialogue items (threads, sessions, rooms) are in dialogues/attribution.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+
+from .models import Attribution as Mode
+from .models import Pseudonym, Workspace, strictest
+
+
+@dataclass(frozen=True)
+class Speaker:
+    name: str
+    affiliation: str = ""
+    pseudonym_id: int | None = None  # set for a pseudonym (the Secretariat may unmask it)
+    is_observer: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.affiliation}" if self.affiliation else self.name
+
+
+def pseudonym_for(*, workspace: Workspace, context: str, user_id: int) -> Pseudonym:
+    """The person's pseudonym in this context, numbered in order of first appearance."""
+    existing = Pseudonym.objects.filter(context=context, user_id=user_id).first()
+    if existing is not None:
+        return existing
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                top = Pseudonym.objects.filter(context=context).aggregate(n=Max("number"))["n"]
+                return Pseudonym.objects.create(
+                    workspace=workspace, context=context, user_id=user_id, number=(top or 0) + 1
+                )
+        except IntegrityError:  # another request numbered someone at the same moment
+            existing = Pseudonym.objects.filter(context=context, user_id=user_id).first()
+            if existing is not None:
+                return existing
+    raise RuntimeError("Could not assign a pseudonym")
+
+
+class Attribution:
+    """Labels for the people in one context, for one kind of output.
+
+    `outside=True` is for what leaves the live view (minutes, exports, email, notifications,
+    search results, the dashboard)."""
+
+    def __init__(self, workspace: Workspace, context: str, mode: str, *, outside: bool = False):
+        self.workspace, self.context, self.mode = workspace, context, mode
+        self.outside = outside
+        self._numbers: dict[int, Pseudonym] | None = None
+
+    @property
+    def names_people(self) -> bool:
+        """Whether real names are shown in this output."""
+        return self.mode == Mode.NAMED or (self.mode == Mode.CHATHAM_HOUSE and not self.outside)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.mode == Mode.ANONYMOUS
+
+    def _known(self) -> dict[int, Pseudonym]:
+        if self._numbers is None:
+            self._numbers = {p.user_id: p for p in Pseudonym.objects.filter(context=self.context)}
+        return self._numbers
+
+    def _pseudonym(self, user_id: int) -> Pseudonym:
+        known = self._known()
+        if user_id not in known:
+            known[user_id] = pseudonym_for(
+                workspace=self.workspace, context=self.context, user_id=user_id
+            )
+        return known[user_id]
+
+    def speaker(self, user: User | None) -> Speaker:
+        if user is None:
+            return Speaker(_("Unknown"))
+        if self.names_people:
+            observer = bool(user.jurisdiction_id) and user.jurisdiction.status == "observer"
+            return Speaker(user.full_name, user.affiliation, is_observer=observer)
+        if self.mode == Mode.ANONYMOUS:
+            pseudonym = self._pseudonym(user.pk)
+            return Speaker(
+                _("Participant %(number)s") % {"number": pseudonym.number},
+                pseudonym_id=pseudonym.pk,
+            )
+        return Speaker(_("A participant"))
+
+    def has_pseudonym(self, user_id: int) -> bool:
+        return user_id in self._known()
+
+    def person(self, user: User) -> dict:
+        """A person in live frames (chat messages, presence, typing). In an anonymous room the
+        id is the pseudonym's number, so no frame carries anything that identifies the person."""
+        if self.is_anonymous:
+            pseudonym = self._pseudonym(user.pk)
+            return {
+                "id": pseudonym.number,
+                "name": _("Participant %(number)s") % {"number": pseudonym.number},
+                "handle": "",
+                "affiliation": "",
+            }
+        return {
+            "id": user.pk,
+            "name": user.full_name,
+            "handle": user.handle,
+            "affiliation": user.affiliation,
+        }
+
+
+def for_workspace(workspace: Workspace, *, outside: bool = False) -> Attribution:
+    """People in a workspace's library and anything not in a thread or session."""
+    return Attribution(
+        workspace, f"workspace:{workspace.pk}", workspace.attribution, outside=outside
+    )
+
+
+def stricter_than_workspace(workspace: Workspace, mode: str) -> bool:
+    """A session may be as strict as its workspace or stricter, never looser."""
+    return not mode or strictest(workspace.attribution, mode) == mode
