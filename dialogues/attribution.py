@@ -44,10 +44,6 @@ class Attribution(BaseAttribution):
         workspace, context, mode = context_of(item)
         super().__init__(workspace, context, mode, outside=outside)
 
-    @staticmethod
-    def of(workspace: Workspace, context: str, mode: str, *, outside: bool = False):
-        return BaseAttribution(workspace, context, mode, outside=outside)
-
 
 # ------------------------------------------------------------------------------
 # Services: choosing the mode, and unmasking
@@ -95,15 +91,16 @@ def attribution_set(*, actor: User, workspace: Workspace, mode: str, request=Non
     return workspace
 
 
-def _context_item(pseudonym: Pseudonym) -> dict:
+CONTEXT_MODELS = {"thread": Thread, "session": DialogueSession, "room": ChatRoom}
+
+
+def context_item(pseudonym: Pseudonym) -> tuple[str, object]:
+    """Where a pseudonym speaks: ("thread" | "session" | "room", the item), or ("workspace",
+    the workspace) for its library and for an item that is gone."""
     kind, _sep, pk = pseudonym.context.partition(":")
-    if kind == "thread":
-        return {"thread": Thread.objects.filter(pk=pk).first()}
-    if kind == "session":
-        return {"session": DialogueSession.objects.filter(pk=pk).first()}
-    if kind == "room":
-        return {"room": ChatRoom.objects.filter(pk=pk).first()}
-    return {}
+    model = CONTEXT_MODELS.get(kind)
+    item = model.objects.filter(pk=pk).first() if model else None
+    return (kind, item) if item is not None else ("workspace", pseudonym.workspace)
 
 
 @transaction.atomic
@@ -129,14 +126,6 @@ def pseudonym_unmask(*, actor: User, pseudonym: Pseudonym, reason: str, request=
         detail={"context": pseudonym.context, "number": pseudonym.number, "reason": reason},
         request=request,
     )
-    target = {k: v for k, v in _context_item(pseudonym).items() if v is not None}
-    if target:
-        notify(kind=Notification.Kind.UNMASKED, recipients=[person], actor=actor, **target)
-    else:
-        Notification.objects.create(
-            recipient=person,
-            kind=Notification.Kind.UNMASKED,
-            actor=actor,
-            workspace=pseudonym.workspace,
-        )
+    kind, item = context_item(pseudonym)
+    notify(kind=Notification.Kind.UNMASKED, recipients=[person], actor=actor, **{kind: item})
     return person

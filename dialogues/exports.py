@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
-from workspaces.access import Capability, can, require, visible
+from workspaces.access import Capability, require, visible
 from workspaces.models import Document, Workspace
 
 from .attribution import Attribution
@@ -29,6 +29,7 @@ from .models import (
     SessionAttendance,
     Thread,
 )
+from .sessions import minutes_visible
 
 FORMATS = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8"}
 
@@ -98,11 +99,7 @@ def _session(user: User, session: DialogueSession) -> ExportedSession:
     readable_documents = set(
         visible(user, Document).filter(workspace=session.workspace).values_list("pk", flat=True)
     )
-    after = session.status in (
-        DialogueSession.Status.MINUTES_IN_REVIEW,
-        DialogueSession.Status.CLOSED,
-    )
-    minutes_shown = after and can(user, Capability.VIEW, MinutesEntry(session=session))
+    minutes_shown = minutes_visible(user, session)
     entries = {m.agenda_item_id: m for m in session.minutes.all()} if minutes_shown else {}
     actions: dict[int, list] = {}
     if minutes_shown:

@@ -49,14 +49,15 @@ def notify(
     post: Post | None = None,
     room=None,
     session=None,
+    workspace=None,
 ) -> list[Notification]:
-    """Notify each recipient who may see the thread, room or session (never the actor). Emails
-    go after commit."""
+    """Notify each recipient who may see the thread, room or session (or, for a notice about
+    the workspace itself, the workspace), never the actor. Emails go after commit."""
     actor_id = actor.pk if actor is not None else None
     recipients = [u for u in recipients if u.pk != actor_id]
     if not recipients:
         return []
-    item = next(i for i in (thread, room, session) if i is not None)
+    item = next(i for i in (thread, room, session, workspace) if i is not None)
     allowed = set(people_who_can_view(item).values_list("pk", flat=True))
     wanted = {u.pk: u for u in recipients if u.pk in allowed}
     if not wanted:
@@ -76,7 +77,7 @@ def notify(
             recipient_id=pk,
             kind=kind,
             actor=actor,
-            workspace_id=item.workspace_id,
+            workspace_id=item.pk if item is workspace else item.workspace_id,
             thread=thread,
             post=post,
             room=room,

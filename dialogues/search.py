@@ -80,7 +80,7 @@ def search(*, user: User, query: str) -> list[Hit]:
     posts = (
         visible(user, Post)
         .filter(Q(hidden_at__isnull=True) | Q(author=user))
-        .select_related("thread__workspace", "author")
+        .select_related("thread__workspace", "author__jurisdiction")
     )
     documents = visible(user, Document).select_related("workspace")
     if connection.vendor == "postgresql":

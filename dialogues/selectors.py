@@ -180,7 +180,13 @@ def visible_notifications(*, user: User):
             | Q(session__in=sessions)
         )
         .filter(Q(post__isnull=True) | Q(post__deleted_at__isnull=True))
-        .select_related("actor__jurisdiction", "workspace", "thread", "session__workspace", "room")
+        .select_related(
+            "actor__jurisdiction",
+            "workspace",
+            "thread__workspace",
+            "session__workspace",
+            "room__workspace",
+        )
     )
 
 

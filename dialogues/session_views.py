@@ -27,7 +27,7 @@ from workspaces.access import (
     people_who_can_view,
     visible,
 )
-from workspaces.models import Document, Pseudonym, Workspace
+from workspaces.models import Document, Pseudonym
 
 from . import attribution as attribution_services
 from . import exports, sessions
@@ -52,17 +52,9 @@ from .models import (
     SessionRegistration,
     Thread,
 )
+from .views import _errors, _workspace  # the dialogue views' own helpers, shared
 
 Status = DialogueSession.Status
-
-
-def _errors(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
-def _workspace(request, slug: str) -> Workspace:
-    return get_visible_or_404(request.user, Workspace, slug=slug)
 
 
 def _session(request, slug: str, pk: int) -> DialogueSession:
@@ -210,9 +202,7 @@ def session_detail(request, slug: str, pk: int):
     capabilities = item_capabilities(user, session)
     can_run = Capability.RUN_SESSIONS in capabilities
     people = Attribution(session)
-    minutes_visible = session.status in (Status.MINUTES_IN_REVIEW, Status.CLOSED) and (
-        session.minutes_shared or can_run
-    )
+    minutes_visible = sessions.minutes_visible(user, session)
     agenda = _agenda(user, session, people, minutes_visible)
     comments = []
     if minutes_visible:
@@ -236,11 +226,6 @@ def session_detail(request, slug: str, pk: int):
             .order_by("full_name")
         ]
     zone = zoneinfo.ZoneInfo(session.time_zone)
-    review_open = (
-        session.status == Status.MINUTES_IN_REVIEW
-        and session.minutes_shared
-        and (session.review_until is None or timezone.localdate() <= session.review_until)
-    )
     context = {
         "workspace": session.workspace,
         "session": session,
@@ -258,7 +243,7 @@ def session_detail(request, slug: str, pk: int):
         "minutes_editable": can_run and session.status == Status.MINUTES_IN_REVIEW,
         "share_form": ShareMinutesForm(),
         "comments": comments,
-        "can_comment": review_open and Capability.CONTRIBUTE in capabilities,
+        "can_comment": sessions.review_open(session) and Capability.CONTRIBUTE in capabilities,
         "comment_form": MinutesCommentForm(agenda=agenda),
         "my_registration": my_registration,
         "colleagues": colleagues,
@@ -306,7 +291,7 @@ def session_calendar(request, slug: str, pk: int):
 
     url = site_url(request) + reverse("session_detail", kwargs={"slug": slug, "pk": pk})
     host = request.get_host().split(":")[0] or "enclave"
-    status = "CANCELLED" if session.status == Status.DRAFT else "CONFIRMED"
+    status = "TENTATIVE" if session.status == Status.DRAFT else "CONFIRMED"
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -656,16 +641,11 @@ def workspace_attribution(request, slug: str):
 
 def _pseudonym_context(pseudonym: Pseudonym, user) -> tuple[str, str]:
     """(label, link) of where the pseudonym speaks, if the user may see it."""
-    kind, _sep, pk = pseudonym.context.partition(":")
+    kind, item = attribution_services.context_item(pseudonym)
     slug = pseudonym.workspace.slug
-    if kind == "thread":
-        thread = visible(user, Thread).filter(pk=pk).first()
-        if thread:
-            return thread.title, reverse("thread_detail", kwargs={"slug": slug, "pk": thread.pk})
-    if kind == "session":
-        session = visible(user, DialogueSession).filter(pk=pk).first()
-        if session:
-            return session.title, reverse("session_detail", kwargs={"slug": slug, "pk": pk})
+    if kind in ("thread", "session") and can(user, Capability.VIEW, item):
+        name = "thread_detail" if kind == "thread" else "session_detail"
+        return item.title, reverse(name, kwargs={"slug": slug, "pk": item.pk})
     if kind == "room":
         return _("Live chat"), reverse("chat_room", kwargs={"slug": slug})
     return _("Documents"), reverse("document_list", kwargs={"slug": slug})

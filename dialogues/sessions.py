@@ -22,7 +22,14 @@ from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
-from workspaces.access import Capability, can, people_who_can_view, require, visible
+from workspaces.access import (
+    Capability,
+    can,
+    can_act_for,
+    people_who_can_view,
+    require,
+    visible,
+)
 from workspaces.models import Attribution, Audience, Document, Workspace
 
 from .attribution import stricter_than_workspace
@@ -442,15 +449,6 @@ def _close_room(session: DialogueSession, now) -> None:
 # ------------------------------------------------------------------------------
 
 
-def _may_register_for(actor: User, session: DialogueSession, user: User) -> bool:
-    if user.pk == actor.pk:
-        return True
-    if can(actor, Capability.RUN_SESSIONS, session):
-        return True
-    # Officials register colleagues of their own jurisdiction.
-    return actor.jurisdiction_id is not None and actor.jurisdiction_id == user.jurisdiction_id
-
-
 @transaction.atomic
 def registration_set(
     *, actor: User, session: DialogueSession, user: User, attending: bool
@@ -459,7 +457,7 @@ def registration_set(
     session = _locked(session)
     if session.status != Status.SCHEDULED:
         raise ValidationError(_("Registration is open while the session is scheduled."))
-    if not _may_register_for(actor, session, user):
+    if not can_act_for(actor, session, user, Capability.RUN_SESSIONS):
         raise PermissionDenied(_("You can register yourself and colleagues of your jurisdiction."))
     if not can(user, Capability.VIEW, session):
         raise ValidationError(_("%(name)s cannot attend this session.") % {"name": user.full_name})
@@ -489,6 +487,21 @@ def record_attendance(*, user: User, room: ChatRoom) -> None:
 # ------------------------------------------------------------------------------
 # After: minutes, actions, review
 # ------------------------------------------------------------------------------
+
+
+def minutes_visible(user: User, session: DialogueSession) -> bool:
+    """Whether `user` may read the session's minutes now (the policy's release rule)."""
+    written = session.status in (Status.MINUTES_IN_REVIEW, Status.CLOSED)
+    return written and can(user, Capability.VIEW, MinutesEntry(session=session))
+
+
+def review_open(session: DialogueSession) -> bool:
+    """Comments are taken while shared minutes are in review, until the closing date if any."""
+    return (
+        session.status == Status.MINUTES_IN_REVIEW
+        and session.review_opened_at is not None
+        and (session.review_until is None or timezone.localdate() <= session.review_until)
+    )
 
 
 def _minutes_editable(actor: User, session: DialogueSession) -> DialogueSession:
@@ -605,12 +618,12 @@ def minutes_comment_add(
     if not can(actor, Capability.CONTRIBUTE, session):
         raise PermissionDenied(_("You can read these minutes but not comment on them."))
     session = _locked(session)
-    if session.status != Status.MINUTES_IN_REVIEW or session.review_opened_at is None:
+    if not review_open(session):
+        if session.review_until is not None and session.status == Status.MINUTES_IN_REVIEW:
+            raise ValidationError(
+                _("Comments closed on %(date)s.") % {"date": session.review_until.isoformat()}
+            )
         raise ValidationError(_("Comments are open while the minutes are in review."))
-    if session.review_until is not None and timezone.localdate() > session.review_until:
-        raise ValidationError(
-            _("Comments closed on %(date)s.") % {"date": session.review_until.isoformat()}
-        )
     if kind not in MinutesComment.Kind.values:
         raise ValidationError(_("Choose a comment or a suggested correction."))
     body = (body or "").strip()

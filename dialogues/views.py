@@ -30,6 +30,7 @@ from workspaces.access import (
     workspace_capabilities,
     workspace_role,
 )
+from workspaces.attribution import for_contexts
 from workspaces.models import Document, Pseudonym, Workspace
 
 from . import chat, selectors, services, sessions
@@ -49,7 +50,6 @@ from .forms import (
 from .models import ChatMessage, ChatRoom, DialogueSession, Post, PostRevision, Reaction, Thread
 from .notifications import notification_link, preferences_of
 from .search import search as run_search
-from .sessions import record_attendance
 
 
 def _errors(request, error: ValidationError) -> None:
@@ -144,9 +144,10 @@ def workspace_detail(request, slug: str):
     workspace = _workspace(request, slug)
     capabilities = workspace_capabilities(request.user, workspace)
     threads = list(selectors.workspace_threads(user=request.user, workspace=workspace))
-    for thread in threads:
-        people = Attribution.of(workspace, f"thread:{thread.pk}", workspace.attribution)
-        thread.shown_author = people.speaker(thread.author)
+    contexts = [f"thread:{thread.pk}" for thread in threads]
+    people = for_contexts(workspace, contexts, workspace.attribution)
+    for thread, context in zip(threads, contexts, strict=True):
+        thread.shown_author = people[context].speaker(thread.author)
     context = {
         "workspace": workspace,
         "capabilities": capabilities,
@@ -672,7 +673,7 @@ def chat_room(request, slug: str, session: int | None = None):
     capabilities = workspace_capabilities(request.user, room.workspace)
     session_of_room = DialogueSession.objects.filter(room=room).first() if session else None
     if session_of_room is not None:
-        record_attendance(user=request.user, room=room)
+        sessions.record_attendance(user=request.user, room=room)
     people = chat.room_people(room)
     urls = _chat_urls(slug, session)
     members = people_who_can_view(room).exclude(pk=request.user.pk).order_by("full_name")

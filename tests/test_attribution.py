@@ -297,6 +297,26 @@ async def test_anonymous_websocket_frames_carry_only_pseudonyms(world):
     assert "Caps live message" in text and "Participant" in text
     dialogue.assert_clean(text, "websocket frames")
     assert f'"id": {a.pk},' not in text.replace('"id":', '"id": ')  # no real user ids
+    # Every person in every frame is shown by a pseudonym's number, never a user id.
+    pseudonym_numbers = set(
+        await sync_to_async(lambda: set(Pseudonym.objects.values_list("number", flat=True)))()
+    )
+    shown_ids = set()
+    for frame in map(json.loads, frames):
+        for person in _people_in(frame):
+            shown_ids.add(person["id"])
+            assert person.get("handle", "") == "" and person.get("affiliation", "") == ""
+        shown_ids |= set(frame.get("left", []))
+    assert shown_ids and shown_ids <= pseudonym_numbers
+    assert not shown_ids & {a.pk, _b.pk}
+
+
+def _people_in(frame: dict) -> list[dict]:
+    """The people a frame shows: message authors, me, present, joined, typing."""
+    people = [frame[key] for key in ("me", "user") if isinstance(frame.get(key), dict)]
+    people += frame.get("present", []) + frame.get("joined", [])
+    messages = frame.get("messages", []) + ([frame["message"]] if "message" in frame else [])
+    return people + [message["author"] for message in messages]
 
 
 def _live_session(dialogue):
@@ -401,3 +421,19 @@ def test_moderators_mute_by_pseudonym_in_an_anonymous_room(world, client_for):
     mute = reverse("chat_mute", args=[dialogue.workspace.slug])
     staff.post(mute, {"user": f"p{pseudonym.pk}", "minutes": "10", "reason": "Off topic"})
     assert ChatMute.objects.filter(user=a, room=dialogue.room).exists()
+
+
+def test_unmasking_a_library_pseudonym_tells_the_person_too(
+    world, client_for, django_capture_on_commit_callbacks
+):
+    dialogue = build(world, "anonymous")
+    a, _b = dialogue.authors
+    pseudonym = Pseudonym.objects.get(context=f"workspace:{dialogue.workspace.pk}", user=a)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        attribution.pseudonym_unmask(
+            actor=world.secretariat, pseudonym=pseudonym, reason="Disputed upload"
+        )
+    notice = Notification.objects.get(recipient=a, kind=Notification.Kind.UNMASKED)
+    assert notice.workspace == dialogue.workspace and notice.thread is None
+    assert [m.to for m in mail.outbox] == [[a.email]]

@@ -424,3 +424,37 @@ def test_session_page_shows_times_in_the_readers_zone(world, dialogue, cast, cli
     berlin = session.starts_at.astimezone(zoneinfo.ZoneInfo("Europe/Berlin"))
     assert f"{auckland:%H:%M}" in page.text  # the reader's own zone
     assert f"{berlin:%H:%M}" in page.text and "Europe/Berlin" in page.text  # the session's
+
+
+def test_comments_close_on_the_review_date(world, dialogue, cast):
+    session = bring_to(world, new_session(world, dialogue.offsets), Status.MINUTES_IN_REVIEW)
+    today = timezone.localdate()
+    sessions.minutes_share(actor=world.secretariat, session=session, review_until=today)
+    session = DialogueSession.objects.get(pk=session.pk)
+    assert sessions.review_open(session)
+    sessions.minutes_comment_add(actor=world.member, session=session, body="In time.")
+    DialogueSession.objects.filter(pk=session.pk).update(
+        review_until=today - datetime.timedelta(days=1)
+    )
+    session = DialogueSession.objects.get(pk=session.pk)
+    assert not sessions.review_open(session)
+    with pytest.raises(ValidationError, match="Comments closed on"):
+        sessions.minutes_comment_add(actor=world.member, session=session, body="Too late.")
+    assert session.minutes_comments.count() == 1
+
+
+def test_session_emails_follow_the_preference(
+    world, dialogue, cast, django_capture_on_commit_callbacks
+):
+    from dialogues.notifications import preferences_of
+
+    preference = preferences_of(world.member)
+    preference.email_sessions = False
+    preference.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        session = bring_to(world, new_session(world, dialogue.offsets), Status.SCHEDULED)
+    recipients = {address for message in mail.outbox for address in message.to}
+    assert world.focal_point.email in recipients  # on the roster, emails on
+    assert world.member.email not in recipients  # turned them off
+    assert Notification.objects.filter(recipient=world.member, session=session).exists()

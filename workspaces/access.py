@@ -495,6 +495,16 @@ def item_capabilities(user: Any, obj: Model) -> frozenset[Capability]:
     return capabilities
 
 
+def can_act_for(user: Any, obj: Model, person: Any, organiser: Capability) -> bool:
+    """May `user` act for `person` on `obj` (register them for a session)? For oneself; for a
+    colleague of one's own jurisdiction; for anyone where one holds `organiser`."""
+    if not can(user, Capability.VIEW, obj):
+        return False
+    if person.pk == user.pk or can(user, organiser, obj):
+        return True
+    return user.jurisdiction_id is not None and user.jurisdiction_id == person.jurisdiction_id
+
+
 def _can_on_item(user: Any, capability: Capability, obj: Model) -> bool:
     return capability in item_capabilities(user, obj)
 
@@ -502,20 +512,14 @@ def _can_on_item(user: Any, capability: Capability, obj: Model) -> bool:
 def _item_filter(user: Any, model: type[Model]) -> Q:
     prefix = _item_prefix(model)
     condition = Q(**{f"{prefix}workspace_id__in": _viewable_workspace_ids(user)})
-    # Not removed, at any level.
+    if not is_full_member(user):
+        condition &= Q(**{f"{prefix}audience": Audience.EVERYONE})
+    # At every level of the chain: not removed, and released (or the user holds the capability
+    # that sees unreleased items, such as drafts).
     level, current = "", model
     while True:
         if any(f.name == "deleted_at" for f in current._meta.get_fields()):
             condition &= Q(**{f"{level}deleted_at__isnull": True})
-        if not hasattr(current, "ACCESS_PARENT"):
-            break
-        level += f"{current.ACCESS_PARENT}__"
-        current = current._meta.get_field(current.ACCESS_PARENT).related_model
-    if not is_full_member(user):
-        condition &= Q(**{f"{prefix}audience": Audience.EVERYONE})
-    # Unreleased items (drafts), at any level, only for those holding the release capability.
-    level, current = "", model
-    while True:
         lookups = getattr(current, "RELEASE_LOOKUPS", None)
         if lookups:
             released = Q(**{f"{level}{key}": value for key, value in lookups.items()})

@@ -125,6 +125,22 @@ class Attribution:
         }
 
 
+def for_contexts(
+    workspace: Workspace, contexts: list[str], mode: str, *, outside: bool = False
+) -> dict[str, Attribution]:
+    """One Attribution per context of a workspace (a list of threads), with every pseudonym
+    they need read in one query rather than one per context."""
+    known: dict[str, dict[int, Pseudonym]] = {context: {} for context in contexts}
+    if mode == Mode.ANONYMOUS:
+        for pseudonym in Pseudonym.objects.filter(context__in=contexts):
+            known[pseudonym.context][pseudonym.user_id] = pseudonym
+    attributions = {}
+    for context in contexts:
+        attributions[context] = Attribution(workspace, context, mode, outside=outside)
+        attributions[context]._numbers = known[context]
+    return attributions
+
+
 def for_workspace(workspace: Workspace, *, outside: bool = False) -> Attribution:
     """People in a workspace's library and anything not in a thread or session."""
     return Attribution(

@@ -21,6 +21,7 @@ from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
 
 from .access import Capability, can, is_full_member, require
+from .attribution import for_workspace
 from .files import RejectedFile, clean_filename, sniff
 from .models import (
     Audience,
@@ -161,6 +162,8 @@ def document_upload(
             request=request,
         )
         Workspace.objects.filter(pk=workspace.pk).update(last_activity_at=timezone.now())
+        # In an anonymous workspace, library pseudonyms are numbered in order of first upload.
+        for_workspace(workspace).speaker(actor)
         return document
 
     return _with_stored_file(upload, kind, write)
