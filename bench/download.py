@@ -11,7 +11,10 @@ dir, file SQLite, demo world). Interleaved for N rounds, the same file is downlo
   (c) from nginx directly, as a static file: the reference.
 
 Prints the median MB/s of each, the ratios a/c and b/c against their targets, and how much
-daphne's memory (RSS) grew while it streamed (a). Everything listens on 127.0.0.1 only and is
+daphne's memory (RSS) grew while it streamed (a). (b) costs a fixed time per download on top of
+(c) (the request through daphne: session, policy, audit), so b/c grows with the size: the run
+also prints that overhead, b/c projected for other sizes, and the size at which b/c reaches its
+target. Everything listens on 127.0.0.1 only and is
 torn down at the end. Exit 0 when targets are missed (MISSED is printed); non-zero on errors.
 """
 
@@ -194,6 +197,27 @@ def verify(label: str, url: str, cookie: str, size: int, sha256: str, headers: b
     return problems
 
 
+def size_dependence(size: int, seconds_c: float, extra: float) -> str:
+    """b/c as a function of the size: (c) moves S bytes at nginx's rate R, and (b) adds the fixed
+    `extra` seconds, so b/c(S) = (S/R) / (S/R + extra), with R taken from this run's (c) (its own
+    small fixed latency counted as transfer time, which errs on the generous side)."""
+    rate = size / seconds_c  # bytes per second
+
+    def ratio(nbytes: float) -> float:
+        return (nbytes / rate) / (nbytes / rate + extra)
+
+    sizes = "   ".join(f"{mb} MB {ratio(mb * MB):.2f}" for mb in (10, 50, 100, 200, 500))
+    lines = [f"  b/c by size with this overhead: {sizes}"]
+    if extra > 0:
+        # (S/R) / (S/R + extra) >= T  <=>  S >= R * extra * T / (1 - T)
+        needed = rate * extra * TARGET_B / (1 - TARGET_B)
+        lines.append(
+            f"  b/c reaches {TARGET_B:.2f} from {needed / MB:.0f} MB; at {size / MB:.0f} MB it "
+            f"needs an overhead under {size / rate * (1 - TARGET_B) / TARGET_B * 1000:.1f} ms"
+        )
+    return "\n".join(lines)
+
+
 def run(rounds: int, size: int) -> int:
     deadline = Deadline(TIME_BUDGET)
     tmp = Path(tempfile.mkdtemp(prefix="enclave-bench-"))
@@ -298,6 +322,7 @@ def run(rounds: int, size: int) -> int:
         print(f"  a/c = {ratio_a:.2f}   target >= {TARGET_A:.2f}   {verdict(ratio_a, TARGET_A)}")
         print(f"  b/c = {ratio_b:.2f}   target >= {TARGET_B:.2f}   {verdict(ratio_b, TARGET_B)}")
         print(f"  (b) takes {extra_ms:.0f} ms longer than (c): daphne's policy check and audit")
+        print(size_dependence(size, statistics.median(seconds["c"]), extra_ms / 1000))
         print(
             f"  daphne RSS during (a): before {rss_before / MB:.1f} MB, peak "
             f"{rss_peak / MB:.1f} MB, growth {growth / MB:.1f} MB (client reading at full speed)"
