@@ -16,6 +16,7 @@ import weakref
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
+from channels.sessions import InstanceSessionWrapper
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
@@ -88,6 +89,24 @@ async def _flush_presence(loop, room_id: int) -> None:
 
 def _error(code: str, detail: str, **extra) -> str:
     return json.dumps({"type": "error", "code": code, "detail": detail, **extra})
+
+
+def _frame_sender(send):
+    """The ASGI send to use for websocket.send messages.
+
+    Channels' session middleware wraps `send` to save the session on http.response.start; for
+    every other message it reads the session's state and passes the message on unchanged. A
+    broadcast to N sockets would pay that N times: websocket frames skip the wrapper (when it
+    is that wrapper and it saves on no websocket message); everything else still goes through.
+    """
+    wrapper = getattr(send, "__self__", None)
+    if (
+        isinstance(wrapper, InstanceSessionWrapper)
+        and "websocket.send" not in wrapper.save_message_types
+        and callable(getattr(wrapper, "real_send", None))
+    ):
+        return wrapper.real_send
+    return send
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -165,38 +184,31 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=_error("bad_frame", "A field is missing or malformed."))
 
     async def on_send(self, frame):
-        client_id = str(frame.get("client_id", ""))
-        if not await database_sync_to_async(_within_rate)(self.user.pk):
-            await self.send(
-                text_data=_error(
-                    "rate_limited",
-                    "You are sending too fast. Wait a few seconds.",
-                    client_id=client_id,
-                    retry_after=chat_rate_window(),
-                )
-            )
-            return
-        try:
-            message, _created = await database_sync_to_async(chat.message_send)(
-                actor=self.user,
-                room=self.room,
-                body=str(frame.get("body", "")),
+        # One trip to the database thread per message: the rate check, the send, the ack.
+        reply = await database_sync_to_async(self._send_message)(
+            str(frame.get("body", "")), str(frame.get("client_id", ""))
+        )
+        await self.send(text_data=reply)
+
+    def _send_message(self, body: str, client_id: str) -> str:
+        """The frame answering a send: an ack with the stored message, or an error."""
+        if not _within_rate(self.user.pk):
+            return _error(
+                "rate_limited",
+                "You are sending too fast. Wait a few seconds.",
                 client_id=client_id,
+                retry_after=chat_rate_window(),
+            )
+        try:
+            message, _created = chat.message_send(
+                actor=self.user, room=self.room, body=body, client_id=client_id
             )
         except PermissionDenied as error:
-            await self.send(text_data=_error("forbidden", str(error), client_id=client_id))
-            return
+            return _error("forbidden", str(error), client_id=client_id)
         except ValidationError as error:
-            await self.send(
-                text_data=_error(
-                    error.code or "invalid", " ".join(error.messages), client_id=client_id
-                )
-            )
-            return
-        payload = await database_sync_to_async(chat.serialize)(message, self.people)
-        await self.send(
-            text_data=json.dumps({"type": "ack", "client_id": client_id, "message": payload})
-        )
+            return _error(error.code or "invalid", " ".join(error.messages), client_id=client_id)
+        payload = chat.serialize(message, self.people)
+        return json.dumps({"type": "ack", "client_id": client_id, "message": payload})
 
     async def on_resume(self, frame):
         after = max(0, int(frame.get("after", 0)))
@@ -247,7 +259,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def chat_event(self, event):
         if not self.revoked:
-            await self.send(text_data=event["text"])
+            await _frame_sender(self.base_send)({"type": "websocket.send", "text": event["text"]})
 
     async def access_revoke(self, event):
         """The user's access may have changed: check again, close at once if it is gone."""

@@ -61,3 +61,26 @@ def test_each_request_is_one_json_line(world, client_for, caplog):
     assert entry["path"] == "/search/" and entry["status"] == 200
     assert entry["user"] == world.member.pk
     assert "secret words" not in json.dumps(entry)
+
+
+def test_the_redis_layer_reads_longer_than_it_blocks(monkeypatch):
+    """channels-redis blocks 5 s on an idle channel (BRPOP); redis-py's default read timeout is
+    also 5 s, and under load it fired first and crashed the consumer. The production settings'
+    layer must wait longer for a read than it blocks."""
+    import importlib
+
+    from channels_redis.core import RedisChannelLayer
+    from channels_redis.utils import create_pool
+
+    import config.settings.base as base
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        config = importlib.reload(base).CHANNEL_LAYERS["default"]
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)
+    assert config["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    layer = RedisChannelLayer(**config["CONFIG"])
+    pool = create_pool(layer.hosts[0])  # no connection is made
+    assert pool.connection_kwargs["socket_timeout"] > layer.brpop_timeout

@@ -109,11 +109,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# redis-py 8 abandons a read after 5 s by default, the very time channels-redis blocks on an idle
+# channel (BRPOP): under load the read timed out first and the consumer crashed (close 1011).
+REDIS_LAYER_SOCKET_TIMEOUT = 15
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": REDIS_LAYER_SOCKET_TIMEOUT}],
+                "capacity": 1000,
+            },
         }
     }
     CACHES = {
@@ -121,7 +127,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "enclave"),
-        }
+        },
     }
 else:
     CHANNEL_LAYERS = {
