@@ -1,8 +1,11 @@
-"""Per-request policies: the user's own time zone, and mandatory MFA enrolment."""
+"""Per-request policies: session tracking, the user's own time zone, mandatory MFA enrolment."""
 
+import hashlib
 import zoneinfo
 
+from allauth.usersessions.internal import usersessionkit
 from django.contrib import messages
+from django.core.cache import cache
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -25,6 +28,26 @@ MFA_ENROLMENT_ROUTES = frozenset(
         "javascript-catalog",
     }
 )
+
+
+class ThrottledUserSessionsMiddleware:
+    """allauth's session tracking (last seen, IP, browser on the "Sessions" page), at most once
+    a minute per session: the stock middleware writes the session's row on every request,
+    a database write and commit on every page view. The row itself is created at sign-in."""
+
+    INTERVAL = 60  # seconds
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and request.user.is_authenticated:
+            # The key names the session by a digest: a cache never holds a session key.
+            digest = hashlib.sha256(session.session_key.encode()).hexdigest()[:32]
+            if cache.add(f"usersession-seen:{digest}", 1, self.INTERVAL):
+                usersessionkit.track_activity(request, user=request.user, session=session)
+        return self.get_response(request)
 
 
 class UserTimezoneMiddleware:

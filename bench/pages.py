@@ -175,6 +175,7 @@ def measure_in_process(
 
     django.setup()
     from django.db import connection
+    from django.db.models import Count
     from django.template import Context, Template
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -201,6 +202,24 @@ def measure_in_process(
             raise SiteError(f"GET {url} answered {response.status_code}")
         sizes["view"] = len(response.content)
         return response.content.count(b'class="post ')
+
+    # The same view on the workspace's shortest thread: what any signed-in page of this kind
+    # costs whatever its length (session, user, policy, bell, layout), for the breakdown.
+    from dialogues.models import Thread
+
+    short = (
+        Thread.objects.filter(workspace__slug=DEMO_WORKSPACE, audience="everyone")
+        .annotate(n=Count("posts"))
+        .order_by("n", "pk")
+        .first()
+    )
+    short_url = f"/w/{DEMO_WORKSPACE}/t/{short.pk}/"
+
+    def view_short() -> int:
+        response = client.get(short_url)
+        if response.status_code != 200:
+            raise SiteError(f"GET {short_url} answered {response.status_code}")
+        return short.n
 
     def render_bare() -> int:
         posts = list(
@@ -237,12 +256,13 @@ def measure_in_process(
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(25)
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(40)
 
-    page = {"view": [], "bare": []}
+    page = {"view": [], "bare": [], "short": []}
+    measured = {"view": view, "bare": render_bare, "short": view_short}
     for number in range(iterations):
-        order = ("view", "bare") if number % 2 == 0 else ("bare", "view")
+        order = ("view", "bare", "short") if number % 2 == 0 else ("short", "bare", "view")
         for key in order:
             started = time.perf_counter()
-            view() if key == "view" else render_bare()
+            measured[key]()
             page[key].append(time.perf_counter() - started)
 
     # 2: the permission-filtered list against the unfiltered one.
@@ -266,6 +286,7 @@ def measure_in_process(
     return {
         "page": page,
         "sizes": sizes,
+        "short_posts": short.n,
         "view_queries": view_queries,
         "bare_queries": bare_queries,
         "lists": lists,
@@ -426,6 +447,13 @@ def run(
         )
         sizes = inproc["sizes"]
         print(f"   HTML: Enclave {sizes['view'] / 1024:.0f} kB, peer {sizes['bare'] / 1024:.0f} kB")
+        short_ms = p50_ms(page["short"])
+        print(
+            f"   of which the request's fixed cost: the same view on a "
+            f"{inproc['short_posts']}-post thread {short_ms:.1f} ms; "
+            f"the 100 posts add {view_ms - short_ms:.1f} ms "
+            f"({(view_ms - short_ms) / bare_ms:.2f}x the peer)"
+        )
         print(
             f"2. workspace list, p50 ms ({list_iterations} interleaved){'':>17} "
             f"{filtered_ms:10.2f} {all_ms:10.2f} {list_ratio:7.2f}  "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
+from functools import reduce
 
 from django.core.paginator import Paginator
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
@@ -97,23 +99,37 @@ def thread_page(*, user: User, thread: Thread, page_number=1) -> ThreadPage:
     Deleted posts stay as placeholders so replies keep their place; their text is never shown.
     """
     capabilities = item_capabilities(user, thread)
-    posts = thread.posts.select_related(
-        "author__jurisdiction", "hidden_by", "parent__author__jurisdiction"
-    ).order_by("path")
-    paginator = Paginator(posts, POSTS_PER_PAGE)
+    paginator = Paginator(thread.posts.order_by("path"), POSTS_PER_PAGE)
     page = paginator.get_page(page_number)
     page.object_list = list(page.object_list)
     ids = [p.pk for p in page.object_list]
+    # A reply's parent is nearly always on the same page; only the others are read. A page
+    # has a handful of distinct authors, read once each rather than joined to every post.
+    parents = {p.pk: p for p in page.object_list}
+    elsewhere = {p.parent_id for p in page.object_list if p.parent_id} - parents.keys()
+    if elsewhere:
+        parents.update(thread.posts.in_bulk(list(elsewhere)))
+    authors = User.objects.select_related("jurisdiction").in_bulk(
+        {p.author_id for p in parents.values()}
+    )
+    for post in parents.values():
+        post.author = authors[post.author_id]
+    for post in page.object_list:
+        if post.parent_id:
+            post.parent = parents[post.parent_id]
     reactions: dict[int, dict[str, int]] = {}
-    for post_id, kind, n in (
+    mine = set()
+    for post_id, kind, n, own in (
         Reaction.objects.filter(post_id__in=ids)
         .values_list("post_id", "kind")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), own=Count("pk", filter=Q(user=user)))
         .order_by()
     ):
         reactions.setdefault(post_id, {})[kind] = n
-    mine = set(Reaction.objects.filter(post_id__in=ids, user=user).values_list("post_id", "kind"))
+        if own:
+            mine.add((post_id, kind))
     people = Attribution(thread)
+    offered = Reaction.Kind.choices
     for post in page.object_list:
         post.shown_author = people.speaker(post.author)
         if post.parent_id:
@@ -121,8 +137,7 @@ def thread_page(*, user: User, thread: Thread, page_number=1) -> ThreadPage:
         counts = reactions.get(post.pk, {})
         # (kind, label, count, mine) for each offered reaction, in a fixed order.
         post.reaction_summary = [
-            (kind, label, counts.get(kind, 0), (post.pk, kind) in mine)
-            for kind, label in Reaction.Kind.choices
+            (kind, label, counts.get(kind, 0), (post.pk, kind) in mine) for kind, label in offered
         ]
     state = ThreadReadState.objects.filter(user=user, thread=thread).first()
     read_until = state.read_until if state else None
@@ -161,24 +176,37 @@ def mention_candidates(*, user: User, item, query: str, limit: int = 8):
     return people.order_by("handle")[:limit]
 
 
-def visible_notifications(*, user: User):
-    """The user's notifications about things they may still see."""
-    threads = visible(user, Thread).values("pk")
-    rooms = visible(user, ChatRoom).values("pk")
-    sessions = visible(user, DialogueSession).values("pk")
+# What a notification is about: the item field it sets, and (built on demand, as building
+# the visibility filter is the costly part) the condition that the user may still see it.
+_ABOUT_WORKSPACE = Q(thread__isnull=True, room__isnull=True, session__isnull=True)
+NOTIFICATION_SUBJECTS = {
+    "workspace": (
+        _ABOUT_WORKSPACE,
+        lambda user: _ABOUT_WORKSPACE & Q(workspace__in=visible(user, Workspace)),
+    ),
+    "thread": (
+        Q(thread__isnull=False),
+        lambda user: Q(thread__in=visible(user, Thread).values("pk")),
+    ),
+    "room": (Q(room__isnull=False), lambda user: Q(room__in=visible(user, ChatRoom).values("pk"))),
+    "session": (
+        Q(session__isnull=False),
+        lambda user: Q(session__in=visible(user, DialogueSession).values("pk")),
+    ),
+}
+
+
+def visible_notifications(*, user: User, subjects=tuple(NOTIFICATION_SUBJECTS)):
+    """The user's notifications about things they may still see.
+
+    `subjects` narrows the filter to notifications about those kinds of thing (the bell
+    builds only the parts its unread notifications need)."""
+    conditions = [NOTIFICATION_SUBJECTS[subject][1](user) for subject in subjects]
+    if not conditions:
+        return Notification.objects.none()
     return (
         Notification.objects.filter(recipient=user)
-        .filter(
-            Q(
-                thread__isnull=True,
-                room__isnull=True,
-                session__isnull=True,
-                workspace__in=visible(user, Workspace),
-            )
-            | Q(thread__in=threads)
-            | Q(room__in=rooms)
-            | Q(session__in=sessions)
-        )
+        .filter(reduce(operator.or_, conditions))
         .filter(Q(post__isnull=True) | Q(post__deleted_at__isnull=True))
         .select_related(
             "actor__jurisdiction",
@@ -202,7 +230,19 @@ def notification_actor(notification: Notification):
 
 
 def unread_notification_count(*, user: User) -> int:
-    return visible_notifications(user=user).filter(read_at__isnull=True).count()
+    """The bell's count, on every page. One cheap query tells what the unread notifications
+    are about (usually nothing, or only threads); the visibility filter is then built for
+    those subjects alone, which gives the same count as the whole filter."""
+    present = Notification.objects.filter(recipient=user, read_at__isnull=True).aggregate(
+        **{
+            subject: Count("pk", filter=about)
+            for subject, (about, _condition) in NOTIFICATION_SUBJECTS.items()
+        }
+    )
+    subjects = [subject for subject, count in present.items() if count]
+    if not subjects:
+        return 0
+    return visible_notifications(user=user, subjects=subjects).filter(read_at__isnull=True).count()
 
 
 def workspace_directory(*, user: User):

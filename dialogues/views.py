@@ -33,7 +33,7 @@ from workspaces.access import (
 from workspaces.attribution import for_contexts
 from workspaces.models import Document, Pseudonym, Workspace
 
-from . import chat, selectors, services, sessions
+from . import chat, post_fragments, selectors, services, sessions
 from .attribution import Attribution, Mode
 from .forms import (
     EditForm,
@@ -352,15 +352,27 @@ def thread_detail(request, slug: str, pk: int):
     page = selectors.thread_page(
         user=request.user, thread=thread, page_number=request.GET.get("page", 1)
     )
-    services.thread_mark_read(actor=request.user, thread=thread, until=thread.last_post_at)
+    if page.read_until is None or page.read_until < thread.last_post_at:
+        services.thread_mark_read(actor=request.user, thread=thread, until=thread.last_post_at)
+    flags = {
+        "can_contribute": Capability.CONTRIBUTE in page.capabilities,
+        "can_moderate": Capability.MODERATE in page.capabilities,
+        "can_unmask": Capability.UNMASK in page.capabilities and Attribution(thread).is_anonymous,
+    }
+    posts_html = post_fragments.render_posts(
+        request,
+        posts=page.page.object_list,
+        page=page,
+        workspace=thread.workspace,
+        thread=thread,
+        flags=flags,
+    )
     context = {
         "workspace": thread.workspace,
         "thread": thread,
         "view": page,
-        "posts": page.page.object_list,
-        "can_contribute": Capability.CONTRIBUTE in page.capabilities,
-        "can_moderate": Capability.MODERATE in page.capabilities,
-        "can_unmask": Capability.UNMASK in page.capabilities and Attribution(thread).is_anonymous,
+        "posts_html": posts_html,
+        **flags,
         "reply_form": ReplyForm(),
         "reason_form": ReasonForm(),
         "reaction_kinds": Reaction.Kind.choices,

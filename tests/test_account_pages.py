@@ -98,3 +98,23 @@ def test_profile_changes_time_zone_and_refuses_nonsense(world, client_for):
     assert response.status_code == 200
     world.member.refresh_from_db()
     assert world.member.timezone == "Asia/Seoul"
+
+
+def test_session_activity_is_written_at_most_once_a_minute(world):
+    from django.core.cache import cache
+
+    laptop = sign_in(world.member, HTTP_USER_AGENT="Laptop browser")
+    row = UserSession.objects.get(user=world.member)
+    seen = row.last_seen_at
+    for _ in range(3):
+        assert laptop.get(reverse("home")).status_code == 200
+    row.refresh_from_db()
+    first = row.last_seen_at
+    assert first is not None and (seen is None or first >= seen)
+    laptop.get(reverse("home"))
+    row.refresh_from_db()
+    assert row.last_seen_at == first  # within the minute: no write
+    cache.clear()  # the minute has passed
+    laptop.get(reverse("home"), REMOTE_ADDR="10.0.0.9")
+    row.refresh_from_db()
+    assert row.last_seen_at > first and row.ip == "10.0.0.9"

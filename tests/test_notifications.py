@@ -131,3 +131,30 @@ def test_digest_counts_without_content_and_skips_what_became_invisible(world, di
     mail.outbox.clear()
     call_command("send_digests", verbosity=0)
     assert not mail.outbox  # each item is digested once
+
+
+def test_the_bell_counts_what_the_whole_filter_counts(world, dialogue):
+    """The bell builds the visibility filter only for the subjects its unread notifications
+    are about; for every reader it must agree with the whole filter."""
+    from dialogues.models import ChatRoom
+
+    services.post_reply(actor=world.member, thread=dialogue.public_thread, body="@observer hi")
+    services.post_reply(actor=world.member_nz, thread=dialogue.closed_thread, body="@cochair hi")
+    room = ChatRoom.objects.filter(workspace=dialogue.offsets).first()
+    assert room is not None
+    for user in world.users:
+        Notification.objects.create(recipient=user, kind="mention", workspace=dialogue.offsets)
+        Notification.objects.create(
+            recipient=user, kind="mention", workspace=dialogue.offsets, room=room
+        )
+    dialogue.closed.observer_policy = "none"
+    dialogue.closed.save()
+    for user in world.users:
+        whole = visible_notifications(user=user).filter(read_at__isnull=True).count()
+        assert unread_notification_count(user=user) == whole, user.email
+    assert any(unread_notification_count(user=user) for user in world.users)
+    assert any(
+        Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        > unread_notification_count(user=user)
+        for user in world.users
+    )

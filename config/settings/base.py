@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "accounts.middleware.ThrottledUserSessionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
     "accounts.middleware.MfaRequiredMiddleware",
@@ -137,6 +137,14 @@ else:
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered posts (dialogues/post_fragments.py): in each process's own memory, never in Redis,
+# so what officials wrote is not copied into another store. Keys are content digests, so
+# processes need not agree; 5,000 fragments of about 3 kB each bound it to ~15 MB a process.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "post-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 
 # ------------------------------------------------------------------------------
 # Authentication: allauth, invitation-only, MFA
