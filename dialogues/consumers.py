@@ -134,6 +134,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_TOO_MANY_SOCKETS)
             return
         self.last_typing = 0.0
+        self.send_frame = _frame_sender(self.base_send)  # broadcasts arrive through this
         await self.channel_layer.group_add(chat.room_group(room.pk), self.channel_name)
         await self.channel_layer.group_add(chat.user_group(user.pk), self.channel_name)
         await self.accept()
@@ -259,7 +260,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def chat_event(self, event):
         if not self.revoked:
-            await _frame_sender(self.base_send)({"type": "websocket.send", "text": event["text"]})
+            await self.send_frame({"type": "websocket.send", "text": event["text"]})
 
     async def access_revoke(self, event):
         """The user's access may have changed: check again, close at once if it is gone."""

@@ -29,7 +29,7 @@ from .models import (
     SessionAttendance,
     Thread,
 )
-from .sessions import minutes_visible
+from .sessions import agenda_for, minutes_visible
 
 FORMATS = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8"}
 
@@ -96,29 +96,17 @@ def _thread(user: User, thread: Thread) -> ExportedThread:
 
 def _session(user: User, session: DialogueSession) -> ExportedSession:
     attribution = Attribution(session, outside=True)
-    readable_documents = set(
-        visible(user, Document).filter(workspace=session.workspace).values_list("pk", flat=True)
-    )
     minutes_shown = minutes_visible(user, session)
-    entries = {m.agenda_item_id: m for m in session.minutes.all()} if minutes_shown else {}
-    actions: dict[int, list] = {}
-    if minutes_shown:
-        for action in session.actions.select_related("owner__jurisdiction"):
-            owner = str(attribution.speaker(action.owner))
-            actions.setdefault(action.agenda_item_id, []).append((action, owner))
-    items = []
-    for item in session.agenda.select_related("presenter__jurisdiction").prefetch_related(
-        "documents"
-    ):
-        items.append(
-            ExportedItem(
-                item=item,
-                presenter=str(attribution.speaker(item.presenter)) if item.presenter else "",
-                documents=[d.title for d in item.documents.all() if d.pk in readable_documents],
-                minutes=entries.get(item.pk),
-                actions=actions.get(item.pk, []),
-            )
+    items = [
+        ExportedItem(
+            item=item,
+            presenter=str(item.shown_presenter or ""),
+            documents=[d.title for d in item.shown_documents],
+            minutes=item.entry,
+            actions=[(action, str(owner)) for action, owner in item.shown_actions],
         )
+        for item in agenda_for(user, session, attribution, minutes_shown)
+    ]
     present = list(
         SessionAttendance.objects.filter(session=session).select_related("user", "jurisdiction")
     )

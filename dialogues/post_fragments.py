@@ -19,7 +19,6 @@ import dataclasses
 import hashlib
 from pathlib import Path
 
-from django.conf import settings
 from django.core.cache import caches
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
@@ -37,12 +36,7 @@ CSRF_PLACEHOLDER = "enclave-csrf-placeholder"
 
 def _template_version() -> str:
     """A digest of the post template's source: a release that changes it starts afresh."""
-    source = b"".join(
-        path.read_bytes()
-        for directory in settings.TEMPLATES[0]["DIRS"]
-        for path in [Path(directory) / TEMPLATE]
-        if path.exists()
-    )
+    source = Path(get_template(TEMPLATE).origin.name).read_bytes()
     return hashlib.sha256(source).hexdigest()[:12]
 
 

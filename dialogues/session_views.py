@@ -52,7 +52,7 @@ from .models import (
     SessionRegistration,
     Thread,
 )
-from .views import _errors, _workspace  # the dialogue views' own helpers, shared
+from .views import _errors, _form_errors, _workspace  # the dialogue views' own helpers
 
 Status = DialogueSession.Status
 
@@ -172,29 +172,6 @@ def session_edit(request, slug: str, pk: int):
     return render(request, "dialogues/session_form.html", context)
 
 
-def _agenda(user, session: DialogueSession, people: Attribution, minutes_visible: bool):
-    readable = set(
-        visible(user, Document).filter(workspace=session.workspace).values_list("pk", flat=True)
-    )
-    entries = {m.agenda_item_id: m for m in session.minutes.all()} if minutes_visible else {}
-    actions: dict[int, list] = {}
-    if minutes_visible:
-        outside = Attribution(session, outside=True)  # minutes name nobody outside named mode
-        for action in session.actions.select_related("owner__jurisdiction"):
-            actions.setdefault(action.agenda_item_id, []).append(
-                (action, outside.speaker(action.owner))
-            )
-    items = list(
-        session.agenda.select_related("presenter__jurisdiction").prefetch_related("documents")
-    )
-    for item in items:
-        item.shown_presenter = people.speaker(item.presenter) if item.presenter_id else None
-        item.shown_documents = [d for d in item.documents.all() if d.pk in readable]
-        item.entry = entries.get(item.pk)
-        item.shown_actions = actions.get(item.pk, [])
-    return items
-
-
 @require_GET
 def session_detail(request, slug: str, pk: int):
     session = _session(request, slug, pk)
@@ -203,7 +180,7 @@ def session_detail(request, slug: str, pk: int):
     can_run = Capability.RUN_SESSIONS in capabilities
     people = Attribution(session)
     minutes_visible = sessions.minutes_visible(user, session)
-    agenda = _agenda(user, session, people, minutes_visible)
+    agenda = sessions.agenda_for(user, session, people, minutes_visible)
     comments = []
     if minutes_visible:
         comments = [
@@ -234,7 +211,7 @@ def session_detail(request, slug: str, pk: int):
         "can_run": can_run,
         "can_approve": Capability.APPROVE_MINUTES in capabilities,
         "can_unmask": Capability.UNMASK in capabilities and people.is_anonymous,
-        "transitions": sessions.available_transitions(user, session),
+        "transitions": sessions.available_transitions(session, capabilities),
         "agenda": agenda,
         "total_minutes": sum(item.duration_minutes for item in agenda),
         "starts_local": session.starts_at.astimezone(zone),
@@ -518,9 +495,7 @@ def action_create(request, slug: str, pk: int, item: int):
     agenda_item = _agenda_item(session, item)
     form = ActionForm(request.POST, people=people_who_can_view(session))
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _form_errors(request, form)
         return _minutes_back(session, item)
     try:
         sessions.action_add(

@@ -32,6 +32,7 @@ from workspaces.access import (
 )
 from workspaces.models import Attribution, Audience, Document, Workspace
 
+from .attribution import Attribution as DialogueAttribution
 from .attribution import stricter_than_workspace
 from .chat import broadcast, room_group
 from .markup import render_markdown
@@ -348,12 +349,15 @@ def agenda_item_move(*, actor: User, item: AgendaItem, up: bool) -> None:
 # ------------------------------------------------------------------------------
 
 
-def available_transitions(user: User, session: DialogueSession) -> list[tuple[str, Transition]]:
-    """The steps `user` may take now (for the buttons on the session page)."""
+def available_transitions(
+    session: DialogueSession, capabilities: frozenset
+) -> list[tuple[str, Transition]]:
+    """The steps a reader holding `capabilities` on the session (workspaces.access.
+    item_capabilities, read once by the page) may take now: the session page's buttons."""
     return [
         (name, step)
         for name, step in TRANSITIONS.items()
-        if step.source == session.status and can(user, step.capability, session)
+        if step.source == session.status and step.capability in capabilities
     ]
 
 
@@ -487,6 +491,34 @@ def record_attendance(*, user: User, room: ChatRoom) -> None:
 # ------------------------------------------------------------------------------
 # After: minutes, actions, review
 # ------------------------------------------------------------------------------
+
+
+def agenda_for(user: User, session: DialogueSession, people, minutes_shown: bool) -> list:
+    """The agenda as `user` may see it, for the session page and the exports alike: each item
+    with `shown_presenter` (as `people`, an Attribution, shows them), `shown_documents` (the
+    pre-reads the user may read) and, when `minutes_shown`, its minutes `entry` and
+    `shown_actions` as (action, owner) with owners as minutes show them (outside the live
+    view). In constant queries."""
+    readable = set(
+        visible(user, Document).filter(workspace=session.workspace).values_list("pk", flat=True)
+    )
+    entries = {m.agenda_item_id: m for m in session.minutes.all()} if minutes_shown else {}
+    actions: dict[int, list] = {}
+    if minutes_shown:
+        outside = DialogueAttribution(session, outside=True)
+        for action in session.actions.select_related("owner__jurisdiction"):
+            actions.setdefault(action.agenda_item_id, []).append(
+                (action, outside.speaker(action.owner))
+            )
+    items = list(
+        session.agenda.select_related("presenter__jurisdiction").prefetch_related("documents")
+    )
+    for item in items:
+        item.shown_presenter = people.speaker(item.presenter) if item.presenter_id else None
+        item.shown_documents = [d for d in item.documents.all() if d.pk in readable]
+        item.entry = entries.get(item.pk)
+        item.shown_actions = actions.get(item.pk, [])
+    return items
 
 
 def minutes_visible(user: User, session: DialogueSession) -> bool:

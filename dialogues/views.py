@@ -57,6 +57,13 @@ def _errors(request, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+def _form_errors(request, form) -> None:
+    """A form posted from another page: its errors become messages on the page it returns to."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
 def _workspace(request, slug: str) -> Workspace:
     return get_visible_or_404(request.user, Workspace, slug=slug)
 
@@ -245,9 +252,7 @@ def workspace_roster_add(request, slug: str):
     _require(request, Capability.MANAGE_ROSTER, workspace)
     form = RosterAddForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _form_errors(request, form)
         return redirect("workspace_roster", slug=slug)
     role = WorkspaceRole(form.cleaned_data["role"])
     try:

@@ -84,3 +84,59 @@ def test_dashboard_and_thread_list_queries_are_constant(world, dialogue, client_
         )
     after = (_queries(client, home), _queries(client, threads_url))
     assert before == after
+
+
+def _session_in_review(world, workspace, items: int):
+    """A session whose minutes are in review: `items` agenda items, each with minutes, an
+    action and a review comment."""
+    from dialogues import sessions
+    from dialogues.models import DialogueSession
+
+    start = timezone.now() + datetime.timedelta(days=7)
+    session = sessions.session_create(
+        actor=world.secretariat,
+        workspace=workspace,
+        title=f"Session of {items}",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+        time_zone="Europe/Berlin",
+    )
+    for n in range(items):
+        sessions.agenda_item_save(
+            actor=world.secretariat,
+            session=session,
+            title=f"Item {n}",
+            duration_minutes=10,
+            presenter_id=world.member.pk,
+        )
+    for step in ("schedule", "start", "end"):
+        session = sessions.session_transition(actor=world.secretariat, session=session, name=step)
+    for item in session.agenda.all():
+        sessions.minutes_save(
+            actor=world.secretariat, session=session, item=item, summary="S", decisions="D"
+        )
+        sessions.action_add(
+            actor=world.secretariat,
+            session=session,
+            item=item,
+            description="Follow up",
+            owner_id=world.member.pk,
+            due_date=start.date() + datetime.timedelta(days=30),
+        )
+    sessions.minutes_share(actor=world.secretariat, session=session)
+    for item in session.agenda.all():
+        sessions.minutes_comment_add(actor=world.member, session=session, body="Ok", item=item)
+    return DialogueSession.objects.get(pk=session.pk)
+
+
+def test_session_page_queries_do_not_grow_with_the_agenda(world, dialogue, client_for):
+    small = _session_in_review(world, dialogue.offsets, 1)
+    large = _session_in_review(world, dialogue.offsets, 12)
+
+    def url(session):
+        return reverse("session_detail", kwargs={"slug": "offsets", "pk": session.pk})
+
+    for reader in (world.secretariat, world.member):
+        client = client_for(reader)
+        _queries(client, url(small))  # warm caches (content types, permissions)
+        assert _queries(client, url(small)) == _queries(client, url(large)), reader.email

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Jurisdiction, User
 
 from .models import Attribution as Mode
 from .models import Pseudonym, Workspace, strictest
@@ -93,7 +93,10 @@ class Attribution:
         if user is None:
             return Speaker(_("Unknown"))
         if self.names_people:
-            observer = bool(user.jurisdiction_id) and user.jurisdiction.status == "observer"
+            observer = (
+                bool(user.jurisdiction_id)
+                and user.jurisdiction.status == Jurisdiction.Status.OBSERVER
+            )
             return Speaker(user.full_name, user.affiliation, is_observer=observer)
         if self.mode == Mode.ANONYMOUS:
             pseudonym = self._pseudonym(user.pk)

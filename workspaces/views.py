@@ -213,15 +213,14 @@ def document_acknowledge(request, slug: str, pk: int):
 
 
 # ------------------------------------------------------------------------------
-# Downloads: async, streamed; every served and every refused download is audited
+# Downloads: streamed; every served and every refused download is audited
 # ------------------------------------------------------------------------------
 
 
-def _authorize_download(request, user, slug: str, pk: int, version_id: int | None):
-    """Return the version to serve, or ("acknowledge", url); audit; raise 404 when refused."""
-    detail = {"workspace": slug, "document": pk, "version": version_id}
-    # One query: the newest (or the asked-for) version of a document the policy lets `user` see.
-    visible_document = visible(user, Document).filter(pk=pk, workspace__slug=slug)
+def _version_to_serve(request, slug: str, pk: int, version_id: int | None) -> DocumentVersion:
+    """The newest (or the asked-for) version of a document the policy lets the user see, in
+    one query; a refusal is audited and answers 404."""
+    visible_document = visible(request.user, Document).filter(pk=pk, workspace__slug=slug)
     versions = DocumentVersion.objects.filter(document__in=visible_document)
     if version_id:
         versions = versions.filter(pk=version_id)
@@ -229,26 +228,14 @@ def _authorize_download(request, user, slug: str, pk: int, version_id: int | Non
     if version is None:
         audit_record(
             action=AuditEvent.Action.DOWNLOAD_REFUSED,
-            actor=user,
+            actor=request.user,
             scope=f"workspace:{slug}",
             summary=f"Download of document {pk} refused",
-            detail=detail,
+            detail={"workspace": slug, "document": pk, "version": version_id},
             request=request,
         )
         raise Http404
-    document = version.document
-    if services.needs_acknowledgement(user, document):
-        url = reverse("document_acknowledge", kwargs={"slug": slug, "pk": pk})
-        return "acknowledge", f"{url}?version={version.pk}"
-    audit_record(
-        action=AuditEvent.Action.DOCUMENT_DOWNLOADED,
-        actor=user,
-        scope=f"workspace:{slug}",
-        summary=f"Document {pk} version {version.number} downloaded",
-        detail={**detail, "version": version.pk, "sha256": version.sha256},
-        request=request,
-    )
-    return version, None
+    return version
 
 
 @require_safe
@@ -256,7 +243,16 @@ def document_download(request, slug: str, pk: int, version: int | None = None):
     # A sync view: the middleware already runs in Django's request thread, so the policy check,
     # the audit record and opening the file happen there without hopping back and forth between
     # the event loop and that thread. The bytes still stream asynchronously (downloads.py).
-    served, url = _authorize_download(request, request.user, slug, pk, version)
-    if served == "acknowledge":
-        return redirect(url)
+    served = _version_to_serve(request, slug, pk, version)
+    if services.needs_acknowledgement(request.user, served.document):
+        url = reverse("document_acknowledge", kwargs={"slug": slug, "pk": pk})
+        return redirect(f"{url}?version={served.pk}")
+    audit_record(
+        action=AuditEvent.Action.DOCUMENT_DOWNLOADED,
+        actor=request.user,
+        scope=f"workspace:{slug}",
+        summary=f"Document {pk} version {served.number} downloaded",
+        detail={"workspace": slug, "document": pk, "version": served.pk, "sha256": served.sha256},
+        request=request,
+    )
     return file_response(served)
