@@ -12,10 +12,11 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 python; do \
 	&& { echo $$p; break; }; done)
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help run test test-unit test-e2e lint format install clean bench
+.PHONY: help run dev serve test test-unit test-e2e lint format install clean bench
 
 help:
-	@echo "make run    - serve Enclave with the demo world on http://127.0.0.1:$(PORT)"
+	@echo "make run    - serve Enclave with the demo world on http://127.0.0.1:$(PORT) (DEBUG off)"
+	@echo "make dev    - the same with DEBUG on (Django's debug pages), for development only"
 	@echo "make test   - ruff check, ruff format --check and the whole test suite"
 
 $(STAMP): pyproject.toml
@@ -27,12 +28,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+# DEBUG stays off for `make run`: evaluators and pilots see the product's own error pages.
+run: export ENCLAVE_DEBUG = 0
+run: serve
+
+dev: export ENCLAVE_DEBUG = 1
+dev: serve
+
+serve: $(STAMP)
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --noinput -v0
 	@if [ ! -f var/.demo-loaded ]; then $(BIN)/python manage.py seed_demo && touch var/.demo-loaded; \
 	else $(BIN)/python manage.py shell -c "from accounts.demo import demo_logins; print('Demo logins (password enclave-demo):'); [print(f'  {e:<34} {w}') for e, w in demo_logins()]"; fi
-	@echo "Enclave: http://127.0.0.1:$(PORT)/"
+	@echo "Enclave: http://127.0.0.1:$(PORT)/ (DEBUG $$([ "$$ENCLAVE_DEBUG" = 1 ] && echo on || echo off))"
 	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/daphne -b 127.0.0.1 -p $(PORT) \
 		--websocket-max-message-size 524288 config.asgi:application
 

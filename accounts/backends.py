@@ -3,15 +3,14 @@
 from allauth.account.auth_backends import AuthenticationBackend
 from asgiref.sync import sync_to_async
 
-from .models import Jurisdiction, User
+from .models import User
+from .standing import account_lack
 
 
 class OfficialBackend(AuthenticationBackend):
     def user_can_authenticate(self, user) -> bool:
-        if not super().user_can_authenticate(user):
-            return False
-        jurisdiction = user.jurisdiction
-        return jurisdiction is None or jurisdiction.status != Jurisdiction.Status.FORMER
+        # The account part of standing (accounts/standing.py); the rest is asked per door.
+        return super().user_can_authenticate(user) and account_lack(user) is None
 
     def get_user(self, user_id):
         # Checked on every request: a deactivated official's session stops working at once.

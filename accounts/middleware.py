@@ -11,7 +11,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .mfa_policy import has_second_factor, mfa_required
+from .standing import Lack, standing_lack
 
 # Pages a user who still has to enrol a second factor may reach.
 MFA_ENROLMENT_ROUTES = frozenset(
@@ -74,11 +74,12 @@ class MfaRequiredMiddleware:
 
     def __call__(self, request):
         user = request.user
+        # The one standing rule (accounts/standing.py): the missing second factor is the lack a
+        # signed-in user can remedy, so it becomes the enrolment page.
         if (
             user.is_authenticated
-            and mfa_required(user)
             and not self._exempt(request)
-            and not has_second_factor(user)
+            and standing_lack(user) is Lack.SECOND_FACTOR
         ):
             messages.warning(
                 request,

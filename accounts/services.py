@@ -349,8 +349,9 @@ def official_set_role(
         detail={"role": role.value, "granted": granted},
         request=request,
     )
-    if not granted:
-        _announce_revocation([official.pk])
+    # Removing a role narrows access; granting one can add a second-factor requirement that
+    # the official has not met yet. Either way their open sockets check their standing again.
+    _announce_revocation([official.pk])
     return official
 
 

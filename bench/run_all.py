@@ -3,8 +3,8 @@
     .venv/bin/python bench/run_all.py [--only idle_sockets,download] [--no-write]
 
 Runs, one after the other and each as a subprocess with its own time limit, every benchmark
-script present in bench/: download.py, pages.py, idle_sockets.py and chat_fanout.py (then any
-other bench/*.py with a `__main__` block), the whole run bounded (under 10 minutes). Each
+script present in bench/: download.py, upload.py, pages.py, idle_sockets.py and chat_fanout.py
+(then any other bench/*.py with a `__main__` block), the whole run bounded (under 10 minutes). Each
 script's output is echoed as it comes and kept. docs/benchmarks.md keeps its hand-written text;
 only the part between `<!-- results:start -->` and `<!-- results:end -->` is generated (the
 markers are added under the intro paragraph when missing): per script, a heading, the date, the
@@ -52,6 +52,7 @@ class Script:
 # In this order: the short ones first, chat_fanout (the longest, ~3-4 minutes) last.
 KNOWN = [
     Script("download", "Document downloads", 90.0),
+    Script("upload", "Document uploads", 90.0),
     Script("pages", "Pages, policy and login costs", 210.0),
     Script("idle_sockets", "Idle sockets", 200.0),
     Script("chat_fanout", "Chat fan-out", 360.0),

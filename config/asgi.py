@@ -7,9 +7,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 
+from config.daphne_body import install as install_daphne_spooled_body  # noqa: E402
 from config.daphne_flow import install as install_daphne_flow_control  # noqa: E402
 
 install_daphne_flow_control()
+install_daphne_spooled_body()
 
 django_asgi_app = get_asgi_application()
 
@@ -17,11 +19,12 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from config.request_limits import RequestBodyLimit  # noqa: E402
 from config.websocket_routes import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": RequestBodyLimit(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

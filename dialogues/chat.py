@@ -7,10 +7,13 @@ sequence number, then one pre-serialized event goes to the room's group from on_
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -19,11 +22,20 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
-from workspaces.access import Capability, can, people_who_can_view, require
+from core.markup import mentioned_handles, render_markdown
+from workspaces.access import (
+    Capability,
+    can,
+    can_read_hidden_text,
+    can_remove_own,
+    item_capabilities,
+    people_who_can_view,
+    require,
+    require_remove_own,
+)
 from workspaces.models import Workspace
 
 from .attribution import Attribution
-from .markup import mentioned_handles, render_markdown
 from .models import ChatMessage, ChatMute, ChatPresence, ChatReadState, ChatRoom, Notification
 from .notifications import notify
 from .services import require_reason
@@ -61,7 +73,12 @@ def serialize(message: ChatMessage, people: Attribution | None = None) -> dict:
         "id": message.pk,
         "client_id": message.client_id,
         "author": people.person(message.author),
-        "html": "" if hidden or deleted else message.body_html,
+        # A hidden message's text goes only to a reader the policy lets read it (catch-up and
+        # history are per reader; broadcasts never carry it).
+        "html": ""
+        if deleted or (hidden and not getattr(message, "text_readable", False))
+        # Mentions read as the room's bylines do (pseudonyms in an anonymous room).
+        else people.mentions_html(message.body_html),
         "created_at": message.created_at.isoformat(),
         "edited": message.edited_at is not None,
         "hidden": hidden,
@@ -98,6 +115,34 @@ def _client_id(value: str) -> str:
     return value
 
 
+class RateLimited(ValidationError):
+    """Too many messages: the same limit whichever door they come through."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(_("You are sending too fast. Wait a few seconds."), code="rate_limited")
+        self.retry_after = retry_after
+
+
+def _take_rate_token(user_id: int) -> None:
+    """A burst of ENCLAVE_CHAT_RATE_BURST messages per window, per user across sockets, pages
+    and processes (the counter lives in the shared cache)."""
+    window = settings.ENCLAVE_CHAT_RATE_WINDOW
+    key = f"chat-rate:{user_id}:{int(time.time() // window)}"
+    cache.add(key, 0, timeout=window * 2)
+    if cache.incr(key) > settings.ENCLAVE_CHAT_RATE_BURST:
+        raise RateLimited(retry_after=window)
+
+
+def _render(body: str, room: ChatRoom, people: Attribution) -> tuple[str, list[User]]:
+    """A message's HTML, its mentions marked up in every mode (each output shows them as its
+    bylines show people), and who to notify of a mention."""
+    handles = mentioned_handles(body)
+    mentioned = list(people_who_can_view(room).filter(handle__in=handles)) if handles else []
+    html = render_markdown(body, mentionable={u.handle for u in mentioned})
+    # Nobody is addressed by name where everyone is a pseudonym: no one is notified.
+    return html, [] if people.is_anonymous else mentioned
+
+
 def message_send(*, actor: User, room: ChatRoom, body: str, client_id: str) -> tuple:
     """Store a message once per (author, client id). Returns (message, created).
 
@@ -113,6 +158,8 @@ def message_send(*, actor: User, room: ChatRoom, body: str, client_id: str) -> t
                 _("That client id was used in another room."), code="bad_client_id"
             )
         return existing, False
+    # A retry of a stored message is answered above without counting against the limit.
+    _take_rate_token(actor.pk)
     mute = active_mute(room, actor)
     if mute is not None and not can(actor, Capability.MODERATE, room):
         raise PermissionDenied(
@@ -121,10 +168,7 @@ def message_send(*, actor: User, room: ChatRoom, body: str, client_id: str) -> t
         )
     body = _clean_body(body)
     people = room_people(room)
-    # Nobody is addressed by name where everyone is a pseudonym.
-    handles = set() if people.is_anonymous else mentioned_handles(body)
-    mentioned = list(people_who_can_view(room).filter(handle__in=handles)) if handles else []
-    html = render_markdown(body, mentionable={u.handle for u in mentioned})
+    html, mentioned = _render(body, room, people)
     try:
         with transaction.atomic():
             locked = ChatRoom.objects.select_for_update().get(pk=room.pk)
@@ -157,25 +201,38 @@ def message_send(*, actor: User, room: ChatRoom, body: str, client_id: str) -> t
     return message, True
 
 
+def _for_reader(user: User, room: ChatRoom, messages) -> list:
+    """The messages, each marked with what this reader may do with it, from one policy read:
+    `text_readable` (a hidden message's text) and `removable` (their own, outside an archive)."""
+    capabilities = item_capabilities(user, room)
+    if Capability.VIEW not in capabilities:
+        raise PermissionDenied(_("You do not have permission to do that."))
+    messages = list(messages)
+    for message in messages:
+        message.room = room
+        message.text_readable = message.hidden_at is not None and can_read_hidden_text(
+            user, message, author_id=message.author_id, capabilities=capabilities
+        )
+        message.removable = can_remove_own(
+            user, message, author_id=message.author_id, capabilities=capabilities
+        )
+    return messages
+
+
 def messages_after(*, user: User, room: ChatRoom, after_seq: int, limit: int = 500) -> list:
     """Exactly the messages after `after_seq` (catch-up on reconnect), oldest first."""
-    require(user, Capability.VIEW, room)
-    return list(
-        room.messages.filter(seq__gt=after_seq)
-        .select_related("author__jurisdiction")
-        .order_by("seq")[:limit]
-    )
+    messages = room.messages.filter(seq__gt=after_seq).select_related("author__jurisdiction")
+    return _for_reader(user, room, messages.order_by("seq")[:limit])
 
 
 def messages_before(
     *, user: User, room: ChatRoom, before_seq: int | None, limit: int = HISTORY_PAGE
 ) -> list:
     """A page of older messages (scrolling back), oldest first."""
-    require(user, Capability.VIEW, room)
     messages = room.messages.select_related("author__jurisdiction").order_by("-seq")
     if before_seq is not None:
         messages = messages.filter(seq__lt=before_seq)
-    return list(reversed(messages[:limit]))
+    return _for_reader(user, room, reversed(messages[:limit]))
 
 
 def _message_event(message: ChatMessage) -> None:
@@ -194,7 +251,9 @@ def message_edit(*, actor: User, message: ChatMessage, body: str) -> ChatMessage
     if timezone.now() - message.created_at > EDIT_WINDOW:
         raise ValidationError(_("Messages can be edited for 15 minutes."), code="too_late")
     message.body_source = _clean_body(body)
-    message.body_html = render_markdown(message.body_source)
+    message.body_html, _mentioned = _render(
+        message.body_source, message.room, room_people(message.room)
+    )
     message.edited_at = timezone.now()
     message.save(update_fields=["body_source", "body_html", "edited_at"])
     _message_event(message)
@@ -203,10 +262,10 @@ def message_edit(*, actor: User, message: ChatMessage, body: str) -> ChatMessage
 
 @transaction.atomic
 def message_delete(*, actor: User, message: ChatMessage) -> ChatMessage:
-    require(actor, Capability.VIEW, message.room)
-    message = ChatMessage.objects.select_for_update().get(pk=message.pk)
-    if message.author_id != actor.pk:
-        raise PermissionDenied(_("You can only delete your own messages."))
+    message = (
+        ChatMessage.objects.select_for_update().select_related("room__workspace").get(pk=message.pk)
+    )
+    require_remove_own(actor, message, author_id=message.author_id)
     message.deleted_at = timezone.now()
     message.save(update_fields=["deleted_at"])
     _message_event(message)

@@ -18,17 +18,17 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.sessions import InstanceSessionWrapper
 from django.conf import settings
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.backends import OfficialBackend
 from accounts.models import User
+from accounts.standing import standing_lack
 from workspaces.access import Capability, can, get_visible_or_404, workspace_capabilities
 
 from . import chat
+from .chat_frames import BadFrame, parse_frame
 from .models import ChatPresence, ChatRoom
 from .sessions import record_attendance
 
@@ -124,6 +124,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.session_key = self.scope["session"].session_key
+        if not await database_sync_to_async(self._standing)():
+            # A signed-in user without standing (a second factor still to enrol, an ended
+            # session) is refused like a signed-out one: the page then says what to do.
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
         room = await database_sync_to_async(self._visible_room)(self.scope["url_route"]["kwargs"])
         if room is None:
             await self.close(code=CLOSE_NOT_FOUND)  # missing and forbidden look the same
@@ -163,56 +168,39 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=_error("frame_too_large", "The frame is too large."))
             return
         try:
-            frame = json.loads(text_data)
-            kind = frame["type"]
-        except (ValueError, KeyError, TypeError):
-            await self.send(text_data=_error("bad_frame", "Frames are JSON objects with a type."))
+            kind, fields = parse_frame(text_data)
+        except BadFrame as error:
+            await self.send(text_data=_error("bad_frame", str(error)))
             return
-        handler = {
-            "send": self.on_send,
-            "resume": self.on_resume,
-            "history": self.on_history,
-            "typing": self.on_typing,
-            "read": self.on_read,
-            "ping": self.on_ping,
-        }.get(kind)
-        if handler is None:
-            await self.send(text_data=_error("bad_frame", f"Unknown frame type {kind!r}."))
+        # Standing is asked before every frame: a socket opened before a requirement applied
+        # (a second factor, a suspended account) stops at its next frame, whatever the frame.
+        if not await database_sync_to_async(self._standing)():
+            await self._revoke(CLOSE_UNAUTHENTICATED)
             return
-        try:
-            await handler(frame)
-        except (ValueError, TypeError, KeyError):
-            await self.send(text_data=_error("bad_frame", "A field is missing or malformed."))
+        await getattr(self, f"on_{kind}")(**fields)
 
-    async def on_send(self, frame):
-        # One trip to the database thread per message: the rate check, the send, the ack.
-        reply = await database_sync_to_async(self._send_message)(
-            str(frame.get("body", "")), str(frame.get("client_id", ""))
-        )
+    async def on_send(self, *, body: str, client_id: str):
+        # One trip to the database thread per message: the send (rate limit included), the ack.
+        reply = await database_sync_to_async(self._send_message)(body, client_id)
         await self.send(text_data=reply)
 
     def _send_message(self, body: str, client_id: str) -> str:
         """The frame answering a send: an ack with the stored message, or an error."""
-        if not _within_rate(self.user.pk):
-            return _error(
-                "rate_limited",
-                "You are sending too fast. Wait a few seconds.",
-                client_id=client_id,
-                retry_after=chat_rate_window(),
-            )
         try:
             message, _created = chat.message_send(
                 actor=self.user, room=self.room, body=body, client_id=client_id
             )
         except PermissionDenied as error:
             return _error("forbidden", str(error), client_id=client_id)
+        except chat.RateLimited as error:
+            detail = " ".join(error.messages)
+            return _error(error.code, detail, client_id=client_id, retry_after=error.retry_after)
         except ValidationError as error:
             return _error(error.code or "invalid", " ".join(error.messages), client_id=client_id)
         payload = chat.serialize(message, self.people)
         return json.dumps({"type": "ack", "client_id": client_id, "message": payload})
 
-    async def on_resume(self, frame):
-        after = max(0, int(frame.get("after", 0)))
+    async def on_resume(self, *, after: int = 0):
         messages, last, complete = await database_sync_to_async(self._after)(after)
         await self.send(
             text_data=json.dumps(
@@ -220,14 +208,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
         )
 
-    async def on_history(self, frame):
-        before = frame.get("before")
-        messages = await database_sync_to_async(self._before)(
-            int(before) if before is not None else None
-        )
+    async def on_history(self, *, before: int | None = None):
+        messages = await database_sync_to_async(self._before)(before)
         await self.send(text_data=json.dumps({"type": "history", "messages": messages}))
 
-    async def on_typing(self, frame):
+    async def on_typing(self):
         now = time.monotonic()
         if now - self.last_typing < TYPING_INTERVAL:
             return
@@ -237,12 +222,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             chat.room_group(self.room.pk), {"type": "chat.event", "text": json.dumps(event)}
         )
 
-    async def on_read(self, frame):
-        await database_sync_to_async(chat.mark_read)(
-            actor=self.user, room=self.room, seq=int(frame["seq"])
-        )
+    async def on_read(self, *, seq: int):
+        await database_sync_to_async(chat.mark_read)(actor=self.user, room=self.room, seq=seq)
 
-    async def on_ping(self, frame):
+    async def on_ping(self):
         await database_sync_to_async(
             ChatPresence.objects.filter(channel_name=self.channel_name).update
         )(seen_at=timezone.now())
@@ -265,14 +248,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def access_revoke(self, event):
         """The user's access may have changed: check again, close at once if it is gone."""
         if self.session_key in event.get("session_keys", ()):
-            self.revoked = True
-            await self.send(text_data=json.dumps({"type": "revoked"}))
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self._revoke(CLOSE_UNAUTHENTICATED)
             return
-        if not await database_sync_to_async(self._still_allowed)():
-            self.revoked = True
-            await self.send(text_data=json.dumps({"type": "revoked"}))
-            await self.close(code=CLOSE_FORBIDDEN)
+        if not await database_sync_to_async(self._standing)():
+            await self._revoke(CLOSE_UNAUTHENTICATED)
+            return
+        if not await database_sync_to_async(self._room_still_visible)():
+            await self._revoke(CLOSE_FORBIDDEN)
+
+    async def _revoke(self, code: int):
+        self.revoked = True
+        await self.send(text_data=json.dumps({"type": "revoked"}))
+        await self.close(code=code)
 
     # ------------------------------------------------------------------ database side
 
@@ -336,26 +323,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         serialized = [chat.serialize(m, self.people) for m in reversed(messages)]
         return list(reversed(_within_bytes(serialized)))
 
-    def _still_allowed(self) -> bool:
+    def _standing(self) -> bool:
+        """The one standing rule (accounts/standing.py), on a fresh copy of the account and with
+        this socket's own session; the fresh copy serves the frame that follows."""
         user = User.objects.select_related("jurisdiction").filter(pk=self.user.pk).first()
-        if user is None or not OfficialBackend().user_can_authenticate(user):
-            return False
-        if self.session_key and not SessionStore().exists(self.session_key):
+        if user is None or standing_lack(user, session_key=self.session_key) is not None:
             return False
         self.user = user
-        return can(user, Capability.VIEW, ChatRoom.objects.get(pk=self.room.pk))
+        return True
 
-
-def chat_rate_window() -> int:
-    return settings.ENCLAVE_CHAT_RATE_WINDOW
-
-
-def _within_rate(user_id: int) -> bool:
-    """A burst of ENCLAVE_CHAT_RATE_BURST messages per window, per user across sockets."""
-    window = settings.ENCLAVE_CHAT_RATE_WINDOW
-    key = f"chat-rate:{user_id}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window * 2)
-    return cache.incr(key) <= settings.ENCLAVE_CHAT_RATE_BURST
+    def _room_still_visible(self) -> bool:
+        return can(self.user, Capability.VIEW, ChatRoom.objects.get(pk=self.room.pk))
 
 
 def _within_bytes(serialized: list[dict], limit: int = MAX_OUT_FRAME - 4096) -> list[dict]:

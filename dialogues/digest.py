@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import site_url
+from accounts.standing import people_with_standing
 
 from .models import Notification, NotificationPreference
 from .notifications import still_visible
@@ -49,7 +50,7 @@ def send_digests() -> int:
     opted_out = NotificationPreference.objects.filter(daily_digest=False).values("user_id")
     users = (
         User.objects.filter(
-            is_active=True,
+            people_with_standing(),  # the standing rule: nobody without it is emailed
             notifications__digested_at__isnull=True,
             notifications__read_at__isnull=True,
         )

@@ -86,8 +86,10 @@ def _thread(user: User, thread: Thread) -> ExportedThread:
                 speaker=str(attribution.speaker(post.author)),
                 created_at=post.created_at,
                 depth=post.depth,
-                html="" if notice else post.body_html,
-                source="" if notice else post.body_source,
+                html="" if notice else attribution.mentions_html(post.body_html),
+                source=""
+                if notice
+                else attribution.mentions_text(post.body_source, marked_in=post.body_html),
                 notice=notice,
             )
         )

@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import site_url
+from core.markup import plain_excerpt
 from workspaces.access import Capability, can, people_who_can_view
 
-from .markup import plain_excerpt
+from .attribution import Attribution
 from .models import Notification, NotificationPreference, Post, Thread
 
 EMAIL_PREFERENCE = {
@@ -135,7 +136,11 @@ def email_context(notification: Notification, base: str) -> dict:
     if workspace.email_excerpts and notification.thread_id:
         context["thread_title"] = notification.thread.title
         if notification.post_id and not notification.post.hidden_at:
-            context["excerpt"] = plain_excerpt(notification.post.body_html, 300)
+            # An email leaves the live view: mentions read as its bylines would.
+            html = Attribution(notification.thread, outside=True).mentions_html(
+                notification.post.body_html
+            )
+            context["excerpt"] = plain_excerpt(html, 300)
     return context
 
 

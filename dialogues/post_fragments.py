@@ -2,10 +2,11 @@
 
 Rendering a hundred posts with their bylines, reaction forms and action links is most of a
 thread page's cost. A post's HTML is a pure function of a small set of values: the post
-itself, how its author is shown, the reader's relation to it (author, contributor, moderator,
-unmask right, whether it is new to them), its reactions and the reader's own, the language and
-the time zone. `fragment_inputs` gathers exactly those values and the template sees nothing
-else, so the cache key (their digest) changes whenever the HTML would: there is no
+itself (its text as shown: mentions under the attribution rule), how its author is shown,
+the reader's relation to it (author, contributor, moderator, unmask right, whether it is new
+to them), its reactions and the reader's own, the language and the time zone.
+`fragment_inputs` gathers exactly those values and the template sees nothing else, so the
+cache key (their digest) changes whenever the HTML would: there is no
 invalidation to forget, and a fragment is only ever reused for a reader who would see the very
 same HTML.
 
@@ -25,6 +26,7 @@ from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
+from workspaces.access import can_read_hidden_text, can_remove_own
 from workspaces.attribution import Speaker
 
 TEMPLATE = "dialogues/_post.html"
@@ -65,7 +67,8 @@ def fragment_inputs(*, post, page, user, workspace, thread, flags: dict) -> dict
             "edited_at": post.edited_at is not None,
             "parent_id": post.parent_id,
             "parent": {"deleted_at": bool(post.parent_id and post.parent.deleted_at)},
-            "body_html": post.body_html,
+            # The text as this page shows it: mentions as the bylines show people.
+            "body_html": post.shown_html,
             "shown_author": _speaker(getattr(post, "shown_author", None)),
             "shown_parent_author": _speaker(getattr(post, "shown_parent_author", None)),
             "reaction_summary": [
@@ -73,6 +76,14 @@ def fragment_inputs(*, post, page, user, workspace, thread, flags: dict) -> dict
                 for kind, label, count, mine in post.reaction_summary
             ],
             "is_mine": post.author_id == user.pk,
+            # The policy's rules, from the capabilities the page already read.
+            "removable": can_remove_own(
+                user, post, author_id=post.author_id, capabilities=page.capabilities
+            ),
+            "text_readable": bool(post.hidden_at)
+            and can_read_hidden_text(
+                user, post, author_id=post.author_id, capabilities=page.capabilities
+            ),
             "is_new": bool(page.read_until and post.created_at > page.read_until),
         },
         "workspace": {"slug": workspace.slug, "is_archived": workspace.is_archived},

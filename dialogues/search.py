@@ -17,10 +17,11 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
-from workspaces.access import visible
+from core.markup import plain_excerpt
+from workspaces.access import readable_text_filter, visible
 from workspaces.models import Document, Workspace
 
-from .markup import plain_excerpt
+from .attribution import Attribution
 from .models import Post, Thread
 
 LIMIT = 20
@@ -41,6 +42,29 @@ class Hit:
 
 def _marked(text: str) -> SafeString:
     return mark_safe(escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S308
+
+
+class _Outside:
+    """Search results leave the live view: each post's thread's outside Attribution, built
+    once per thread, shows its mentions as the results' bylines show people."""
+
+    def __init__(self):
+        self._by_thread: dict[int, Attribution] = {}
+
+    def __call__(self, post: Post) -> Attribution:
+        if post.thread_id not in self._by_thread:
+            self._by_thread[post.thread_id] = Attribution(post.thread, outside=True)
+        return self._by_thread[post.thread_id]
+
+
+def _unmark_mentions(snippet: str) -> str:
+    """A headline may highlight a handle inside a mention (`@` START `eu` STOP): drop those
+    marks so that the mention is still one and can be relabeled."""
+    return re.sub(
+        r"@[\w.\-\x02\x03]+",
+        lambda m: m.group(0).replace(START, "").replace(STOP, ""),
+        snippet,
+    )
 
 
 def _words(query: str) -> list[str]:
@@ -76,10 +100,10 @@ def search(*, user: User, query: str) -> list[Hit]:
         return []
     workspaces = visible(user, Workspace)
     threads = visible(user, Thread).select_related("workspace")
-    # Hidden posts match only for their authors: others see just "hidden by a moderator".
+    # A hidden post's text is searched only by those who may still read it (the policy's rule).
     posts = (
         visible(user, Post)
-        .filter(Q(hidden_at__isnull=True) | Q(author=user))
+        .filter(readable_text_filter(user, Post))
         .select_related("thread__workspace", "author__jurisdiction")
     )
     documents = visible(user, Document).select_related("workspace")
@@ -121,8 +145,16 @@ def _search_fallback(words, workspaces, threads, posts, documents) -> list[Hit]:
                 thread,
             )
         )
+    outside = _Outside()
     for post in posts.filter(_words_filter(["body_source"], words)).order_by("-created_at")[:LIMIT]:
-        text = plain_excerpt(post.body_html, 5000)
+        html = outside(post).mentions_html(post.body_html)
+        if html != post.body_html:
+            # Mentions read as a participant here: a post found only by whom it mentions
+            # would tell who that is.
+            lowered = plain_excerpt(html, len(html) + 1).lower()
+            if not all(word.lower() in lowered for word in words):
+                continue
+        text = plain_excerpt(html, 5000)
         hits.append(
             Hit(
                 "post",
@@ -213,12 +245,20 @@ def _search_postgres(query: str, workspaces, threads, posts, documents) -> list[
         .filter(search_vector=search_query)
         .order_by("-rank", "-created_at")[:LIMIT]
     )
+    outside = _Outside()
     for post in found:
+        people, snippet = outside(post), post.snippet
+        if not people.names_people:
+            snippet = people.mentions_text(
+                _unmark_mentions(snippet), marked_in=post.body_html, fragment=True
+            )
+            if START in post.snippet and START not in snippet:
+                continue  # found only by whom it mentions, which the snippet must not tell
         hits.append(
             Hit(
                 "post",
                 post.thread.title,
-                _marked(post.snippet),
+                _marked(snippet),
                 post.thread.workspace,
                 post.thread,
                 post,

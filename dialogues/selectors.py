@@ -132,6 +132,7 @@ def thread_page(*, user: User, thread: Thread, page_number=1) -> ThreadPage:
     offered = Reaction.Kind.choices
     for post in page.object_list:
         post.shown_author = people.speaker(post.author)
+        post.shown_html = people.mentions_html(post.body_html)
         if post.parent_id:
             post.shown_parent_author = people.speaker(post.parent.author)
         counts = reactions.get(post.pk, {})

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
+from core.markup import mentioned_handles, render_markdown
 from workspaces.access import (
     Capability,
     WorkspaceRole,
@@ -22,12 +23,12 @@ from workspaces.access import (
     is_full_member,
     people_who_can_view,
     require,
+    require_remove_own,
 )
 from workspaces.models import Audience, Document, Workspace
 from workspaces.services import roster_grant
 
 from .attribution import Attribution
-from .markup import mentioned_handles, render_markdown
 from .models import (
     MAX_DEPTH,
     ChatRoom,
@@ -77,14 +78,17 @@ def _scope(workspace: Workspace) -> str:
 
 
 def _render_for(source: str, audience_item) -> tuple[str, list[User]]:
-    """Render a body; return its HTML and the people it mentions who may see it."""
-    # Nobody is addressed by name where everyone is a pseudonym.
-    handles = set() if Attribution(audience_item).is_anonymous else mentioned_handles(source)
+    """Render a body; return its HTML and the people it mentions who may see it (to notify).
+
+    Mentions are marked up in every mode, so that each output can show them as its bylines
+    show people (Attribution.mentions_html)."""
+    handles = mentioned_handles(source)
     mentioned = []
     if handles:
         mentioned = list(people_who_can_view(audience_item).filter(handle__in=handles))
     html = render_markdown(source, mentionable={u.handle for u in mentioned})
-    return html, mentioned
+    # Nobody is addressed by name where everyone is a pseudonym: no one is notified.
+    return html, [] if Attribution(audience_item).is_anonymous else mentioned
 
 
 # ------------------------------------------------------------------------------
@@ -325,10 +329,7 @@ def post_delete(*, actor: User, post: Post) -> Post:
     whole thread."""
     require(actor, Capability.VIEW, post)
     post = Post.objects.select_for_update().get(pk=post.pk)
-    if post.author_id != actor.pk:
-        raise PermissionDenied(_("You can only delete your own posts."))
-    if post.thread.workspace.is_archived:
-        raise PermissionDenied(_("This dialogue is archived and read-only."))
+    require_remove_own(actor, post, author_id=post.author_id)
     now = timezone.now()
     post.deleted_at = now
     post.save(update_fields=["deleted_at"])

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.services import site_url
+from core.params import id_param
 from workspaces.access import (
     Capability,
     can,
@@ -183,12 +184,15 @@ def session_detail(request, slug: str, pk: int):
     agenda = sessions.agenda_for(user, session, people, minutes_visible)
     comments = []
     if minutes_visible:
-        comments = [
-            (comment, people.speaker(comment.author))
-            for comment in session.minutes_comments.select_related(
-                "author__jurisdiction", "agenda_item"
-            )
-        ]
+        # The review belongs to the minutes, which leave the live view: reviewers and the
+        # people their comments mention are shown as the minutes show people.
+        reviewers = Attribution(session, outside=True)
+        comments = []
+        for comment in session.minutes_comments.select_related(
+            "author__jurisdiction", "agenda_item"
+        ):
+            comment.shown_html = reviewers.mentions_html(comment.body_html)
+            comments.append((comment, reviewers.speaker(comment.author)))
     my_registration = SessionRegistration.objects.filter(session=session, user=user).first()
     colleagues = []
     if user.jurisdiction_id and session.status == Status.SCHEDULED:
@@ -379,8 +383,8 @@ def agenda_item_move(request, slug: str, pk: int, item: int):
 @require_POST
 def session_register(request, slug: str, pk: int):
     session = _session(request, slug, pk)
-    who = request.POST.get("user") or request.user.pk
-    person = people_who_can_view(session).filter(pk=who).first() if str(who).isdigit() else None
+    who = id_param(request.POST.get("user") or request.user.pk)
+    person = people_who_can_view(session).filter(pk=who).first() if who else None
     if person is None:
         messages.error(request, _("Choose someone who can attend this session."))
         return _back(session, "registration")

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
+from core.markup import mentioned_handles, render_markdown
 from workspaces.access import (
     Capability,
     can,
@@ -35,7 +36,6 @@ from workspaces.models import Attribution, Audience, Document, Workspace
 from .attribution import Attribution as DialogueAttribution
 from .attribution import stricter_than_workspace
 from .chat import broadcast, room_group
-from .markup import render_markdown
 from .models import (
     ActionItem,
     AgendaItem,
@@ -671,7 +671,15 @@ def minutes_comment_add(
         author=actor,
         kind=kind,
         body_source=body,
-        body_html=render_markdown(body),
+        # Mentions are marked up so that the review shows them as it shows reviewers.
+        body_html=render_markdown(
+            body,
+            mentionable=set(
+                people_who_can_view(session)
+                .filter(handle__in=mentioned_handles(body))
+                .values_list("handle", flat=True)
+            ),
+        ),
     )
 
 

@@ -16,11 +16,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.params import id_or_404, id_param, int_param
 from workspaces import services as workspace_services
 from workspaces.access import (
     Capability,
     WorkspaceRole,
     can,
+    can_read_hidden_text,
     get_visible_or_404,
     holds_or_404,
     is_full_member,
@@ -308,7 +310,7 @@ def mention_search(request, slug: str):
     item = workspace
     if request.GET.get("thread"):
         item = get_visible_or_404(
-            request.user, Thread, pk=request.GET["thread"], workspace=workspace
+            request.user, Thread, pk=id_or_404(request.GET["thread"]), workspace=workspace
         )
     elif request.GET.get("audience") == "full_members":
         item = Thread(workspace=workspace, audience="full_members")
@@ -402,6 +404,7 @@ def thread_reply(request, slug: str, pk: int):
     parent = None
     parent_id = request.POST.get("parent") or request.GET.get("parent")
     if parent_id:
+        parent_id = id_or_404(parent_id)
         parent = thread.posts.filter(pk=parent_id, deleted_at__isnull=True).first()
         if parent is None:
             raise Http404
@@ -409,8 +412,12 @@ def thread_reply(request, slug: str, pk: int):
     people = Attribution(thread)
     if parent is not None:
         parent.shown_author = people.speaker(parent.author)
+        parent.text_readable = parent.hidden_at is None or can_read_hidden_text(
+            request.user, parent, author_id=parent.author_id
+        )
     if parent and request.GET.get("quote") and (not parent.hidden_at):
-        quoted = "\n".join(f"> {line}" for line in parent.body_source.splitlines())
+        source = people.mentions_text(parent.body_source, marked_in=parent.body_html)
+        quoted = "\n".join(f"> {line}" for line in source.splitlines())
         who = parent.shown_author.name if people.is_anonymous else f"@{parent.author.handle}"
         initial["body"] = f"{who} wrote:\n{quoted}\n\n"
     form = ReplyForm(request.POST or None, initial=initial)
@@ -423,7 +430,13 @@ def thread_reply(request, slug: str, pk: int):
             form.add_error(None, error)
         else:
             return redirect("post_permalink", pk=post.pk)
-    context = {"workspace": thread.workspace, "thread": thread, "parent": parent, "form": form}
+    context = {
+        "workspace": thread.workspace,
+        "thread": thread,
+        "parent": parent,
+        "form": form,
+        "people": people,
+    }
     return render(request, "dialogues/reply_form.html", context)
 
 
@@ -573,11 +586,13 @@ def post_react(request, pk: int):
 def post_history(request, pk: int):
     post = _post(request, pk)
     _require(request, Capability.MODERATE, post)
-    post.shown_author = Attribution(post.thread).speaker(post.author)
+    people = Attribution(post.thread)
+    post.shown_author = people.speaker(post.author)
     context = {
         "workspace": post.thread.workspace,
         "thread": post.thread,
         "post": post,
+        "people": people,
         "revisions": PostRevision.objects.filter(post=post),
     }
     return render(request, "dialogues/post_history.html", context)
@@ -706,7 +721,7 @@ def chat_room(request, slug: str, session: int | None = None):
     messages_page = chat.messages_before(
         user=request.user,
         room=room,
-        before_seq=int(before) if before and before.isdigit() else None,
+        before_seq=int_param(before, minimum=0),
     )
     context = {
         "workspace": room.workspace,
@@ -791,11 +806,12 @@ def chat_mute(request, slug: str, session: int | None = None):
     room = _room(request, slug, session)
     _require(request, Capability.MODERATE, room)
     chosen = request.POST.get("user") or ""
-    if chosen.startswith("p") and chosen[1:].isdigit():  # a pseudonym, in an anonymous room
+    pseudonym_id = id_param(chosen[1:]) if chosen.startswith("p") else None
+    if pseudonym_id:  # a pseudonym, in an anonymous room
         people = chat.room_people(room)
-        pseudonym = Pseudonym.objects.filter(pk=chosen[1:], context=people.context).first()
+        pseudonym = Pseudonym.objects.filter(pk=pseudonym_id, context=people.context).first()
         chosen = str(pseudonym.user_id) if pseudonym else ""
-    target = people_who_can_view(room).filter(pk=chosen if chosen.isdigit() else 0).first()
+    target = people_who_can_view(room).filter(pk=id_param(chosen) or 0).first()
     if target is None:
         messages.error(request, _("Choose someone in this room."))
         return _chat_back(slug, session=session)

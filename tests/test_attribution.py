@@ -277,7 +277,9 @@ async def test_anonymous_websocket_frames_carry_only_pseudonyms(world):
     # A live session too: its own room.
     session = await sync_to_async(_live_session)(dialogue)
     frames = []
-    for room in (dialogue.room, session.room):
+    live = []  # (pseudonym context of the room, the live message as the reader got it)
+    contexts = (f"room:{dialogue.room.pk}", f"session:{session.pk}")
+    for context, room in zip(contexts, (dialogue.room, session.room), strict=True):
         author, _, _ = await connect(a, room)
         reader, connected, _ = await connect(dialogue.reader, room)
         assert connected
@@ -285,7 +287,10 @@ async def test_anonymous_websocket_frames_carry_only_pseudonyms(world):
         await author.send_to(text_data=json.dumps({"type": "typing"}))
         await send(author, "Caps live message", f"live-{room.pk}")
         for _ in range(2):
-            frames.append(json.dumps(await receive(reader, "message", "typing")))
+            frame = await receive(reader, "message", "typing")
+            frames.append(json.dumps(frame))
+            if frame["type"] == "message":
+                live.append((context, frame["message"]))
         await reader.send_to(text_data=json.dumps({"type": "resume", "after": 0}))
         frames.append(json.dumps(await receive(reader, "catchup")))
         await reader.send_to(text_data=json.dumps({"type": "history"}))
@@ -296,7 +301,20 @@ async def test_anonymous_websocket_frames_carry_only_pseudonyms(world):
     text = "\n".join(frames)
     assert "Caps live message" in text and "Participant" in text
     dialogue.assert_clean(text, "websocket frames")
-    assert f'"id": {a.pk},' not in text.replace('"id":', '"id": ')  # no real user ids
+    # The live message's author is exactly the author's pseudonym in that room: its number
+    # (never the user id), its label, and nothing else.
+    assert len(live) == 2
+    for context, message in live:
+        number = await sync_to_async(
+            lambda c=context: Pseudonym.objects.get(context=c, user=a).number
+        )()
+        assert number != a.pk
+        assert message["author"] == {
+            "id": number,
+            "name": f"Participant {number}",
+            "handle": "",
+            "affiliation": "",
+        }
     # Every person in every frame is shown by a pseudonym's number, never a user id.
     pseudonym_numbers = set(
         await sync_to_async(lambda: set(Pseudonym.objects.values_list("number", flat=True)))()

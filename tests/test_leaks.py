@@ -16,8 +16,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from core.markup import plain_excerpt
 from dialogues import services
-from dialogues.markup import plain_excerpt
 from dialogues.models import Post, Thread
 from workspaces.access import visible
 from workspaces.models import Document, Workspace

@@ -1,10 +1,13 @@
 """Deny by default: every route declares its access rule, and each rule holds when exercised."""
 
+import contextlib
 import datetime
 
 import pytest
 from django.conf import settings
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import Resolver404, reverse
 from django.utils import timezone
 
 from config.route_rules import WEBSOCKET_RULES, iter_routes, rule_for
@@ -210,6 +213,35 @@ def url_for(name, route_pattern, objects):
     return reverse(name, kwargs=kwargs or None)
 
 
+# GET routes whose holder is sent on to the page that shows the item.
+REDIRECTING_GETS = {"thread_unread", "post_permalink"}
+
+
+@contextlib.contextmanager
+def refusals_recorded():
+    """Every refusal raised while serving a request (PermissionDenied, Http404), whether it
+    becomes a 403/404 or a message on a redirect: an allowed action and a refused one can both
+    answer 302, so the status alone cannot tell them apart."""
+    raised = []
+    originals = {kind: kind.__init__ for kind in (PermissionDenied, Http404)}
+
+    def recorder(kind):
+        def init(self, *args, **kwargs):
+            if not isinstance(self, Resolver404):  # URL resolution trying its patterns
+                raised.append(f"{type(self).__name__}{args!r}")
+            originals[kind](self, *args, **kwargs)
+
+        return init
+
+    for kind in originals:
+        kind.__init__ = recorder(kind)
+    try:
+        yield raised
+    finally:
+        for kind, init in originals.items():
+            kind.__init__ = init
+
+
 def declared_enclave_routes():
     return [(name, p) for name, _, p in iter_routes() if not name.startswith("admin:")]
 
@@ -255,10 +287,13 @@ def test_declared_rule_holds(world, objects, client, name, pattern):
                     u for u in (world.cochair, world.secretariat) if can(u, rule.capability)
                 )
             client.force_login(holder, backend="accounts.backends.OfficialBackend")
-            as_holder = send(client, method, url)
-            assert as_holder.status_code in (200, 302), (
-                f"{name}: holder got {as_holder.status_code}"
-            )
+            with refusals_recorded() as refusals:
+                as_holder = send(client, method, url)
+            expected = 302 if method == "POST" or name in REDIRECTING_GETS else 200
+            assert as_holder.status_code == expected, f"{name}: holder got {as_holder.status_code}"
+            assert not refusals, f"{name}: holder refused: {refusals}"
+            if expected == 302:
+                assert not as_holder.url.startswith((login_url, reverse("mfa_index"))), name
             client.logout()
 
 

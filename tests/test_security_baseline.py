@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.urls import reverse
+from django.urls import include, path, reverse
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +37,138 @@ def test_signed_in_and_error_pages_send_strict_headers(world, client_for):
 
 def test_admin_sends_strict_headers(db, client):
     assert_strict_headers(client.get(reverse("admin:index"), follow=True))
+
+
+# ------------------------------------------------------------------------------
+# Every kind of page: the strict CSP, and `private, no-store` for anyone signed in
+# ------------------------------------------------------------------------------
+def boom(request):
+    raise RuntimeError("a bug")
+
+
+urlpatterns = [
+    path("boom/", boom, name="boom"),
+    path("", include("config.urls")),
+]
+
+
+def assert_private(response):
+    directives = {d.strip() for d in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives, response["Cache-Control"]
+
+
+def _page_kinds(world, dialogue, client):
+    """(kind, response) for every kind of page a signed-in official can be sent."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from workspaces.documents import document_upload
+
+    document = document_upload(
+        actor=world.member,
+        workspace=dialogue.offsets,
+        upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4 test"),
+        title="A document",
+    )
+    thread = {"slug": "offsets", "pk": dialogue.public_thread.pk}
+    return [
+        ("html page", client.get(reverse("workspace_detail", kwargs={"slug": "offsets"}))),
+        ("allauth page", client.get(reverse("account_email"))),
+        ("redirect", client.get(reverse("thread_unread", kwargs=thread))),
+        ("404", client.get("/no/such/page/")),
+        ("404 (hidden object)", client.get(reverse("workspace_detail", args=["closed"]))),
+        ("403", client.post(reverse("thread_pin", kwargs=thread), {"pinned": "1"})),
+        ("400", client.get(reverse("home"), {"q": "a\x00b"})),
+        ("500", client.get("/boom/")),
+        ("export", client.get(reverse("thread_export", kwargs={**thread, "fmt": "html"}))),
+        (
+            "download",
+            client.get(reverse("document_download", kwargs={"slug": "offsets", "pk": document.pk})),
+        ),
+    ]
+
+
+EXPECTED_STATUS = {"404": 404, "404 (hidden object)": 404, "403": 403, "400": 400, "500": 500}
+
+
+def test_every_page_kind_carries_the_csp_and_no_store(world, dialogue, settings):
+    from django.test import Client
+
+    settings.ROOT_URLCONF = __name__
+    client = Client(raise_request_exception=False)
+    client.force_login(world.member, backend="accounts.backends.OfficialBackend")
+    for kind, response in _page_kinds(world, dialogue, client):
+        assert response.status_code == EXPECTED_STATUS.get(kind, 302 if kind == "redirect" else 200)
+        if kind == "download":  # the file's own policy: nothing in it may run
+            assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        else:
+            assert_strict_headers(response)
+        if kind in EXPECTED_STATUS:
+            html = response.content.decode()
+            assert "Traceback" not in html and "URLconf" not in html, kind
+            assert "Enclave" in html, kind  # the product's own page
+        assert_private(response)
+
+
+def test_csrf_failure_page_is_the_product_page_with_the_csp(world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("account_login"), {"login": "x@example.test", "password": "y"})
+    assert response.status_code == 403
+    assert_strict_headers(response)
+    assert "Please try again" in response.content.decode()
+
+
+def test_admin_login_carries_the_csp(db, client):
+    # The admin signs in through allauth (config/urls.py): both answers carry the policy.
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
+    assert_strict_headers(response)
+    assert_strict_headers(client.get(response.url))
+
+
+def test_static_files_stay_cacheable_when_signed_in(world, client_for, settings):
+    settings.WHITENOISE_USE_FINDERS = True  # as under `make run`; the test settings serve none
+    client = client_for(world.member)
+    static = client.get("/static/css/enclave.css")
+    assert static.status_code == 200
+    assert "no-store" not in static.get("Cache-Control", "")
+
+
+def test_a_refusal_logs_one_line(world, dialogue, client_for, settings, monkeypatch):
+    """A 403 is one JSON line, not a traceback, even with DEBUG on (`make dev`)."""
+    import io
+    import logging
+
+    settings.DEBUG = True
+    written = io.StringIO()
+    chain = [logging.getLogger(name) for name in ("django.request", "django", "")]
+    for logger in chain:
+        for handler in logger.handlers:
+            if (
+                isinstance(handler, logging.StreamHandler)
+                and "_pytest" not in type(handler).__module__
+            ):
+                monkeypatch.setattr(handler, "stream", written)
+    thread = {"slug": "offsets", "pk": dialogue.public_thread.pk}
+    response = client_for(world.member).post(reverse("thread_pin", kwargs=thread))
+    assert response.status_code == 403
+    lines = [line for line in written.getvalue().splitlines() if line.strip()]
+    refusal = [line for line in lines if "Forbidden" in line]
+    assert len(refusal) == 1, lines
+    assert not any("Traceback" in line or line.startswith("  File ") for line in lines), lines
+
+
+def test_make_run_serves_with_debug_off():
+    """`make run` uses the local settings as they are; DEBUG needs ENCLAVE_DEBUG=1 (`make dev`)."""
+    code = "from django.conf import settings; print(settings.DEBUG)"
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    result = run_manage("shell", "-c", code, env_extra=env)
+    assert result.stdout.split()[-1] == "False", result.stderr
+    result = run_manage("shell", "-c", code, env_extra={**env, "ENCLAVE_DEBUG": "1"})
+    assert result.stdout.split()[-1] == "True", result.stderr
+    makefile = (ROOT / "Makefile").read_text()
+    assert "run: export ENCLAVE_DEBUG = 0" in makefile
 
 
 def test_session_cookie_is_httponly_and_samesite(world, client):

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.markup import render_markdown
 from dialogues import services
-from dialogues.markup import render_markdown
 from dialogues.models import MAX_DEPTH, Notification, PostRevision, Reaction, ThreadReadState
 from dialogues.selectors import mention_candidates, thread_page
 

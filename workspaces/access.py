@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Invitation, Jurisdiction, User
+from accounts.standing import has_standing, people_with_standing
 
 from .models import (
     Audience,
@@ -116,17 +117,8 @@ INVITATION_ROLE: dict[str, Role] = {
 }
 
 
-def _has_standing(user: Any) -> bool:
-    """Active, signed in, and not an official of a former jurisdiction."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.jurisdiction_id is None:
-        return user.is_secretariat
-    return user.jurisdiction.status != Jurisdiction.Status.FORMER
-
-
 def roles_of(user: Any) -> frozenset[Role]:
-    if not _has_standing(user):
+    if not has_standing(user):
         return frozenset()
     roles: set[Role] = set()
     if user.is_secretariat:
@@ -199,7 +191,7 @@ def _may_act_on_official(user: Any, capability: Capability, target: User) -> boo
 
 def can(user: Any, capability: Capability, obj: Model | None = None) -> bool:
     """May `user` exercise `capability` (on `obj`, when given)?"""
-    if not _has_standing(user):
+    if not has_standing(user):
         return False
     if obj is None:
         return holds(user, capability)
@@ -247,7 +239,7 @@ def _jurisdiction_filter(user: Any, capability: Capability, field: str) -> Q | N
 def visible(user: Any, model: type[Model]) -> QuerySet:
     """Every object of `model` that `user` may see: the same answer as `can(user, VIEW, obj)`."""
     queryset = model._default_manager.all()
-    if not _has_standing(user):
+    if not has_standing(user):
         return queryset.none()
     if model is Workspace:
         return queryset.filter(pk__in=_viewable_workspace_ids(user))
@@ -403,7 +395,7 @@ def _capabilities_from(user: Any, workspace: Workspace, roles: set[WorkspaceRole
 def workspace_capabilities(user: Any, workspace: Workspace) -> frozenset[Capability]:
     """What `user` may do in `workspace`, read fresh from the roster (never cached: a roster
     change takes effect on the very next check, in a page or on a live socket)."""
-    if not _has_standing(user):
+    if not has_standing(user):
         return frozenset()
     roles = _roster_roles(user, [workspace.pk])[workspace.pk]
     return _capabilities_from(user, workspace, roles)
@@ -411,14 +403,14 @@ def workspace_capabilities(user: Any, workspace: Workspace) -> frozenset[Capabil
 
 def workspace_capabilities_for(user: Any, workspaces: list[Workspace]) -> dict[int, frozenset]:
     """The same for many workspaces at once, in a constant number of queries."""
-    if not _has_standing(user):
+    if not has_standing(user):
         return {w.pk: frozenset() for w in workspaces}
     roles = _roster_roles(user, [w.pk for w in workspaces])
     return {w.pk: _capabilities_from(user, w, roles[w.pk]) for w in workspaces}
 
 
 def workspace_role(user: Any, workspace: Workspace) -> WorkspaceRole | None:
-    roles = _roster_roles(user, [workspace.pk])[workspace.pk] if _has_standing(user) else set()
+    roles = _roster_roles(user, [workspace.pk])[workspace.pk] if has_standing(user) else set()
     if WorkspaceRole.FACILITATOR in roles:
         return WorkspaceRole.FACILITATOR
     return WorkspaceRole.PARTICIPANT if roles else None
@@ -505,6 +497,51 @@ def can_act_for(user: Any, obj: Model, person: Any, organiser: Capability) -> bo
     return user.jurisdiction_id is not None and user.jurisdiction_id == person.jurisdiction_id
 
 
+def can_remove_own(
+    user: Any, obj: Model, *, author_id: int | None, capabilities: frozenset | None = None
+) -> bool:
+    """May `user` delete `obj` as its author? Only their own, only what they may see, and never
+    in an archived dialogue (archive means read-only, for posts, messages and documents alike).
+    `capabilities`: the reader's item_capabilities on `obj`, when the caller already has them."""
+    if author_id is None or author_id != user.pk:
+        return False
+    if capabilities is None:
+        capabilities = item_capabilities(user, obj)
+    return _C.VIEW in capabilities and not _item_root(obj).workspace.is_archived
+
+
+def require_remove_own(user: Any, obj: Model, *, author_id: int | None) -> None:
+    """For services: refuse a removal that `can_remove_own` does not allow, saying why."""
+    if can_remove_own(user, obj, author_id=author_id):
+        return
+    if _item_root(obj).workspace.is_archived:
+        raise PermissionDenied(_("This dialogue is archived and read-only."))
+    raise PermissionDenied(_("You can only delete what you wrote or uploaded yourself."))
+
+
+def can_read_hidden_text(
+    user: Any, obj: Model, *, author_id: int | None, capabilities: frozenset | None = None
+) -> bool:
+    """A hidden item's text stays readable to its author and to the dialogue's moderators, and
+    to nobody else, wherever it is read inside Enclave (thread and chat pages, the reply form,
+    search, chat history). What leaves the reading view (exports, emails, the dashboard's
+    activity, quotes into a new post) carries no hidden text for anyone. `capabilities`: the
+    reader's item_capabilities on `obj`, when the caller already has them."""
+    if capabilities is None:
+        capabilities = item_capabilities(user, obj)
+    if _C.VIEW not in capabilities:
+        return False
+    return author_id == user.pk or _C.MODERATE in capabilities
+
+
+def readable_text_filter(user: Any, model: type[Model], author_field: str = "author") -> Q:
+    """The same rule over a queryset of `model`: items not hidden, or hidden and readable."""
+    moderated = Q(
+        **{f"{_item_prefix(model)}workspace_id__in": _workspace_ids_with(user, _C.MODERATE)}
+    )
+    return Q(hidden_at__isnull=True) | Q(**{f"{author_field}_id": user.pk}) | moderated
+
+
 def _can_on_item(user: Any, capability: Capability, obj: Model) -> bool:
     return capability in item_capabilities(user, obj)
 
@@ -574,11 +611,9 @@ def people_who_can_view(obj: Model) -> QuerySet[User]:
     granted = Q(workspaceusergrant__content_object=workspace) | Q(
         jurisdiction__group__workspacegroupgrant__content_object=workspace
     )
-    standing = Q(is_active=True) & (
-        Q(jurisdiction__isnull=True, is_secretariat=True)
-        | (Q(jurisdiction__isnull=False) & ~Q(jurisdiction__status=Jurisdiction.Status.FORMER))
+    people = User.objects.filter(
+        people_with_standing(), pk__in=User.objects.filter(granted).values("pk")
     )
-    people = User.objects.filter(standing, pk__in=User.objects.filter(granted).values("pk"))
     observers = Q(jurisdiction__status=Jurisdiction.Status.OBSERVER)
     observers_may_view = _C.VIEW in OBSERVER_POLICY_CAPABILITIES[workspace.observer_policy]
     if not observers_may_view or getattr(root, "audience", None) == Audience.FULL_MEMBERS:

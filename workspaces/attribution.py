@@ -9,6 +9,11 @@ content asks an `Attribution` for the label to show. The rules:
 - Anonymous: everywhere, a stable pseudonym ("Participant 4") within its context (a thread, a
   session, a room, a workspace's documents). Only the Secretariat can unmask, with a reason.
 
+Mentions follow the same rule: an @mention reads exactly as the byline would show that person
+in the same place (the handle where the byline names people, else "A participant" or the
+person's pseudonym), in HTML, Markdown, snippets, frames and emails alike; the stored source
+keeps the real handle.
+
 The contexts of dialogue items (threads, sessions, rooms) are in dialogues/attribution.py.
 """
 
@@ -21,6 +26,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from accounts.models import Jurisdiction, User
+from core.markup import mentions_in, relabel_mentions, relabel_mentions_text
 
 from .models import Attribution as Mode
 from .models import Pseudonym, Workspace, strictest
@@ -66,6 +72,7 @@ class Attribution:
         self.workspace, self.context, self.mode = workspace, context, mode
         self.outside = outside
         self._numbers: dict[int, Pseudonym] | None = None
+        self._mentioned: dict[str, User | None] = {}
 
     @property
     def names_people(self) -> bool:
@@ -105,6 +112,37 @@ class Attribution:
                 pseudonym_id=pseudonym.pk,
             )
         return Speaker(_("A participant"))
+
+    def mention_labels(self, handles: set[str]) -> dict[str, str] | None:
+        """How each mentioned @handle reads here: None where the byline names people (mentions
+        stay as written); otherwise the byline's label for that person, for every handle (one
+        that names nobody any more reads as a participant too)."""
+        if self.names_people:
+            return None
+        missing = {h.lower() for h in handles} - self._mentioned.keys()
+        if missing:
+            found = {u.handle.lower(): u for u in User.objects.filter(handle__in=missing)}
+            self._mentioned.update({h: found.get(h) for h in missing})
+        labels = {}
+        for handle in handles:
+            user = self._mentioned[handle.lower()]
+            labels[handle.lower()] = self.speaker(user).name if user else _("A participant")
+        return labels
+
+    def mentions_html(self, html: str) -> str:
+        """Stored HTML as this output shows it: each mention under the attribution rule."""
+        if self.names_people or not html or 'class="mention"' not in html:
+            return html
+        return relabel_mentions(html, self.mention_labels(mentions_in(html)))
+
+    def mentions_text(self, text: str, *, marked_in: str, fragment: bool = False) -> str:
+        """A source as this output shows it; `marked_in` is its stored HTML, which says which
+        @handles are mentions of people. A `fragment` (a search snippet) may cut code open, so
+        there every such @handle is relabeled, code or not."""
+        if self.names_people or not text:
+            return text
+        labels = self.mention_labels(mentions_in(marked_in))
+        return relabel_mentions_text(text, labels, skip_code=not fragment)
 
     def has_pseudonym(self, user_id: int) -> bool:
         return user_id in self._known()

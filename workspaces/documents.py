@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
 
-from .access import Capability, can, is_full_member, require
+from .access import Capability, can, is_full_member, require, require_remove_own
 from .attribution import for_workspace
 from .files import RejectedFile, clean_filename, sniff
 from .models import (
@@ -216,10 +216,8 @@ def document_delete(
 ) -> Document:
     """Soft delete, by the uploader or a moderator, with a reason; the files are kept."""
     require(actor, Capability.VIEW, document)
-    if document.uploaded_by_id != actor.pk and not can(actor, Capability.MODERATE, document):
-        raise PermissionDenied(_("Only the uploader or a moderator can delete this document."))
-    if document.workspace.is_archived:
-        raise PermissionDenied(_("This dialogue is archived and read-only."))
+    if not can(actor, Capability.MODERATE, document):
+        require_remove_own(actor, document, author_id=document.uploaded_by_id)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give a reason: it is kept in the audit log."))

@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+import struct
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -62,20 +64,65 @@ class RejectedFile(ValueError):
     """The content is not an allowed kind of document; the message says why, plainly."""
 
 
+# Archives are inspected, never unpacked: their directory is bounded before it is parsed, and
+# a member is read only through read_member, never past what the caller needs.
+MAX_ARCHIVE_ENTRIES = 10_000
+MAX_ARCHIVE_DIRECTORY = 4 * 1024 * 1024
+MIMETYPE_BYTES = 100  # the longest OpenDocument mimetype is 47
+_END_OF_DIRECTORY = struct.Struct("<4s4H2LH")
+
+
+class ArchiveTooLarge(RejectedFile):
+    """An archive's directory or a member is larger than inspecting it may read."""
+
+
+def _directory_is_bounded(handle) -> bool:
+    """Whether the archive's central directory (end record: entries, bytes) is small enough to
+    parse. ZipFile reads all of it into objects; a crafted one could hold millions of entries."""
+    handle.seek(0, 2)
+    size = handle.tell()
+    tail_size = min(size, _END_OF_DIRECTORY.size + 65535)  # the end record and its comment
+    handle.seek(size - tail_size)
+    tail = handle.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _END_OF_DIRECTORY.size:
+        return False
+    record = _END_OF_DIRECTORY.unpack_from(tail, at)
+    entries, directory_bytes = record[4], record[5]
+    # 0xFFFF / 0xFFFFFFFF mean a ZIP64 directory: not what an office document needs.
+    return entries <= MAX_ARCHIVE_ENTRIES and directory_bytes <= MAX_ARCHIVE_DIRECTORY
+
+
+def read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """At most `limit` bytes of a member, inflating no more than that; ArchiveTooLarge when
+    the member declares more, or turns out to hold more, than `limit`."""
+    info = archive.getinfo(name)
+    if info.file_size > limit:
+        raise ArchiveTooLarge(_("This archive is not an Office or OpenDocument file."))
+    with archive.open(info) as member:
+        data = member.read(limit + 1)
+    if len(data) > limit:
+        raise ArchiveTooLarge(_("This archive is not an Office or OpenDocument file."))
+    return data
+
+
 def _zip_type(handle) -> FileType:
     try:
-        with zipfile.ZipFile(handle) as archive:
-            names = archive.namelist()
-            if "mimetype" in names:
-                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
-                if mimetype in ODF:
-                    return ODF[mimetype]
-            if "[Content_Types].xml" in names:
-                for prefix, kind in OOXML.items():
-                    if any(name.startswith(prefix) for name in names):
-                        return kind
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
-        pass
+        if _directory_is_bounded(handle):
+            handle.seek(0)
+            with zipfile.ZipFile(handle) as archive:
+                names = archive.namelist()
+                if "mimetype" in names:
+                    raw = read_member(archive, "mimetype", MIMETYPE_BYTES)
+                    mimetype = raw.decode("ascii", "replace").strip()
+                    if mimetype in ODF:
+                        return ODF[mimetype]
+                if "[Content_Types].xml" in names:
+                    for prefix, kind in OOXML.items():
+                        if any(name.startswith(prefix) for name in names):
+                            return kind
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError, RuntimeError, zlib.error):
+        pass  # ArchiveTooLarge is a ValueError: refused like any other broken archive
     raise RejectedFile(_("This archive is not an Office or OpenDocument file."))
 
 

@@ -27,6 +27,14 @@ class DocumentUploadForm(forms.Form):
     audience = forms.ChoiceField(label=_("Who may read it"), choices=Audience.choices)
     marking = forms.ChoiceField(label=_("Handling marking"), choices=Marking.choices)
 
+    def refuse_file(self, message: str) -> None:
+        """Show what was posted with `message` on the file and no other error: a body cut
+        short at the size limit lacks the file and the fields after it, and "This field is
+        required." beside the size would mislead."""
+        self.is_valid()
+        self.errors.clear()
+        self.add_error("file", message)
+
 
 class VersionUploadForm(forms.Form):
     file = forms.FileField(label=_("New version"))

@@ -18,12 +18,14 @@ from django.views.decorators.http import (
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent
+from core.params import id_param
 
 from . import documents as services
 from . import selectors
 from .access import (
     Capability,
     can,
+    can_remove_own,
     get_visible_or_404,
     is_full_member,
     visible,
@@ -49,6 +51,14 @@ def _too_large(request) -> str | None:
             "mb": settings.ENCLAVE_DOCUMENT_MAX_BYTES // (1024 * 1024)
         }
     return None
+
+
+def _by_script(request) -> bool:
+    """Posted by the upload script (static/js/upload.js) or HTMX, not by a plain form."""
+    return (
+        request.headers.get("X-Requested-With") == "XMLHttpRequest"
+        or request.headers.get("HX-Request") == "true"
+    )
 
 
 @require_GET
@@ -80,15 +90,14 @@ def document_upload(request, slug: str):
     workspace = _workspace(request, slug)
     if not can(request.user, Capability.CONTRIBUTE, workspace):
         raise Http404
-    form = DocumentUploadForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = DocumentUploadForm(request.POST if posted else None, request.FILES or None)
     if not is_full_member(request.user):
         form.fields["audience"].choices = form.fields["audience"].choices[:1]
-    too_large = _too_large(request) if request.method == "POST" else None
+    too_large = _too_large(request) if posted else None
     if too_large:
-        form = DocumentUploadForm(request.POST, {})
-        form.is_valid()
-        form.add_error("file", too_large)
-    elif request.method == "POST" and form.is_valid():
+        form.refuse_file(too_large)
+    elif posted and form.is_valid():
         data = form.cleaned_data
         try:
             document = services.document_upload(
@@ -111,7 +120,9 @@ def document_upload(request, slug: str):
                 # The upload script navigates itself, so the message survives to the page.
                 return HttpResponse(status=201, headers={"Location": url})
             return redirect(url)
-    status = 400 if request.method == "POST" else 200
+    status = 400 if posted else 200
+    if too_large and _by_script(request):
+        status = 413  # the script shows the form it is given (the size message) all the same
     return render(
         request,
         "workspaces/document_upload.html",
@@ -138,8 +149,8 @@ def document_detail(request, slug: str, pk: int):
         "versions": selectors.document_versions(document=document),
         "needs_acknowledgement": services.needs_acknowledgement(request.user, document),
         "can_add_version": can(request.user, Capability.CONTRIBUTE, document),
-        "can_delete": document.uploaded_by_id == request.user.pk
-        or Capability.MODERATE in capabilities,
+        "can_delete": Capability.MODERATE in capabilities
+        or can_remove_own(request.user, document, author_id=document.uploaded_by_id),
         "can_discuss": Capability.CONTRIBUTE in capabilities,
         "version_form": VersionUploadForm(),
         "delete_form": DocumentDeleteForm(),
@@ -152,6 +163,8 @@ def document_add_version(request, slug: str, pk: int):
     document = _document(request, slug, pk)
     form = VersionUploadForm(request.POST, request.FILES)
     too_large = _too_large(request)
+    if too_large and _by_script(request):
+        return HttpResponse(too_large, status=413, content_type="text/plain; charset=utf-8")
     if too_large:
         messages.error(request, too_large)
     elif not form.is_valid():
@@ -197,11 +210,9 @@ def document_delete(request, slug: str, pk: int):
 def document_acknowledge(request, slug: str, pk: int):
     document = _document(request, slug, pk)
     next_url = reverse("document_download", kwargs={"slug": slug, "pk": pk})
-    version = request.GET.get("version") or request.POST.get("version")
-    if version and version.isdigit():
-        next_url = reverse(
-            "version_download", kwargs={"slug": slug, "pk": pk, "version": int(version)}
-        )
+    version = id_param(request.GET.get("version") or request.POST.get("version"))
+    if version:
+        next_url = reverse("version_download", kwargs={"slug": slug, "pk": pk, "version": version})
     if request.method == "POST":
         services.marking_acknowledge(actor=request.user, document=document, request=request)
         return redirect(next_url)

@@ -61,12 +61,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "config.middleware.MalformedRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -246,7 +248,8 @@ ENCLAVE_DOCUMENT_MAX_BYTES = int(os.environ.get("ENCLAVE_DOCUMENT_MAX_BYTES", 10
 # Behind nginx: the internal location that serves the documents directory, e.g.
 # "/protected-documents/". Empty: daphne streams the bytes itself.
 ENCLAVE_DOCUMENTS_X_ACCEL_PREFIX = os.environ.get("ENCLAVE_DOCUMENTS_X_ACCEL_PREFIX", "")
-# Uploads always spool to a temporary file, and stop as soon as they pass the size limit.
+# Uploads always spool to a temporary file, and stop as soon as they pass the size limit; the
+# request size rule (workspaces.uploads) is applied before the body is read (config/asgi.py).
 FILE_UPLOAD_HANDLERS = ["workspaces.uploads.LimitedTemporaryFileUploadHandler"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Enclave <no-reply@enclave.test>")
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
@@ -275,7 +278,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 12
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+# Django's ASGI handler spools each request body in a SpooledTemporaryFile of this size: past it,
+# the body goes to disk (0 would mean "never": a whole upload in memory). Upload handlers ignore
+# it (workspaces.uploads always writes a temporary file).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 
 # One JSON line per request and per security event (config/logs.py); never content.
 LOGGING = {
@@ -285,6 +291,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
+        # Named here so dictConfig drops Django's own handlers on "django" (with DEBUG on, its
+        # console handler printed a full traceback for every refusal): records reach the root's
+        # JSON handler alone, one line each.
+        "django": {"level": "INFO"},
         "django.request": {"level": "WARNING"},
         "django.server": {"level": "WARNING"},
         "enclave.request": {"level": os.environ.get("ENCLAVE_REQUEST_LOG_LEVEL", "INFO")},

@@ -1,12 +1,16 @@
-"""The embedded default: SQLite under var/, in-memory channel layer, console email, DEBUG on."""
+"""The embedded default: SQLite under var/, in-memory channel layer, console email.
+
+`make run` (what evaluators and pilots use) serves it with DEBUG off: the product's own error
+pages, each with the strict CSP. `make dev` sets ENCLAVE_DEBUG=1 for Django's debug pages.
+"""
 
 import os
 
 from .base import *  # noqa: F403
-from .base import DOCUMENTS_STORAGE, SECRET_KEY
+from .base import DOCUMENTS_STORAGE, SECRET_KEY, env_bool
 
 ENCLAVE_ENVIRONMENT = "local"
-DEBUG = True
+DEBUG = env_bool("ENCLAVE_DEBUG", False)
 SECRET_KEY = SECRET_KEY or "enclave-local-development-key-not-for-production"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 STORAGES = {
@@ -14,4 +18,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "documents": DOCUMENTS_STORAGE,
 }
+# WhiteNoise serves static files straight from the source folders (no collectstatic step), and
+# with DEBUG on picks up edits without a restart.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 ENCLAVE_SITE_URL = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"

@@ -90,7 +90,9 @@
       item.classList.add(message.deleted ? "chat-message--deleted" : "chat-message--hidden");
       notice.textContent = t(message.deleted ? "deleted" : "hidden");
       notice.hidden = false;
-      prose.remove();
+      // A hidden message's text comes only to its author and the moderators.
+      if (message.hidden && !message.deleted && message.html) { prose.innerHTML = message.html; }
+      else { prose.remove(); }
     } else if (message.html) {
       prose.innerHTML = message.html; // sanitized by the server (dialogues/markup.py)
     } else {

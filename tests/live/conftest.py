@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,12 +43,12 @@ class LiveSite:
         return self.daphne.url
 
 
-@pytest.fixture(scope="module")
-def live_site(tmp_path_factory) -> Iterator[LiveSite]:
+@contextmanager
+def running_site(tmp: Path, **overrides: str) -> Iterator[LiveSite]:
     """daphne (config.settings.test) on 127.0.0.1:<free port> over a migrated, seeded demo
-    world in a temp dir. Skips only when daphne cannot start; a failed setup step fails."""
-    tmp = tmp_path_factory.mktemp("live")
-    env = site_env(tmp, ENCLAVE_DOCUMENT_MAX_BYTES=LIVE_DOCUMENT_MAX_BYTES)
+    world in `tmp`, with `overrides` in its environment. Skips only when daphne cannot start;
+    a failed setup step fails."""
+    env = site_env(tmp, **overrides)
     try:
         prepare_site(env)
     except SiteError as error:
@@ -62,6 +63,14 @@ def live_site(tmp_path_factory) -> Iterator[LiveSite]:
         daphne.stop()
         # pytest keeps recent temp dirs: keep the log and database, not hundreds of MB of files.
         shutil.rmtree(Path(env["ENCLAVE_DOCUMENTS_DIR"]), ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def live_site(tmp_path_factory) -> Iterator[LiveSite]:
+    with running_site(
+        tmp_path_factory.mktemp("live"), ENCLAVE_DOCUMENT_MAX_BYTES=LIVE_DOCUMENT_MAX_BYTES
+    ) as site:
+        yield site
 
 
 @pytest.hookimpl(wrapper=True)

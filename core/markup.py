@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import bleach
+from django.utils.html import escape
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = frozenset(
@@ -83,6 +84,38 @@ def render_markdown(source: str, *, mentionable: set[str] | None = None) -> str:
     )
     cleaned = bleach.linkify(cleaned, callbacks=[_link_attributes], skip_tags={"pre", "code"})
     return _highlight_mentions(cleaned, {h.lower() for h in (mentionable or set())}).strip()
+
+
+# The one form a mention takes in stored HTML (only _highlight_mentions writes it: bleach lets no
+# other span carry this class, as raw HTML never passes). Pages re-label it through
+# Attribution.mentions_html; the stored HTML keeps the real handle.
+MENTION_SPAN = re.compile(r'<span class="mention">@([a-z0-9._-]+)</span>', re.IGNORECASE)
+_CODE = re.compile(r"(```.*?```|`[^`]*`)", re.S)
+
+
+def mentions_in(html: str) -> set[str]:
+    """The lower-case handles marked as mentions in stored HTML."""
+    return {m.group(1).lower() for m in MENTION_SPAN.finditer(html or "")}
+
+
+def relabel_mentions(html: str, labels: dict[str, str]) -> str:
+    """Stored HTML with each marked mention shown as `labels[handle]` (escaped)."""
+    return MENTION_SPAN.sub(
+        lambda m: f'<span class="mention">{escape(labels[m.group(1).lower()])}</span>', html
+    )
+
+
+def relabel_mentions_text(text: str, labels: dict[str, str], *, skip_code: bool = True) -> str:
+    """A source or plain text with each `@handle` of `labels` shown as its label: outside code,
+    or everywhere for a fragment (`skip_code=False`), where code cannot be told apart."""
+    if not labels:
+        return text
+    parts = _CODE.split(text or "") if skip_code else [text or ""]
+    for index in range(0, len(parts), 2):  # even parts are outside code
+        parts[index] = MENTION.sub(
+            lambda m: labels.get(m.group(1).lower(), m.group(0)), parts[index]
+        )
+    return "".join(parts)
 
 
 def mentioned_handles(source: str) -> set[str]:
