@@ -69,11 +69,17 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) var/staticfiles
 
-# Backups (docs/deploy/backups.md): `make backup`; `make restore FILE=<archive> [FORCE=1]`.
+# Backups (docs/deploy/backups.md): `make backup [KEEP=n]`;
+# `make restore FILE=<archive> [FORCE=1] [STAGING=<dir>]`. Production commands, run as the
+# service user: they use the venv as it is and never install anything.
 .PHONY: backup restore
-backup: $(STAMP)
-	$(BIN)/python manage.py backup
+NEED_VENV = @test -x $(BIN)/python || { echo "No virtualenv at $(VENV) (no $(BIN)/python): create it as in docs/deploy/README.md step 3; make $@ installs nothing." >&2; exit 1; }
 
-restore: $(STAMP)
+backup:
+	$(NEED_VENV)
+	$(BIN)/python manage.py backup $(if $(KEEP),--keep $(KEEP))
+
+restore:
 	@test -n "$(FILE)" || { echo "Usage: make restore FILE=var/backups/enclave-<timestamp>.tar.gz" >&2; exit 2; }
-	$(BIN)/python manage.py restore $(if $(FORCE),--force) "$(FILE)"
+	$(NEED_VENV)
+	$(BIN)/python manage.py restore $(if $(FORCE),--force) $(if $(STAGING),--staging-dir "$(STAGING)") "$(FILE)"

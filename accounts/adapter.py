@@ -1,14 +1,47 @@
-"""allauth, changed through its adapters: no open signup, audited session ends."""
+"""allauth, changed through its adapters: no open signup, audited session ends, links in
+emails on ENCLAVE_SITE_URL, and a mail server that is down never fails a sign-in."""
+
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.sites.shortcuts import get_current_site
+from django.utils.translation import gettext as _
+
+from core.mail import deliver
 
 from .audit import audit_record
 from .backends import OfficialBackend
 from .models import AuditEvent
 from .signals import access_revoked
+
+# Emails whose whole point is the email (the user asked for a link or a code): when one cannot
+# be sent, the page says so. The unknown-account replies are in the set too, so the answer to a
+# reset request is the same whether or not the address has an account.
+ASKED_FOR = {
+    "account/email/password_reset_key",
+    "account/email/password_reset_code",
+    "account/email/unknown_account",
+    "account/email/account_already_exists",
+    "account/email/email_confirmation",
+    "account/email/email_confirmation_signup",
+    "account/email/login_code",
+}
+
+
+def on_site(url: str) -> str:
+    """`url` on ENCLAVE_SITE_URL when it is set: allauth builds links from the request's host,
+    which behind a proxy is not the public address (the port was lost)."""
+    site = settings.ENCLAVE_SITE_URL.rstrip("/")
+    parts = urlsplit(url)
+    if not site or not parts.scheme:
+        return url
+    return site + parts._replace(scheme="", netloc="").geturl()
 
 
 class EnclaveAccountAdapter(DefaultAccountAdapter):
@@ -25,6 +58,37 @@ class EnclaveAccountAdapter(DefaultAccountAdapter):
             clear_login(request)
             return self.respond_user_inactive(request, user)
         return super().pre_login(request, user, **kwargs)
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        return on_site(super().get_reset_password_from_key_url(key))
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        return on_site(super().get_email_confirmation_url(request, emailconfirmation))
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Every allauth email: links on the site's address, and through core.mail, so a failing
+        mail server is logged (and, for an email the user asked for, told) but never a 500."""
+        request = self.request
+        ctx = {"request": request, "email": email, "current_site": self._current_site(request)}
+        ctx.update(context)
+        for key, value in ctx.items():
+            if key.endswith("_url") and isinstance(value, str):
+                ctx[key] = on_site(value)
+        message = self.render_mail(template_prefix, email, ctx)
+        sent = deliver(message, kind=template_prefix.rsplit("/", 1)[-1])
+        if not sent and request is not None and template_prefix in ASKED_FOR:
+            messages.error(
+                request,
+                _("We could not send the email: the mail server did not answer. Try again later."),
+                fail_silently=True,
+            )
+
+    def _current_site(self, request):
+        site = settings.ENCLAVE_SITE_URL
+        if site:
+            domain = urlsplit(site).netloc
+            return SimpleNamespace(domain=domain, name=domain)
+        return get_current_site(request)
 
 
 class EnclaveMFAAdapter(DefaultMFAAdapter):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
@@ -37,7 +38,25 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return get_client_ip(request)
 
 
+@dataclass(frozen=True)
+class SystemActor:
+    """Who acts where no account can: the operator at the server's console.
+
+    It is no account and holds no role: the policy grants it nothing. A service accepts it only
+    where its docstring says so, checking that path's own precondition instead (see
+    `accounts.services.partnership_bootstrap`). Its events have no actor; `label` names it.
+    """
+
+    label: str
+    is_authenticated = False
+
+
+BOOTSTRAP_ACTOR = SystemActor(label="the operator via bootstrap")
+
+
 def actor_label(user: Any) -> str:
+    if isinstance(user, SystemActor):
+        return user.label
     if user is None or not getattr(user, "is_authenticated", False):
         return ""
     return f"{user.full_name} <{user.email}> ({user.affiliation})"

@@ -73,8 +73,19 @@ class UserManager(BaseUserManager):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        """The operator's own account (`manage.py createsuperuser`).
+
+        Its address counts as confirmed: the operator typed it at the server's console, so
+        asking them to confirm it by email on first sign-in proves nothing more.
+        """
+        from allauth.account.models import EmailAddress
+
         fields.update(is_staff=True, is_superuser=True)
-        return self.create_user(email, password, **fields)
+        user = self.create_user(email, password, **fields)
+        EmailAddress.objects.using(self._db).create(
+            user=user, email=user.email, verified=True, primary=True
+        )
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -143,7 +154,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def affiliation(self) -> str:
-        return str(self.jurisdiction) if self.jurisdiction_id else str(_("Secretariat"))
+        if self.jurisdiction_id:
+            return str(self.jurisdiction)
+        if self.is_secretariat:
+            return str(_("Secretariat"))
+        # Neither: the operator's superuser (`official_has_affiliation` allows no one else).
+        return str(_("Operator"))
 
 
 class InvitationQuerySet(models.QuerySet):
@@ -160,6 +176,7 @@ class Invitation(models.Model):
         OFFICIAL = "official", _("Official")
         FOCAL_POINT = "focal_point", _("Focal point")
         SECRETARIAT = "secretariat", _("Secretariat staff")
+        CO_CHAIR = "co_chair", _("Co-Chair")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -174,8 +191,13 @@ class Invitation(models.Model):
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # None: the operator invited the first Co-Chair (`manage.py bootstrap`), no account did.
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitations_sent"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations_sent",
     )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -224,6 +246,12 @@ class Invitation(models.Model):
     @property
     def affiliation(self) -> str:
         return str(self.jurisdiction) if self.jurisdiction_id else str(_("Secretariat"))
+
+    @property
+    def inviter_label(self) -> str:
+        if self.invited_by_id:
+            return self.invited_by.full_name
+        return str(_("Enclave's operator"))
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -19,9 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.mail import send_email
 from workspaces.access import INVITATION_ROLE, Capability, Role, can_grant, require
 
-from .audit import audit_record
+from .audit import BOOTSTRAP_ACTOR, SystemActor, audit_record
 from .models import AuditEvent, Invitation, Jurisdiction, User, unique_handle
 from .signals import access_revoked
 
@@ -61,7 +61,7 @@ def sessions_end_all(*, user: User) -> int:
 @transaction.atomic
 def jurisdiction_admit(
     *,
-    actor: User,
+    actor: User | SystemActor,
     name: str,
     code: str,
     level: str,
@@ -69,7 +69,14 @@ def jurisdiction_admit(
     since: datetime.date,
     request: HttpRequest | None = None,
 ) -> Jurisdiction:
-    require(actor, Capability.MANAGE_JURISDICTIONS)
+    """Admit a jurisdiction. A `SystemActor` (the operator) may admit only the first one."""
+    if isinstance(actor, SystemActor):
+        if Jurisdiction.objects.exists():
+            raise PermissionDenied(
+                _("Enclave has jurisdictions already: Co-Chairs admit the next ones.")
+            )
+    else:
+        require(actor, Capability.MANAGE_JURISDICTIONS)
     if status == Jurisdiction.Status.FORMER:
         raise ValidationError(_("A jurisdiction is admitted as a full member or an observer."))
     code = code.lower()
@@ -146,22 +153,49 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def invitation_url(token: str, request: HttpRequest | None = None) -> str:
+    return f"{site_url(request)}{reverse('invitation_accept', kwargs={'token': token})}"
+
+
+def _require_may_invite(
+    actor: User | SystemActor, role: str, jurisdiction: Jurisdiction | None
+) -> None:
+    if not isinstance(actor, SystemActor):
+        require(actor, Capability.INVITE_OFFICIALS, jurisdiction)
+        return
+    # The operator fills only a vacancy nobody else can fill: the first Co-Chair (or a new
+    # one if no Co-Chair is left and none is invited). Everything else is the Co-Chairs' call.
+    if role != Invitation.Role.CO_CHAIR:
+        raise PermissionDenied(_("The operator invites only a first Co-Chair."))
+    if User.objects.filter(is_co_chair=True, is_active=True).exists():
+        raise PermissionDenied(_("Enclave has a Co-Chair already: Co-Chairs invite officials."))
+    if Invitation.objects.pending().filter(role=Invitation.Role.CO_CHAIR).exists():
+        raise PermissionDenied(
+            _("A Co-Chair invitation is pending already: it must be accepted or revoked first.")
+        )
+
+
 @transaction.atomic
 def invitation_create(
     *,
-    actor: User,
+    actor: User | SystemActor,
     email: str,
     full_name: str,
     jurisdiction: Jurisdiction | None,
     role: str,
     request: HttpRequest | None = None,
 ) -> tuple[Invitation, str]:
-    """Create an invitation and email its link. Returns the invitation and its one-time token."""
-    require(actor, Capability.INVITE_OFFICIALS, jurisdiction)
+    """Create an invitation and email its link. Returns the invitation and its one-time token.
+
+    A `SystemActor` (the operator) may invite only a Co-Chair, and only while there is none.
+    """
+    _require_may_invite(actor, role, jurisdiction)
     if role not in Invitation.Role.values:
         raise ValidationError(_("Choose a valid role."))
     jurisdiction_id = jurisdiction.pk if jurisdiction else None
-    if not can_grant(actor, INVITATION_ROLE[role], jurisdiction_id):
+    if not isinstance(actor, SystemActor) and not can_grant(
+        actor, INVITATION_ROLE[role], jurisdiction_id
+    ):
         raise PermissionDenied(_("You cannot grant a role you do not hold the right to grant."))
     if role == Invitation.Role.SECRETARIAT:
         if jurisdiction is not None:
@@ -170,6 +204,10 @@ def invitation_create(
         raise ValidationError(_("Choose the jurisdiction the official belongs to."))
     elif jurisdiction.status == Jurisdiction.Status.FORMER:
         raise ValidationError(_("%(name)s is a former member.") % {"name": jurisdiction})
+    elif (
+        role == Invitation.Role.CO_CHAIR and jurisdiction.status != Jurisdiction.Status.FULL_MEMBER
+    ):
+        raise ValidationError(_("Co-Chairs are officials of full-member jurisdictions."))
     email = email.strip().lower()
     if (
         User.objects.filter(email__iexact=email).exists()
@@ -187,7 +225,7 @@ def invitation_create(
         jurisdiction=jurisdiction,
         role=role,
         token_hash=_token_hash(token),
-        invited_by=actor,
+        invited_by=None if isinstance(actor, SystemActor) else actor,
         expires_at=timezone.now() + datetime.timedelta(days=settings.ENCLAVE_INVITATION_DAYS),
     )
     audit_record(
@@ -198,16 +236,20 @@ def invitation_create(
         detail={"invitation": invitation.pk, "email": email, "role": role},
         request=request,
     )
-    link = reverse("invitation_accept", kwargs={"token": token})
-    context = {"invitation": invitation, "url": f"{site_url(request)}{link}", "inviter": actor}
-    transaction.on_commit(
-        lambda: send_mail(
+    context = {"invitation": invitation, "url": invitation_url(token, request)}
+
+    def send() -> None:
+        invitation.email_sent = send_email(
+            kind="invitation",
             subject=_("[Enclave] You are invited to join Enclave"),
-            message=render_to_string("accounts/email/invitation.txt", context),
-            from_email=None,
-            recipient_list=[email],
+            body=render_to_string("accounts/email/invitation.txt", context),
+            to=[email],
         )
-    )
+
+    # Sent once the invitation is saved; `email_sent` says how that went (None until then), so
+    # the page can tell a Co-Chair that the mail server did not take it.
+    invitation.email_sent = None
+    transaction.on_commit(send)
     return invitation, token
 
 
@@ -271,6 +313,10 @@ def invitation_accept(
         )
     if invitation.jurisdiction and invitation.jurisdiction.status == Jurisdiction.Status.FORMER:
         raise ValidationError(_("This invitation is no longer valid."))
+    is_co_chair = invitation.role == Invitation.Role.CO_CHAIR
+    if is_co_chair and invitation.jurisdiction.status != Jurisdiction.Status.FULL_MEMBER:
+        # Its jurisdiction became an observer since: a Co-Chair it cannot have.
+        raise ValidationError(_("This invitation is no longer valid."))
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise ValidationError(_("An account with this email address exists already."))
     user = User(
@@ -280,6 +326,7 @@ def invitation_accept(
         jurisdiction=invitation.jurisdiction,
         is_secretariat=invitation.role == Invitation.Role.SECRETARIAT,
         is_focal_point=invitation.role == Invitation.Role.FOCAL_POINT,
+        is_co_chair=is_co_chair,
     )
     validate_password(password, user)
     user.set_password(password)
@@ -403,3 +450,51 @@ def profile_update(*, actor: User, full_name: str, timezone_name: str) -> User:
     actor.full_clean(exclude=["password", "email"])
     actor.save(update_fields=["full_name", "timezone"])
     return actor
+
+
+# ------------------------------------------------------------------------------
+# Bootstrap: the partnership's first steps, before any account may act
+# ------------------------------------------------------------------------------
+
+
+def bootstrap_refusal() -> str | None:
+    """Why `partnership_bootstrap` would refuse, or None on an empty partnership."""
+    first = Jurisdiction.objects.order_by("pk").first()
+    if first is not None:
+        return _("Enclave has a jurisdiction already (%(name)s).") % {"name": first}
+    if User.objects.filter(is_co_chair=True).exists():
+        return _("Enclave has a Co-Chair already.")
+    return None
+
+
+@transaction.atomic
+def partnership_bootstrap(
+    *, name: str, code: str, level: str, email: str, full_name: str = ""
+) -> tuple[Jurisdiction, Invitation, str]:
+    """Admit the first jurisdiction as a full member and invite its first Co-Chair.
+
+    The one path on which no account acts: `manage.py bootstrap` runs it as `BOOTSTRAP_ACTOR`
+    (the operator at the console), because before it no account holds a capability. It runs
+    only on an empty partnership, so it can neither be repeated nor used to add a Co-Chair
+    later; both steps go through the ordinary services and are audited under the operator's
+    label. Returns the jurisdiction, the invitation and its one-time token.
+    """
+    refusal = bootstrap_refusal()
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+    jurisdiction = jurisdiction_admit(
+        actor=BOOTSTRAP_ACTOR,
+        name=name.strip(),
+        code=code,
+        level=level,
+        status=Jurisdiction.Status.FULL_MEMBER,
+        since=timezone.localdate(),
+    )
+    invitation, token = invitation_create(
+        actor=BOOTSTRAP_ACTOR,
+        email=email,
+        full_name=full_name,
+        jurisdiction=jurisdiction,
+        role=Invitation.Role.CO_CHAIR,
+    )
+    return jurisdiction, invitation, token

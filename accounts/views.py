@@ -184,9 +184,19 @@ def invitation_create(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
-            )
+            if invitation.email_sent is False:
+                messages.error(
+                    request,
+                    _(
+                        "The invitation for %(email)s is saved, but we could not send the email: "
+                        "the mail server did not answer. Revoke it and invite again later."
+                    )
+                    % {"email": invitation.email},
+                )
+            else:
+                messages.success(
+                    request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+                )
             if jurisdiction is not None:
                 return redirect("jurisdiction_detail", code=jurisdiction.code)
             return redirect("membership")

@@ -9,9 +9,11 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 from config.daphne_body import install as install_daphne_spooled_body  # noqa: E402
 from config.daphne_flow import install as install_daphne_flow_control  # noqa: E402
+from config.logs import install_daphne_access_log  # noqa: E402
 
 install_daphne_flow_control()
 install_daphne_spooled_body()
+install_daphne_access_log()
 
 django_asgi_app = get_asgi_application()
 

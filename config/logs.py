@@ -2,7 +2,9 @@
 
 Request lines carry the method, the path (ids and slugs only, no query string), the status, the
 duration, the user id and the client address. Security lines come from accounts.audit (the
-action and the ids involved, never summaries, message text or document names).
+action and the ids involved, never summaries, message text or document names). daphne's access
+log becomes JSON lines too (install_daphne_access_log): websocket handshakes and closes only,
+since every HTTP request already has the line above (and daphne's would carry the query string).
 """
 
 from __future__ import annotations
@@ -14,6 +16,14 @@ import time
 from django.utils import timezone
 
 request_logger = logging.getLogger("enclave.request")
+access_logger = logging.getLogger("daphne.access")
+
+WEBSOCKET_ACTIONS = {
+    "connecting": "WSCONNECTING",
+    "connected": "WSCONNECT",
+    "rejected": "WSREJECT",
+    "disconnected": "WSDISCONNECT",
+}
 
 
 class JsonFormatter(logging.Formatter):
@@ -54,3 +64,23 @@ class RequestLogMiddleware:
             },
         )
         return response
+
+
+def _daphne_access_entry(self, protocol: str, action: str, details: dict) -> None:
+    if protocol != "websocket" or action not in WEBSOCKET_ACTIONS:
+        return
+    access_logger.info(
+        f"{WEBSOCKET_ACTIONS[action]} {details.get('path', '')}",
+        extra={"fields": {"client": details.get("client")}},
+    )
+
+
+def install_daphne_access_log() -> None:
+    """daphne writes its access log as plain-text lines on stdout, beside the JSON lines; its
+    entries go through logging instead. daphne builds its access logger after loading the
+    application, so patching the class from config.asgi is early enough."""
+    try:
+        from daphne.access import AccessLogGenerator
+    except ImportError:  # another ASGI server: nothing to change
+        return
+    AccessLogGenerator.__call__ = _daphne_access_entry

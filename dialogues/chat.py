@@ -387,12 +387,18 @@ def present_people(
         shown = [people.person(user) for user in present.order_by("pk")[:limit]]
         return sorted(shown, key=lambda person: person["id"]), count
     rows = present.order_by("full_name").values_list(
-        "pk", "full_name", "handle", "jurisdiction__name"
+        "pk", "full_name", "handle", "jurisdiction__name", "is_secretariat"
     )[:limit]
-    secretariat = _("Secretariat")
+    # As User.affiliation: no jurisdiction is the Secretariat, or else the operator.
+    secretariat, operator = _("Secretariat"), _("Operator")
     return [
-        {"id": pk, "name": name, "handle": handle, "affiliation": jurisdiction or secretariat}
-        for pk, name, handle, jurisdiction in rows
+        {
+            "id": pk,
+            "name": name,
+            "handle": handle,
+            "affiliation": jurisdiction or (secretariat if is_secretariat else operator),
+        }
+        for pk, name, handle, jurisdiction, is_secretariat in rows
     ], count
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import site_url
 from accounts.standing import people_with_standing
+from core.mail import send_email
 
 from .models import Notification, NotificationPreference
 from .notifications import still_visible
@@ -37,12 +37,15 @@ def send_digest(user: User) -> bool:
         "groups": sorted(counts.items(), key=lambda item: item[0].title),
         "url": site_url(None) + reverse("notifications"),
     }
-    send_mail(
+    if not send_email(
+        kind="digest",
         subject="[Enclave] Your daily digest",
-        message=render_to_string("dialogues/email/digest.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+        body=render_to_string("dialogues/email/digest.txt", context),
+        to=[user.email],
+    ):
+        # Left for the next run, which counts them again.
+        Notification.objects.filter(pk__in=[n.pk for n in shown]).update(digested_at=None)
+        return False
     return True
 
 

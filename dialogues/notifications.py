@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import site_url
+from core.mail import send_email
 from core.markup import plain_excerpt
 from workspaces.access import Capability, can, people_who_can_view
 
@@ -158,12 +158,14 @@ def send_immediate_emails(notification_ids: list[int]) -> int:
         if not still_visible(notification):
             continue
         context = email_context(notification, base)
-        send_mail(
+        if not send_email(
+            kind="notification",
             subject=f"[Enclave] New activity in {notification.workspace.title}",
-            message=render_to_string("dialogues/email/notification.txt", context),
-            from_email=None,
-            recipient_list=[notification.recipient.email],
-        )
+            body=render_to_string("dialogues/email/notification.txt", context),
+            to=[notification.recipient.email],
+        ):
+            # Not marked emailed; the bell still shows it and the daily digest counts it.
+            continue
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
         sent += 1
     return sent

@@ -84,3 +84,39 @@ def test_the_redis_layer_reads_longer_than_it_blocks(monkeypatch):
     layer = RedisChannelLayer(**config["CONFIG"])
     pool = create_pool(layer.hosts[0])  # no connection is made
     assert pool.connection_kwargs["socket_timeout"] > layer.brpop_timeout
+
+
+def test_daphne_access_log_is_json_websockets_only():
+    """daphne's access entries go through logging as JSON (config.asgi installs this); HTTP
+    requests are left to the app's own request line, which drops the query string."""
+    import io
+
+    from daphne.access import AccessLogGenerator
+
+    from config.logs import install_daphne_access_log
+
+    install_daphne_access_log()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    access = logging.getLogger("daphne.access")
+    access.addHandler(handler)
+    try:
+        log = AccessLogGenerator(stream)
+        client = {"client": "127.0.0.1:5000"}
+        log(
+            "http",
+            "complete",
+            {**client, "path": "/search/?q=secret", "method": "GET", "status": 200, "size": 10},
+        )
+        log("websocket", "connected", {**client, "path": "/ws/rooms/7/"})
+        log("websocket", "disconnected", {**client, "path": "/ws/rooms/7/"})
+    finally:
+        access.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["event"] for line in lines] == [
+        "WSCONNECT /ws/rooms/7/",
+        "WSDISCONNECT /ws/rooms/7/",
+    ]
+    assert lines[0]["client"] == "127.0.0.1:5000"
+    assert "secret" not in stream.getvalue()

@@ -114,6 +114,7 @@ INVITATION_ROLE: dict[str, Role] = {
     Invitation.Role.OFFICIAL: Role.MEMBER_OFFICIAL,
     Invitation.Role.FOCAL_POINT: Role.FOCAL_POINT,
     Invitation.Role.SECRETARIAT: Role.SECRETARIAT,
+    Invitation.Role.CO_CHAIR: Role.CO_CHAIR,
 }
 
 

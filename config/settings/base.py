@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.logs.RequestLogMiddleware",
+    # /healthz answers before anything reads the Host header (load balancers probe by address).
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -109,6 +111,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+# PostgreSQL: one connection pool per process (docs/deploy/README.md, "Database connections").
+# daphne runs each request's sync code in a thread of its own, so a connection kept per thread
+# (CONN_MAX_AGE > 0) is never reused: 200 requests left ~70 idle connections behind and the next
+# ones were refused. Without a pool (DATABASE_POOL_MAX_SIZE=0) each request opens and closes
+# its own, and a process holds as many as it has requests in flight; the pool caps that at its
+# size, checks a connection before lending it (one broken by a PostgreSQL restart is replaced,
+# not a 500) and gives back idle ones after a minute.
+DATABASE_POOL_MAX_SIZE = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "8"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if DATABASE_POOL_MAX_SIZE:
+        from psycopg_pool import ConnectionPool
+
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            "max_idle": 60,
+            # Seconds a request waits for a free connection before it fails.
+            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+            "check": ConnectionPool.check_connection,
+        }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # redis-py 8 abandons a read after 5 s by default, the very time channels-redis blocks on an idle

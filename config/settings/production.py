@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env_bool, env_list
+from .base import env_bool, env_list
 
 ENCLAVE_ENVIRONMENT = "production"
 DEBUG = False
@@ -16,8 +16,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the public host names.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Database connections: base.py (a pool per process; CONN_MAX_AGE stays 0 under daphne).
 
 # ------------------------------------------------------------------------------
 # HTTPS and cookies (TLS terminates at nginx, which sets X-Forwarded-Proto)

@@ -391,3 +391,45 @@ def download(
         )
     finally:
         connection.close()
+
+
+# ------------------------------------------------------------------------------
+# Commands as another user (the service user of a deployment)
+# ------------------------------------------------------------------------------
+
+
+def as_user_prefix(user: str = "nobody") -> list[str] | str:
+    """The argv prefix that runs a command as `user` (root only), or why it cannot be done.
+
+    `runuser -u user --` when that user can run this interpreter; when the interpreter is in a
+    directory that user cannot enter (a pyenv Python under /root), `setpriv` with that user's
+    uid and gid keeping only CAP_DAC_READ_SEARCH, so it can read the interpreter while every
+    write, chown and rename follows that user's rights."""
+    if os.geteuid() != 0:
+        return "not running as root"
+    runuser = "/usr/sbin/runuser" if os.path.exists("/usr/sbin/runuser") else ""
+    if runuser:
+        probe = subprocess.run(
+            [runuser, "-u", user, "--", sys.executable, "-c", "pass"],
+            capture_output=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
+        )
+        if probe.returncode == 0:
+            return [runuser, "-u", user, "--"]
+    setpriv = "/usr/bin/setpriv" if os.path.exists("/usr/bin/setpriv") else ""
+    if not setpriv:
+        return f"{user} cannot run {sys.executable} and setpriv is not installed"
+    import grp
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    group = grp.getgrgid(entry.pw_gid).gr_name
+    return [
+        setpriv,
+        f"--reuid={user}",
+        f"--regid={group}",
+        "--init-groups",
+        "--inh-caps=+dac_read_search",
+        "--ambient-caps=+dac_read_search",
+    ]

@@ -11,7 +11,9 @@ class Command(BaseCommand):
     help = (
         "Replace the database and the documents directory with a backup's, then check every "
         "table's row count and every document's SHA-256 against its manifest. Stop the site "
-        "first. Refuses a database that already holds data unless --force is given."
+        "first. Everything is unpacked and checked before the site is touched; a failure "
+        "leaves the database and the documents as they were. Refuses a database that already "
+        "holds data unless --force is given."
     )
     # The database may not exist yet (a new server): the checks must not need it.
     requires_system_checks = []
@@ -23,10 +25,18 @@ class Command(BaseCommand):
             action="store_true",
             help="Overwrite a database that already holds data (and replace the documents).",
         )
+        parser.add_argument(
+            "--staging-dir",
+            type=Path,
+            help="Where to unpack the documents before swapping them in (default: inside the "
+            "documents directory). Must be on the documents' filesystem and writable.",
+        )
 
     def handle(self, *args, **options):
         try:
-            result = restore_backup(options["file"], force=options["force"])
+            result = restore_backup(
+                options["file"], force=options["force"], staging_dir=options["staging_dir"]
+            )
         except BackupError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
