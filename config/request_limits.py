@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 
+from config.logs import request_logger
 from workspaces.uploads import BODY_TOO_LARGE, is_multipart, request_body_limit
 
 PREFIX_BYTES = 64 * 1024
@@ -37,7 +38,22 @@ def _declared_length(scope) -> int | None:
     return int(value) if value.isascii() and value.isdigit() else None
 
 
-async def _refuse(send) -> None:
+async def _refuse(scope, send) -> None:
+    # Django never sees this request: its one request line is written here, in the same form.
+    client = scope.get("client") or (None, None)
+    request_logger.info(
+        "request",
+        extra={
+            "fields": {
+                "method": scope.get("method"),
+                "path": scope.get("path"),
+                "status": 413,
+                "ms": 0.0,
+                "user": None,
+                "ip": client[0],
+            }
+        },
+    )
     await send(
         {
             "type": "http.response.start",
@@ -107,7 +123,7 @@ class RequestBodyLimit:
         scope = dict(scope)
         if declared is not None and declared > limit:
             if not multipart:
-                return await _refuse(send)
+                return await _refuse(scope, send)
             scope[BODY_TOO_LARGE] = True
             limited = _LimitedReceive(receive, scope, PREFIX_BYTES)
             return await self.app(scope, limited, send)
@@ -122,4 +138,4 @@ class RequestBodyLimit:
         limited = _LimitedReceive(receive, scope, limit, abort=not multipart)
         await self.app(scope, limited, watched_send)
         if scope.get(BODY_TOO_LARGE) and not multipart and not started:
-            await _refuse(send)
+            await _refuse(scope, send)

@@ -325,8 +325,11 @@ def test_other_oversize_bodies_get_413_unread(settings):
     assert call.status == 413 and call.reads == settings.DATA_UPLOAD_MAX_MEMORY_SIZE // MB + 1
 
 
-def test_the_413_carries_the_strict_headers(settings):
-    _app, call = wrapped(settings, "application/json", declared=1000 * MB)
+def test_the_413_carries_the_strict_headers_and_is_logged(settings, caplog):
+    with caplog.at_level("INFO", logger="enclave.request"):
+        _app, call = wrapped(settings, "application/json", declared=1000 * MB)
+    [line] = [r for r in caplog.records if r.name == "enclave.request"]
+    assert line.fields["status"] == 413 and line.fields["path"] == "/x/"
     assert call.status == 413
     assert call.response_headers[b"content-security-policy"].startswith(b"default-src 'none'")
     assert call.response_headers[b"cache-control"] == b"private, no-store"
