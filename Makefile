@@ -39,7 +39,7 @@ serve: $(STAMP)
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --noinput -v0
 	@if [ ! -f var/.demo-loaded ]; then $(BIN)/python manage.py seed_demo && touch var/.demo-loaded; \
-	else $(BIN)/python manage.py shell -c "from accounts.demo import demo_logins; print('Demo logins (password enclave-demo):'); [print(f'  {e:<34} {w}') for e, w in demo_logins()]"; fi
+	else $(BIN)/python manage.py shell -c "from demo.accounts import demo_logins; print('Demo logins (password enclave-demo):'); [print(f'  {e:<34} {w}') for e, w in demo_logins()]"; fi
 	@echo "Enclave: http://127.0.0.1:$(PORT)/ (DEBUG $$([ "$$ENCLAVE_DEBUG" = 1 ] && echo on || echo off))"
 	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/daphne -b 127.0.0.1 -p $(PORT) \
 		--websocket-max-message-size 524288 config.asgi:application
@@ -47,6 +47,7 @@ serve: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -1,4 +1,4 @@
-from workspaces.access import Capability, can
+from .policy import Capability, can
 
 
 def navigation(request):

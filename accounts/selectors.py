@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from workspaces.access import visible
-
 from .models import AuditEvent, Invitation, Jurisdiction, User
+from .policy import visible
 
 
 def jurisdiction_list(*, user: User) -> QuerySet[Jurisdiction]:

@@ -19,10 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.mail import send_email
-from workspaces.access import INVITATION_ROLE, Capability, Role, can_grant, require
 
 from .audit import BOOTSTRAP_ACTOR, SystemActor, audit_record
 from .models import AuditEvent, Invitation, Jurisdiction, User, unique_handle
+from .policy import INVITATION_ROLE, Capability, Role, can_grant, require
 from .signals import access_revoked
 
 

@@ -11,16 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from workspaces.access import (
-    INVITATION_ROLE,
-    Capability,
-    Role,
-    can,
-    can_grant,
-    get_visible_or_404,
-    holds_or_404,
-)
-
 from . import selectors, services
 from .forms import (
     AuditFilterForm,
@@ -32,6 +22,15 @@ from .forms import (
     ProfileForm,
 )
 from .models import AuditEvent, Invitation, Jurisdiction, User
+from .policy import (
+    INVITATION_ROLE,
+    Capability,
+    Role,
+    can,
+    can_grant,
+    get_visible_or_404,
+    holds_or_404,
+)
 
 
 def _error_messages(request, error: ValidationError) -> None:

@@ -90,7 +90,8 @@ def fresh_cache():
 @dataclass
 class Dialogue:
     """Two workspaces over the cast: `offsets` (EU and Chile, observers contribute, the
-    Secretariat facilitates) and `closed` (New Zealand only, no observers)."""
+    Secretariat facilitates) and `closed` (New Zealand, and Chile on the roster of a dialogue
+    closed to observers)."""
 
     offsets: object
     closed: object
@@ -124,12 +125,15 @@ def dialogue(world) -> Dialogue:
     closed = services.workspace_create(
         actor=world.cochair, title="Linking talks", slug="closed", observer_policy="none"
     )
-    roster_add_jurisdiction(
-        actor=world.cochair,
-        workspace=closed,
-        jurisdiction=world.nz,
-        role=WorkspaceRole.PARTICIPANT,
-    )
+    # Chile (an observer) is on the roster too, and still sees nothing: its observer policy
+    # closes the dialogue to observers, whoever put them on the roster.
+    for jurisdiction in (world.nz, world.chile):
+        roster_add_jurisdiction(
+            actor=world.cochair,
+            workspace=closed,
+            jurisdiction=jurisdiction,
+            role=WorkspaceRole.PARTICIPANT,
+        )
     public_thread = services.thread_create(
         actor=world.member,
         workspace=offsets,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from config.route_rules import WEBSOCKET_RULES, iter_routes, rule_for
 from config.websocket_routes import websocket_urlpatterns
-from workspaces.access import can
+from workspaces.access import Capability, can
 
 # Values for URL arguments, by argument name. Object routes get an object the privileged
 # user may see (see `objects` below).
@@ -108,13 +108,22 @@ def objects(world, dialogue):
     from dialogues import sessions
     from dialogues.chat import message_send
     from dialogues.models import ChatRoom, DialogueSession
+    from workspaces.access import WorkspaceRole
     from workspaces.attribution import pseudonym_for
     from workspaces.documents import document_upload
+    from workspaces.services import roster_add_jurisdiction
 
     invitation, token = services.invitation_create(
         actor=world.cochair, email="n@x.test", full_name="", jurisdiction=world.nz, role="official"
     )
     archived = dialogue_services.workspace_create(actor=world.secretariat, title="Old dialogue")
+    for jurisdiction in (world.eu, world.chile):  # participants, who may not reopen it
+        roster_add_jurisdiction(
+            actor=world.secretariat,
+            workspace=archived,
+            jurisdiction=jurisdiction,
+            role=WorkspaceRole.PARTICIPANT,
+        )
     archived.status = "archived"
     archived.save()
     live_session = _session(world, dialogue.offsets, "Live session", ["schedule", "start"])
@@ -295,6 +304,131 @@ def test_declared_rule_holds(world, objects, client, name, pattern):
             if expected == 302:
                 assert not as_holder.url.startswith((login_url, reverse("mfa_index"))), name
             client.logout()
+
+
+# ------------------------------------------------------------------------------
+# On the roster, without the capability: a route that checks a weaker capability than it
+# declares (VIEW for CONTRIBUTE, CONTRIBUTE for MODERATE, the roster for VIEW) fails here.
+# ------------------------------------------------------------------------------
+
+# Refused where the action is offered: the refusal comes back as a message on the page the
+# form sits on (a 302 after a PermissionDenied), not as a 403 page.
+REFUSED_ON_THE_PAGE = {
+    "chat_send",
+    "session_chat_send",
+    "agenda_item_remove",
+    "agenda_item_move",
+    "minutes_share",
+    "action_create",
+    "minutes_comment",
+}
+# Refused with a 404: what the weaker holder may not see at all.
+NOT_THERE_FOR_THEM = {
+    # Unmasking does not exist for anyone who may not unmask.
+    "pseudonym_unmask",
+    # The action sits in minutes not yet shared: participants do not see them.
+    "action_remove",
+    # The upload page does not exist for who may not contribute.
+    "document_upload",
+}
+# Routes whose forms are checked before the service asks the policy: posted with valid data,
+# so that what refuses is the rule, not an empty form.
+VALID_POST = {
+    "action_create": lambda o: {
+        "description": "Circulate the draft",
+        "owner": o["action"].owner_id,
+        "due_date": "2030-01-01",
+    },
+    "minutes_comment": lambda o: {
+        "body": "A comment on the minutes.",
+        "kind": "comment",
+        "item": "",
+    },
+    "document_add_version": lambda o: {
+        "file": _pdf("a-v2.pdf"),
+        "change_note": "Revised",
+    },
+}
+# Routes acting on one's own item: someone else on the roster, holding the capability, is
+# refused (their item is not theirs). The objects are the Secretariat's, the document the
+# plain member's; the focal point wrote none of them.
+NOT_THEIRS = {
+    "post_edit",
+    "post_delete",
+    "chat_edit",
+    "chat_delete",
+    "session_chat_edit",
+    "session_chat_delete",
+    "document_delete",
+}
+
+
+def _pdf(name):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, b"%PDF-1.4 another version")
+
+
+def lacking_holders(world, rule):
+    """(who, the observer policy their dialogue has meanwhile, expected status, why)."""
+    yield world.observer, "none", 404, "an observer on the roster of a dialogue closed to them"
+    if rule.capability is Capability.CONTRIBUTE:
+        yield world.observer, "read", 403, "an observer where observers only read"
+    elif rule.capability is not Capability.VIEW:
+        yield world.member, None, 403, "a participant, who does not facilitate"
+
+
+def workspace_routes():
+    return [(n, p) for n, p in declared_enclave_routes() if rule_for(n).access == "workspace"]
+
+
+def _send_data(client, method, url, data):
+    return client.post(url, data) if method == "POST" else client.get(url)
+
+
+def test_the_exceptions_name_declared_workspace_routes():
+    """A renamed route must not leave a stale exception behind (or lose its case silently)."""
+    names = {name for name, _ in workspace_routes()}
+    listed = REFUSED_ON_THE_PAGE | NOT_THERE_FOR_THEM | set(VALID_POST) | NOT_THEIRS
+    assert listed <= names, listed - names
+    assert not REFUSED_ON_THE_PAGE & (NOT_THERE_FOR_THEM | NOT_THEIRS)
+
+
+@pytest.mark.parametrize(
+    ("name", "pattern"), workspace_routes(), ids=[n for n, _ in workspace_routes()]
+)
+def test_on_the_roster_without_the_capability_is_refused(world, objects, client, name, pattern):
+    """404 for what they may not see, 403 for an action on what they can see."""
+    from workspaces.models import Workspace
+
+    rule = rule_for(name)
+    url = url_for(name, pattern, objects)
+    workspaces = Workspace.objects.filter(pk__in=[objects["workspace"].pk, objects["archived"].pk])
+    policies = dict(workspaces.values_list("pk", "observer_policy"))
+    cases = list(lacking_holders(world, rule))
+    if name in NOT_THEIRS:
+        cases.append((world.focal_point, None, 403, "a participant who did not write it"))
+    for user, policy, status, who in cases:
+        if policy is not None:
+            workspaces.update(observer_policy=policy)
+        if status == 403 and name in NOT_THERE_FOR_THEM:
+            status = 404
+        if status == 403 and name in REFUSED_ON_THE_PAGE:
+            status = 302
+        client.force_login(user, backend="accounts.backends.OfficialBackend")
+        for method in rule.methods:
+            data = VALID_POST[name](objects) if name in VALID_POST else {}
+            with refusals_recorded() as refusals:
+                response = _send_data(client, method, url, data)
+            seen = f"{name} ({rule.capability}) {method} by {who}"
+            assert response.status_code == status, f"{seen}: {response.status_code}"
+            expected = "Http404" if status == 404 else "PermissionDenied"
+            assert any(r.startswith(expected) for r in refusals), f"{seen}: {refusals}"
+            if status == 302:
+                assert not response.url.startswith(reverse("account_login")), seen
+        client.logout()
+        for pk, original in policies.items():
+            Workspace.objects.filter(pk=pk).update(observer_policy=original)
 
 
 def test_admin_is_for_staff_only(world, client):

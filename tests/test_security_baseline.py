@@ -223,7 +223,11 @@ def test_production_needs_a_secret_key():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
-def test_seed_demo_refuses_production():
+def test_production_has_no_demo_but_has_backups():
+    # The demo app is installed in local and test settings only; operations everywhere.
     result = run_manage("seed_demo")
     assert result.returncode != 0
-    assert "refuses to run under production" in result.stderr
+    assert "Unknown command: 'seed_demo'" in result.stderr
+    for command in ("backup", "restore"):
+        result = run_manage(command, "--help")
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -1,7 +1,9 @@
 """The demo world: the logins the README promises, idempotent."""
 
+import pytest
 from allauth.mfa.models import Authenticator
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 from accounts.models import Jurisdiction, User
 from workspaces.access import Role, roles_of
@@ -49,3 +51,11 @@ def test_seed_demo_shares_documents_with_versions(db):
     for document in Document.objects.all():
         for version in document.versions.all():
             assert version.file.storage.exists(version.file.name)
+
+
+@override_settings(ENCLAVE_ENVIRONMENT="production")
+def test_seed_demo_refuses_production_settings(db):
+    # Production settings do not install the demo app; a settings module that does is refused.
+    with pytest.raises(CommandError, match="refuses to run under production"):
+        call_command("seed_demo", verbosity=0)
+    assert not User.objects.exists()

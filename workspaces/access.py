@@ -1,8 +1,9 @@
-"""The one access policy: "may user U do X on object O" and "which Os may U see".
+"""The one access policy: "may user U do X on O" and "which Os may U see".
 
-Every view, service, selector, consumer, export and admin page asks this module. Roles are data
-(`ROLE_CAPABILITIES`); code checks capabilities, never role names. `can()` and `visible()` must
-agree: tests check `obj in visible(user, type(obj))` iff `can(user, VIEW, obj)` over a seeded world.
+Every view, service, selector, consumer, export and admin page above the accounts layer asks
+this module; it builds on the platform policy (accounts/policy.py: roles, membership, audit).
+Roles are data; code checks capabilities, never role names. `can()` and `visible()` must agree:
+tests check `obj in visible(user, type(obj))` iff `can(user, VIEW, obj)` over a seeded world.
 """
 
 from __future__ import annotations
@@ -12,10 +13,23 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, Invitation, Jurisdiction, User
+from accounts import policy as platform
+from accounts.models import Jurisdiction, User
+from accounts.policy import (  # noqa: F401 - the platform vocabulary, answered from here too
+    GRANTING_CAPABILITY,
+    INVITATION_ROLE,
+    ROLE_CAPABILITIES,
+    Capability,
+    Role,
+    Scope,
+    can_grant,
+    holds,
+    holds_or_404,
+    is_full_member,
+    roles_of,
+)
 from accounts.standing import has_standing, people_with_standing
 
 from .models import (
@@ -27,274 +41,37 @@ from .models import (
 )
 
 
-class Role(enum.StrEnum):
-    CO_CHAIR = "co_chair"
-    SECRETARIAT = "secretariat"
-    FOCAL_POINT = "focal_point"
-    MEMBER_OFFICIAL = "member_official"
-    OBSERVER_OFFICIAL = "observer_official"
-
-
-class Capability(enum.StrEnum):
-    VIEW = "view"
-    # Inside a workspace
-    CONTRIBUTE = "contribute"
-    MODERATE = "moderate"
-    MANAGE_ROSTER = "manage_roster"
-    REOPEN = "reopen"
-    ALLOW_EXCERPTS = "allow_excerpts"
-    RUN_SESSIONS = "run_sessions"
-    APPROVE_MINUTES = "approve_minutes"
-    SET_ATTRIBUTION = "set_attribution"
-    UNMASK = "unmask"
-    # Workspaces at platform level
-    CREATE_WORKSPACES = "create_workspaces"
-    JOIN_ROSTERS = "join_rosters"
-    # Platform administration
-    VIEW_MEMBERSHIP = "view_membership"
-    MANAGE_JURISDICTIONS = "manage_jurisdictions"
-    INVITE_OFFICIALS = "invite_officials"
-    DEACTIVATE_OFFICIALS = "deactivate_officials"
-    DESIGNATE_FOCAL_POINTS = "designate_focal_points"
-    APPOINT_SECRETARIAT = "appoint_secretariat"
-    APPOINT_CO_CHAIRS = "appoint_co_chairs"
-    READ_AUDIT = "read_audit"
-
-
-class Scope(enum.Enum):
-    """How far a role's capability reaches."""
-
-    ALL = "all"
-    OWN_JURISDICTION = "own_jurisdiction"
-
-
-_ALL = Scope.ALL
-_OWN = Scope.OWN_JURISDICTION
-
-ROLE_CAPABILITIES: dict[Role, dict[Capability, Scope]] = {
-    Role.CO_CHAIR: {
-        Capability.VIEW_MEMBERSHIP: _ALL,
-        Capability.MANAGE_JURISDICTIONS: _ALL,
-        Capability.INVITE_OFFICIALS: _ALL,
-        Capability.DEACTIVATE_OFFICIALS: _ALL,
-        Capability.DESIGNATE_FOCAL_POINTS: _ALL,
-        Capability.APPOINT_SECRETARIAT: _ALL,
-        Capability.APPOINT_CO_CHAIRS: _ALL,
-        Capability.READ_AUDIT: _ALL,
-        Capability.CREATE_WORKSPACES: _ALL,
-    },
-    Role.SECRETARIAT: {
-        Capability.CREATE_WORKSPACES: _ALL,
-        Capability.JOIN_ROSTERS: _ALL,
-        Capability.VIEW_MEMBERSHIP: _ALL,
-        Capability.INVITE_OFFICIALS: _ALL,
-        Capability.DEACTIVATE_OFFICIALS: _ALL,
-        Capability.DESIGNATE_FOCAL_POINTS: _ALL,
-        Capability.READ_AUDIT: _ALL,
-    },
-    Role.FOCAL_POINT: {
-        Capability.VIEW_MEMBERSHIP: _OWN,
-        Capability.INVITE_OFFICIALS: _OWN,
-        Capability.DEACTIVATE_OFFICIALS: _OWN,
-    },
-    Role.MEMBER_OFFICIAL: {},
-    Role.OBSERVER_OFFICIAL: {},
-}
-
-# To grant (or take away) a role, the actor must hold this capability for the target.
-GRANTING_CAPABILITY: dict[Role, Capability] = {
-    Role.CO_CHAIR: Capability.APPOINT_CO_CHAIRS,
-    Role.SECRETARIAT: Capability.APPOINT_SECRETARIAT,
-    Role.FOCAL_POINT: Capability.DESIGNATE_FOCAL_POINTS,
-    Role.MEMBER_OFFICIAL: Capability.INVITE_OFFICIALS,
-    Role.OBSERVER_OFFICIAL: Capability.INVITE_OFFICIALS,
-}
-
-INVITATION_ROLE: dict[str, Role] = {
-    Invitation.Role.OFFICIAL: Role.MEMBER_OFFICIAL,
-    Invitation.Role.FOCAL_POINT: Role.FOCAL_POINT,
-    Invitation.Role.SECRETARIAT: Role.SECRETARIAT,
-    Invitation.Role.CO_CHAIR: Role.CO_CHAIR,
-}
-
-
-def roles_of(user: Any) -> frozenset[Role]:
-    if not has_standing(user):
-        return frozenset()
-    roles: set[Role] = set()
-    if user.is_secretariat:
-        roles.add(Role.SECRETARIAT)
-    if user.jurisdiction_id is not None:
-        member = user.jurisdiction.status == Jurisdiction.Status.FULL_MEMBER
-        roles.add(Role.MEMBER_OFFICIAL if member else Role.OBSERVER_OFFICIAL)
-        if user.is_focal_point:
-            roles.add(Role.FOCAL_POINT)
-        if user.is_co_chair:
-            roles.add(Role.CO_CHAIR)
-    return frozenset(roles)
-
-
-def _scopes(user: Any, capability: Capability) -> set[Scope]:
-    return {
-        table[capability]
-        for role in roles_of(user)
-        if capability in (table := ROLE_CAPABILITIES[role])
-    }
-
-
-def holds(user: Any, capability: Capability) -> bool:
-    """Whether the user holds a platform capability anywhere (used for navigation and pages)."""
-    return bool(_scopes(user, capability))
-
-
-def _within(user: Any, capability: Capability, jurisdiction_id: int | None) -> bool:
-    scopes = _scopes(user, capability)
-    if Scope.ALL in scopes:
-        return True
-    return (
-        Scope.OWN_JURISDICTION in scopes
-        and jurisdiction_id is not None
-        and jurisdiction_id == user.jurisdiction_id
-    )
-
-
-def can_grant(user: Any, role: Role, jurisdiction_id: int | None) -> bool:
-    """Whether `user` may give `role` to someone of `jurisdiction_id` (None: the Secretariat)."""
-    capability = GRANTING_CAPABILITY[role]
-    # Only Secretariat staff stand outside every jurisdiction.
-    if role is not Role.SECRETARIAT and jurisdiction_id is None:
-        return False
-    return _within(user, capability, jurisdiction_id)
-
-
-def _held_roles(target: User) -> set[Role]:
-    """The roles an account carries, whatever its current standing."""
-    roles: set[Role] = set()
-    if target.is_secretariat:
-        roles.add(Role.SECRETARIAT)
-    if target.is_co_chair:
-        roles.add(Role.CO_CHAIR)
-    if target.is_focal_point:
-        roles.add(Role.FOCAL_POINT)
-    if target.jurisdiction_id is not None:
-        roles.add(Role.MEMBER_OFFICIAL)
-    return roles
-
-
-def _may_act_on_official(user: Any, capability: Capability, target: User) -> bool:
-    """Acting on an account needs the capability for its jurisdiction and every role it holds."""
-    if target.pk == user.pk or target.is_superuser:
-        return False
-    if not _within(user, capability, target.jurisdiction_id):
-        return False
-    return all(can_grant(user, role, target.jurisdiction_id) for role in _held_roles(target))
-
-
+# The platform part (roles, membership and audit) is accounts/policy.py; this module adds
+# workspaces and their items and answers for everything, so every layer above asks it alone.
 def can(user: Any, capability: Capability, obj: Model | None = None) -> bool:
     """May `user` exercise `capability` (on `obj`, when given)?"""
-    if not has_standing(user):
-        return False
-    if obj is None:
-        return holds(user, capability)
-    if isinstance(obj, Workspace):
-        return capability in workspace_capabilities(user, obj)
-    if isinstance(obj, WorkspaceItem) or hasattr(obj, "ACCESS_PARENT"):
-        return _can_on_item(user, capability, obj)
-    if capability is Capability.VIEW:
-        return _can_view(user, obj)
-    if isinstance(obj, Jurisdiction):
-        return _within(user, capability, obj.pk)
-    if isinstance(obj, User):
-        if capability in (Capability.DEACTIVATE_OFFICIALS,):
-            return _may_act_on_official(user, capability, obj)
-        return _within(user, capability, obj.jurisdiction_id)
-    if isinstance(obj, Invitation):
-        return _within(user, capability, obj.jurisdiction_id) and can_grant(
-            user, INVITATION_ROLE[obj.role], obj.jurisdiction_id
-        )
-    return False
-
-
-def _can_view(user: Any, obj: Model) -> bool:
-    if isinstance(obj, Jurisdiction):
-        return _within(user, Capability.VIEW_MEMBERSHIP, obj.pk)
-    if isinstance(obj, User):
-        return obj.pk == user.pk or _within(user, Capability.VIEW_MEMBERSHIP, obj.jurisdiction_id)
-    if isinstance(obj, Invitation):
-        return can(user, Capability.INVITE_OFFICIALS, obj)
-    if isinstance(obj, AuditEvent):
-        return holds(user, Capability.READ_AUDIT)
-    return False
-
-
-def _jurisdiction_filter(user: Any, capability: Capability, field: str) -> Q | None:
-    """A filter matching what `_within` allows; None when nothing is allowed."""
-    scopes = _scopes(user, capability)
-    if Scope.ALL in scopes:
-        return Q()
-    if Scope.OWN_JURISDICTION in scopes and user.jurisdiction_id is not None:
-        return Q(**{field: user.jurisdiction_id})
-    return None
+    if obj is not None and has_standing(user):
+        if isinstance(obj, Workspace):
+            return capability in workspace_capabilities(user, obj)
+        if isinstance(obj, WorkspaceItem) or hasattr(obj, "ACCESS_PARENT"):
+            return _can_on_item(user, capability, obj)
+    return platform.can(user, capability, obj)
 
 
 def visible(user: Any, model: type[Model]) -> QuerySet:
     """Every object of `model` that `user` may see: the same answer as `can(user, VIEW, obj)`."""
-    queryset = model._default_manager.all()
-    if not has_standing(user):
-        return queryset.none()
-    if model is Workspace:
-        return queryset.filter(pk__in=_viewable_workspace_ids(user))
-    if issubclass(model, WorkspaceItem) or hasattr(model, "ACCESS_PARENT"):
-        return queryset.filter(_item_filter(user, model))
-    if model is Jurisdiction:
-        condition = _jurisdiction_filter(user, Capability.VIEW_MEMBERSHIP, "pk")
-    elif model is User:
-        condition = _jurisdiction_filter(user, Capability.VIEW_MEMBERSHIP, "jurisdiction_id")
-        if condition is None:
-            condition = Q(pk=user.pk)
-        elif condition:  # scoped to a jurisdiction: one's own account is visible too
-            condition |= Q(pk=user.pk)
-    elif model is Invitation:
-        condition = _invitation_filter(user)
-    elif model is AuditEvent:
-        condition = Q() if holds(user, Capability.READ_AUDIT) else None
-    else:
-        condition = None
-    return queryset.none() if condition is None else queryset.filter(condition)
-
-
-def _invitation_filter(user: Any) -> Q | None:
-    """Invitations the user could have sent: inviting there, and granting the role it carries."""
-    invite = _jurisdiction_filter(user, Capability.INVITE_OFFICIALS, "jurisdiction_id")
-    if invite is None:
-        return None
-    condition = None
-    for value, role in INVITATION_ROLE.items():
-        grant = _jurisdiction_filter(user, GRANTING_CAPABILITY[role], "jurisdiction_id")
-        if grant is not None:
-            clause = Q(role=value) & invite & grant
-            condition = clause if condition is None else condition | clause
-    return condition
+    if has_standing(user):
+        if model is Workspace:
+            return model._default_manager.filter(pk__in=_viewable_workspace_ids(user))
+        if issubclass(model, WorkspaceItem) or hasattr(model, "ACCESS_PARENT"):
+            return model._default_manager.filter(_item_filter(user, model))
+    return platform.visible(user, model)
 
 
 def get_visible_or_404(user: Any, model: type[Model], **lookup: Any) -> Model:
     """Fetch and authorize in one call: missing and forbidden both raise the same 404."""
-    try:
-        return visible(user, model).get(**lookup)
-    except model.DoesNotExist:
-        raise Http404 from None
+    return platform.get_from_or_404(visible(user, model), **lookup)
 
 
 def require(user: Any, capability: Capability, obj: Model | None = None) -> None:
     """For services: refuse an action the policy does not allow (views turn it into a 403)."""
     if not can(user, capability, obj):
-        raise PermissionDenied(_("You do not have permission to do that."))
-
-
-def holds_or_404(user: Any, capability: Capability) -> None:
-    """For pages that exist only for some roles: to everyone else they do not exist."""
-    if not can(user, capability):
-        raise Http404
+        raise platform.refusal()
 
 
 # ------------------------------------------------------------------------------
@@ -352,11 +129,6 @@ OBSERVER_POLICY_CAPABILITIES: dict[str, frozenset[Capability]] = {
 }
 # An archived workspace is read-only for everyone; its moderators may reopen it.
 ARCHIVED_CAPABILITIES = frozenset({_C.VIEW})
-
-
-def is_full_member(user: Any) -> bool:
-    """Full members see full-members-only items: member officials and Secretariat staff."""
-    return bool(roles_of(user) & {Role.MEMBER_OFFICIAL, Role.SECRETARIAT})
 
 
 def _roster_group_id(user: Any) -> int | None:

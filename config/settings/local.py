@@ -10,6 +10,8 @@ from .base import *  # noqa: F403
 from .base import DOCUMENTS_STORAGE, SECRET_KEY, env_bool
 
 ENCLAVE_ENVIRONMENT = "local"
+# The demo world (`manage.py seed_demo`); never installed in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405
 DEBUG = env_bool("ENCLAVE_DEBUG", False)
 SECRET_KEY = SECRET_KEY or "enclave-local-development-key-not-for-production"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]

@@ -9,6 +9,8 @@ from .base import *  # noqa: F403
 from .base import DOCUMENTS_STORAGE
 
 ENCLAVE_ENVIRONMENT = "test"
+# The demo world (`manage.py seed_demo`); never installed in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405
 DEBUG = False
 SECRET_KEY = "enclave-test-key"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]

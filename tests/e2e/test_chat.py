@@ -20,7 +20,7 @@ CHAT_URL = "/w/offsets/chat/"
 SETTINGS_URL = "/w/offsets/settings/"
 
 NAMES = {"eu": "Camille Laurent", "california": "Daniel Ortiz", "secretariat": "Lena Hoffmann"}
-# Seeded in the offsets room (dialogues/demo.py).
+# Seeded in the offsets room (demo/dialogues.py).
 SEEDED_CHILE_MESSAGE = "Chile would welcome time for observers' questions on Article 6.4"
 
 

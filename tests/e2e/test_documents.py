@@ -21,7 +21,7 @@ DOCUMENTS = "/w/offsets/documents/"
 UPLOAD = "/w/offsets/documents/upload/"
 DETAIL_URL = re.compile(r"/w/offsets/documents/(\d+)/$")
 
-# Seeded in /w/offsets/ (workspaces/demo.py).
+# Seeded in /w/offsets/ (demo/workspaces.py).
 DRAFT = "Permanence and liability for removals — Co-Chair draft"  # full members only, "Draft"
 QUALITY = "Offset quality criteria — comparison table"  # everyone, "Do not cite"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
-
-from .documents import document_add_version, document_upload
-from .models import Document, Workspace
+from workspaces.documents import document_add_version, document_upload
+from workspaces.models import Document, Workspace
 
 
 def simple_pdf(title: str, lines: list[str]) -> bytes:

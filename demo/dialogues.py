@@ -1,4 +1,4 @@
-"""The demo world's dialogues: workspaces, rosters and threads from demo_content.py."""
+"""The demo world's dialogues: workspaces, rosters and threads from dialogue_content.py."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import datetime
 from django.utils import timezone
 
 from accounts.models import Jurisdiction, User
+from dialogues import services
+from dialogues.chat import message_send, workspace_room
+from dialogues.models import Notification, Post, Thread
 from workspaces.access import WorkspaceRole
 from workspaces.models import Workspace
 from workspaces.services import roster_grant
 
-from . import services
-from .demo_content import WORKSPACES
-from .models import Notification, Post, Thread
+from .dialogue_content import WORKSPACES
 
 
 def seed_dialogues(officials: dict[str, User]) -> None:
@@ -106,8 +107,6 @@ CHAT = {
 
 
 def seed_chat(officials: dict[str, User]) -> None:
-    from .chat import message_send, workspace_room
-
     for slug, lines in CHAT.items():
         room = workspace_room(Workspace.objects.get(slug=slug))
         if room.messages.exists():

@@ -1,7 +1,7 @@
 """Backups of a whole Enclave: the database and the documents directory in one .tar.gz.
 
 Standard library and Django only; driven by `manage.py backup` and `manage.py restore`
-(dialogues/management/commands). See docs/deploy/backups.md.
+(operations/management/commands). See docs/deploy/backups.md.
 
 An archive holds:
 

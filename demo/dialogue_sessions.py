@@ -9,11 +9,10 @@ import zoneinfo
 from django.utils import timezone
 
 from accounts.models import User
+from dialogues import attribution, sessions
+from dialogues.chat import message_send
+from dialogues.models import DialogueSession, Notification, SessionAttendance
 from workspaces.models import Attribution, Document, Workspace
-
-from . import attribution, sessions
-from .chat import message_send
-from .models import DialogueSession, Notification, SessionAttendance
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from config.backup import BackupError, restore_backup
+from operations.backup import BackupError, restore_backup
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from config.backup import BackupError, create_backup, prune_backups
+from operations.backup import BackupError, create_backup, prune_backups
 
 
 class Command(BaseCommand):
