@@ -36,7 +36,7 @@ dev: export ENCLAVE_DEBUG = 1
 dev: serve
 
 serve: $(STAMP)
-	@mkdir -p var
+	@mkdir -p var/staticfiles  # WhiteNoise serves from the source folders; it only wants STATIC_ROOT to exist
 	$(BIN)/python manage.py migrate --noinput -v0
 	@if [ ! -f var/.demo-loaded ]; then $(BIN)/python manage.py seed_demo && touch var/.demo-loaded; \
 	else $(BIN)/python manage.py shell -c "from demo.accounts import demo_logins; print('Demo logins (password enclave-demo):'); [print(f'  {e:<34} {w}') for e, w in demo_logins()]"; fi

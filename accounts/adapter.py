@@ -53,6 +53,11 @@ class EnclaveAccountAdapter(DefaultAccountAdapter):
         # allauth lets a correct password through when only `is_active` is set; officials of
         # a former jurisdiction are refused like deactivated ones.
         if user.is_active and not OfficialBackend().user_can_authenticate(user):
+            # Internal on purpose (django-allauth 65.22.1): this is what the stock `pre_login`
+            # does for an inactive user, and allauth has no public hook that drops the stashed
+            # login and the password's authentication record from the session. Without it the
+            # refused official's session would keep "authenticated by password". Check this
+            # import on every allauth upgrade (tests/test_allauth_hooks.py pins what it does).
             from allauth.account.internal.stagekit import clear_login
 
             clear_login(request)

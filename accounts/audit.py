@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from .models import AuditEvent, Jurisdiction, User
@@ -32,10 +33,15 @@ def log_security_event(event: AuditEvent) -> None:
 def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    from allauth.core.internal.httpkit import get_client_ip
+    from allauth.account.adapter import get_adapter
 
-    # allauth's reading honours ALLAUTH_TRUSTED_PROXY_COUNT, so a forged header changes nothing.
-    return get_client_ip(request)
+    # allauth's reading (its account adapter's public `get_client_ip`) honours
+    # ALLAUTH_TRUSTED_PROXY_COUNT, so a forged header changes nothing. The adapter refuses a
+    # request whose address it cannot read; the audit log records it without one.
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return None
 
 
 @dataclass(frozen=True)

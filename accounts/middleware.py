@@ -3,7 +3,7 @@
 import hashlib
 import zoneinfo
 
-from allauth.usersessions.internal import usersessionkit
+from allauth.usersessions.middleware import UserSessionsMiddleware
 from django.contrib import messages
 from django.core.cache import cache
 from django.shortcuts import redirect
@@ -30,15 +30,15 @@ MFA_ENROLMENT_ROUTES = frozenset(
 )
 
 
-class ThrottledUserSessionsMiddleware:
+class ThrottledUserSessionsMiddleware(UserSessionsMiddleware):
     """allauth's session tracking (last seen, IP, browser on the "Sessions" page), at most once
     a minute per session: the stock middleware writes the session's row on every request,
-    a database write and commit on every page view. The row itself is created at sign-in."""
+    a database write and commit on every page view. The row itself is created at sign-in.
+
+    When the minute has passed, the request goes through allauth's own (public) middleware,
+    which tracks and then answers; otherwise it is answered without tracking."""
 
     INTERVAL = 60  # seconds
-
-    def __init__(self, get_response):
-        self.get_response = get_response
 
     def __call__(self, request):
         session = getattr(request, "session", None)
@@ -46,7 +46,7 @@ class ThrottledUserSessionsMiddleware:
             # The key names the session by a digest: a cache never holds a session key.
             digest = hashlib.sha256(session.session_key.encode()).hexdigest()[:32]
             if cache.add(f"usersession-seen:{digest}", 1, self.INTERVAL):
-                usersessionkit.track_activity(request, user=request.user, session=session)
+                return super().__call__(request)
         return self.get_response(request)
 
 

@@ -7,12 +7,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 
-from config.daphne_body import install as install_daphne_spooled_body  # noqa: E402
-from config.daphne_flow import install as install_daphne_flow_control  # noqa: E402
 from config.logs import install_daphne_access_log  # noqa: E402
+from config.request_body_streaming import install as install_request_body_streaming  # noqa: E402
+from config.response_backpressure import install as install_response_backpressure  # noqa: E402
 
-install_daphne_flow_control()
-install_daphne_spooled_body()
+install_response_backpressure()
+install_request_body_streaming()
 install_daphne_access_log()
 
 django_asgi_app = get_asgi_application()

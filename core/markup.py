@@ -88,7 +88,7 @@ def render_markdown(source: str, *, mentionable: set[str] | None = None) -> str:
 
 # The one form a mention takes in stored HTML (only _highlight_mentions writes it: bleach lets no
 # other span carry this class, as raw HTML never passes). Pages re-label it through
-# Attribution.mentions_html; the stored HTML keeps the real handle.
+# Bylines.mentions_html; the stored HTML keeps the real handle.
 MENTION_SPAN = re.compile(r'<span class="mention">@([a-z0-9._-]+)</span>', re.IGNORECASE)
 _CODE = re.compile(r"(```.*?```|`[^`]*`)", re.S)
 

@@ -4,6 +4,12 @@ import datetime
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+
+# Internal on purpose (django-allauth 65.22.1): allauth has no public API that enrols a TOTP
+# authenticator or recovery codes for a user outside its own enrolment pages (the forms need
+# the secret from the browser's session and a code typed from it). Writing `Authenticator` rows
+# by hand would copy allauth's private storage format (encrypted "secret", "seed", "used_mask")
+# and break silently on an upgrade; these imports break loudly instead. Demo data only.
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group

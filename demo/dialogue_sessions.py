@@ -12,7 +12,7 @@ from accounts.models import User
 from dialogues import attribution, sessions
 from dialogues.chat import message_send
 from dialogues.models import DialogueSession, Notification, SessionAttendance
-from workspaces.models import Attribution, Document, Workspace
+from workspaces.models import AttributionMode, Document, Workspace
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
@@ -220,9 +220,9 @@ def _past(workspace, spec, officials) -> None:
 def seed_sessions(officials: dict[str, User]) -> None:
     """Create each workspace's demo sessions once; `linking` runs under the Chatham House rule."""
     linking = Workspace.objects.get(slug="linking")
-    if linking.attribution == Attribution.NAMED:
+    if linking.attribution == AttributionMode.NAMED:
         attribution.attribution_set(
-            actor=officials["secretariat"], workspace=linking, mode=Attribution.CHATHAM_HOUSE
+            actor=officials["secretariat"], workspace=linking, mode=AttributionMode.CHATHAM_HOUSE
         )
     for slug, (past, upcoming) in SESSIONS.items():
         workspace = Workspace.objects.get(slug=slug)

@@ -11,13 +11,12 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
 from workspaces.access import Capability, can, require
-from workspaces.attribution import Attribution as BaseAttribution
-from workspaces.attribution import Mode, Speaker, stricter_than_workspace
-from workspaces.models import ATTRIBUTION_STRICTNESS, Pseudonym, Workspace
+from workspaces.attribution import Bylines, Speaker, stricter_than_workspace
+from workspaces.models import ATTRIBUTION_STRICTNESS, AttributionMode, Pseudonym, Workspace
 
 from .models import ChatMessage, ChatRoom, DialogueSession, Notification, Thread
 
-__all__ = ["Attribution", "Mode", "Speaker", "context_of", "stricter_than_workspace"]
+__all__ = ["DialogueBylines", "Speaker", "context_of", "stricter_than_workspace"]
 
 
 def context_of(item) -> tuple[Workspace, str, str]:
@@ -37,7 +36,7 @@ def context_of(item) -> tuple[Workspace, str, str]:
     raise TypeError(f"No attribution context for {type(item).__name__}")
 
 
-class Attribution(BaseAttribution):
+class DialogueBylines(Bylines):
     """The labels for people in a thread, session, room or workspace."""
 
     def __init__(self, item, *, outside: bool = False):
@@ -63,7 +62,7 @@ def attribution_set(*, actor: User, workspace: Workspace, mode: str, request=Non
     """Set a workspace's mode. Stricter is always allowed; looser only before anyone has spoken
     (what was said under a promise of non-attribution keeps it)."""
     require(actor, Capability.SET_ATTRIBUTION, workspace)
-    if mode not in Mode.values:
+    if mode not in AttributionMode.values:
         raise ValidationError(_("Choose an attribution mode."))
     workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
     before = workspace.attribution
@@ -76,7 +75,7 @@ def attribution_set(*, actor: User, workspace: Workspace, mode: str, request=Non
                 "People have already spoken here under the %(mode)s rule: it can be made "
                 "stricter, never looser."
             )
-            % {"mode": Mode(before).label}
+            % {"mode": AttributionMode(before).label}
         )
     workspace.attribution = mode
     workspace.save(update_fields=["attribution"])

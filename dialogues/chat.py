@@ -35,7 +35,7 @@ from workspaces.access import (
 )
 from workspaces.models import Workspace
 
-from .attribution import Attribution
+from .attribution import DialogueBylines
 from .models import ChatMessage, ChatMute, ChatPresence, ChatReadState, ChatRoom, Notification
 from .notifications import notify
 from .services import require_reason
@@ -59,12 +59,12 @@ def broadcast(group: str, event: dict) -> None:
     async_to_sync(get_channel_layer().group_send)(group, {"type": "chat.event", "text": text})
 
 
-def room_people(room: ChatRoom) -> Attribution:
+def room_people(room: ChatRoom) -> DialogueBylines:
     """How people appear in this room's frames (names, or pseudonyms in an anonymous room)."""
-    return Attribution(room)
+    return DialogueBylines(room)
 
 
-def serialize(message: ChatMessage, people: Attribution | None = None) -> dict:
+def serialize(message: ChatMessage, people: DialogueBylines | None = None) -> dict:
     people = people or room_people(message.room)
     hidden = message.hidden_at is not None
     deleted = message.deleted_at is not None
@@ -133,7 +133,7 @@ def _take_rate_token(user_id: int) -> None:
         raise RateLimited(retry_after=window)
 
 
-def _render(body: str, room: ChatRoom, people: Attribution) -> tuple[str, list[User]]:
+def _render(body: str, room: ChatRoom, people: DialogueBylines) -> tuple[str, list[User]]:
     """A message's HTML, its mentions marked up in every mode (each output shows them as its
     bylines show people), and who to notify of a mention."""
     handles = mentioned_handles(body)
@@ -373,7 +373,7 @@ def mark_read(*, actor: User, room: ChatRoom, seq: int) -> None:
 
 
 def present_people(
-    room: ChatRoom, people: Attribution | None = None, limit: int = 100
+    room: ChatRoom, people: DialogueBylines | None = None, limit: int = 100
 ) -> tuple[list[dict], int]:
     """Who is in the room now (users with an open socket seen in the last two minutes): the
     first `limit` of them, and how many there are. Bounded, so a room filling up with N people

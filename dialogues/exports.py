@@ -20,7 +20,7 @@ from accounts.models import AuditEvent, User
 from workspaces.access import Capability, require, visible
 from workspaces.models import Document, Workspace
 
-from .attribution import Attribution
+from .attribution import DialogueBylines
 from .models import (
     ActionItem,
     AgendaItem,
@@ -73,7 +73,7 @@ class ExportedSession:
 
 
 def _thread(user: User, thread: Thread) -> ExportedThread:
-    attribution = Attribution(thread, outside=True)
+    attribution = DialogueBylines(thread, outside=True)
     posts = []
     for post in thread.posts.select_related("author__jurisdiction").order_by("path"):
         notice = ""
@@ -97,7 +97,7 @@ def _thread(user: User, thread: Thread) -> ExportedThread:
 
 
 def _session(user: User, session: DialogueSession) -> ExportedSession:
-    attribution = Attribution(session, outside=True)
+    attribution = DialogueBylines(session, outside=True)
     minutes_shown = minutes_visible(user, session)
     items = [
         ExportedItem(
@@ -132,7 +132,7 @@ def _session(user: User, session: DialogueSession) -> ExportedSession:
 
 
 def _documents(user: User, workspace: Workspace) -> list[tuple[Document, str]]:
-    attribution = Attribution(workspace, outside=True)
+    attribution = DialogueBylines(workspace, outside=True)
     return [
         (document, str(attribution.speaker(document.uploaded_by)))
         for document in visible(user, Document)

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Jurisdiction, User
 from workspaces.access import WorkspaceRole
-from workspaces.models import Attribution, Audience, Workspace
+from workspaces.models import AttributionMode, Audience, Workspace
 
 from .models import MinutesComment, Reaction
 
@@ -165,7 +165,7 @@ class SessionForm(forms.Form):
     attribution = forms.ChoiceField(
         label=_("Attribution"),
         required=False,
-        choices=[("", _("As the dialogue"))] + list(Attribution.choices),
+        choices=[("", _("As the dialogue"))] + list(AttributionMode.choices),
         help_text=_("A session may be stricter than its dialogue, never looser."),
     )
 
@@ -262,7 +262,7 @@ class MinutesCommentForm(forms.Form):
 
 class AttributionForm(forms.Form):
     attribution = forms.ChoiceField(
-        label=_("Attribution"), choices=Attribution.choices, widget=forms.RadioSelect
+        label=_("Attribution"), choices=AttributionMode.choices, widget=forms.RadioSelect
     )
 
 

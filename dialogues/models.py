@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workspaces.models import Attribution, Document, Workspace, WorkspaceItem, strictest
+from workspaces.models import AttributionMode, Document, Workspace, WorkspaceItem, strictest
 
 # Replies nest this deep; a reply to a post at the cap joins its parent's level.
 MAX_DEPTH = 4
@@ -281,7 +281,7 @@ class DialogueSession(WorkspaceItem):
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     # Blank: as the workspace. Otherwise stricter than the workspace, never looser.
     attribution = models.CharField(
-        _("attribution"), max_length=16, choices=Attribution.choices, blank=True
+        _("attribution"), max_length=16, choices=AttributionMode.choices, blank=True
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     room = models.OneToOneField(

@@ -20,7 +20,7 @@ from core.mail import send_email
 from core.markup import plain_excerpt
 from workspaces.access import Capability, can, people_who_can_view
 
-from .attribution import Attribution
+from .attribution import DialogueBylines
 from .models import Notification, NotificationPreference, Post, Thread
 
 EMAIL_PREFERENCE = {
@@ -137,7 +137,7 @@ def email_context(notification: Notification, base: str) -> dict:
         context["thread_title"] = notification.thread.title
         if notification.post_id and not notification.post.hidden_at:
             # An email leaves the live view: mentions read as its bylines would.
-            html = Attribution(notification.thread, outside=True).mentions_html(
+            html = DialogueBylines(notification.thread, outside=True).mentions_html(
                 notification.post.body_html
             )
             context["excerpt"] = plain_excerpt(html, 300)

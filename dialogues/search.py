@@ -21,7 +21,7 @@ from core.markup import plain_excerpt
 from workspaces.access import readable_text_filter, visible
 from workspaces.models import Document, Workspace
 
-from .attribution import Attribution
+from .attribution import DialogueBylines
 from .models import Post, Thread
 
 LIMIT = 20
@@ -45,15 +45,15 @@ def _marked(text: str) -> SafeString:
 
 
 class _Outside:
-    """Search results leave the live view: each post's thread's outside Attribution, built
+    """Search results leave the live view: each post's thread's outside DialogueBylines, built
     once per thread, shows its mentions as the results' bylines show people."""
 
     def __init__(self):
-        self._by_thread: dict[int, Attribution] = {}
+        self._by_thread: dict[int, DialogueBylines] = {}
 
-    def __call__(self, post: Post) -> Attribution:
+    def __call__(self, post: Post) -> DialogueBylines:
         if post.thread_id not in self._by_thread:
-            self._by_thread[post.thread_id] = Attribution(post.thread, outside=True)
+            self._by_thread[post.thread_id] = DialogueBylines(post.thread, outside=True)
         return self._by_thread[post.thread_id]
 
 

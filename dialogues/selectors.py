@@ -20,7 +20,7 @@ from workspaces.access import (
 )
 from workspaces.models import Workspace
 
-from .attribution import Attribution
+from .attribution import DialogueBylines
 from .models import (
     ChatRoom,
     DialogueSession,
@@ -128,7 +128,7 @@ def thread_page(*, user: User, thread: Thread, page_number=1) -> ThreadPage:
         reactions.setdefault(post_id, {})[kind] = n
         if own:
             mine.add((post_id, kind))
-    people = Attribution(thread)
+    people = DialogueBylines(thread)
     offered = Reaction.Kind.choices
     for post in page.object_list:
         post.shown_author = people.speaker(post.author)
@@ -227,7 +227,7 @@ def notification_actor(notification: Notification):
     item = (
         notification.thread or notification.session or notification.room or notification.workspace
     )
-    return Attribution(item, outside=True).speaker(notification.actor)
+    return DialogueBylines(item, outside=True).speaker(notification.actor)
 
 
 def unread_notification_count(*, user: User) -> int:

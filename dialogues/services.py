@@ -28,7 +28,7 @@ from workspaces.access import (
 from workspaces.models import Audience, Document, Workspace
 from workspaces.services import roster_grant
 
-from .attribution import Attribution
+from .attribution import DialogueBylines
 from .models import (
     MAX_DEPTH,
     ChatRoom,
@@ -81,14 +81,14 @@ def _render_for(source: str, audience_item) -> tuple[str, list[User]]:
     """Render a body; return its HTML and the people it mentions who may see it (to notify).
 
     Mentions are marked up in every mode, so that each output can show them as its bylines
-    show people (Attribution.mentions_html)."""
+    show people (Bylines.mentions_html)."""
     handles = mentioned_handles(source)
     mentioned = []
     if handles:
         mentioned = list(people_who_can_view(audience_item).filter(handle__in=handles))
     html = render_markdown(source, mentionable={u.handle for u in mentioned})
     # Nobody is addressed by name where everyone is a pseudonym: no one is notified.
-    return html, [] if Attribution(audience_item).is_anonymous else mentioned
+    return html, [] if DialogueBylines(audience_item).is_anonymous else mentioned
 
 
 # ------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def _save_post(post: Post) -> Post:
     post.path = prefix + _path_segment(post.pk)
     Post.objects.filter(pk=post.pk).update(path=post.path)
     # In an anonymous thread, pseudonyms are numbered in order of first post.
-    Attribution(post.thread).speaker(post.author)
+    DialogueBylines(post.thread).speaker(post.author)
     return post
 
 

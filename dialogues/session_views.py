@@ -9,6 +9,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import UTC
 
+import icalendar
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -32,7 +33,7 @@ from workspaces.models import Document, Pseudonym
 
 from . import attribution as attribution_services
 from . import exports, sessions
-from .attribution import Attribution
+from .attribution import DialogueBylines
 from .forms import (
     ActionForm,
     AgendaItemForm,
@@ -179,14 +180,14 @@ def session_detail(request, slug: str, pk: int):
     user = request.user
     capabilities = item_capabilities(user, session)
     can_run = Capability.RUN_SESSIONS in capabilities
-    people = Attribution(session)
+    people = DialogueBylines(session)
     minutes_visible = sessions.minutes_visible(user, session)
     agenda = sessions.agenda_for(user, session, people, minutes_visible)
     comments = []
     if minutes_visible:
         # The review belongs to the minutes, which leave the live view: reviewers and the
         # people their comments mention are shown as the minutes show people.
-        reviewers = Attribution(session, outside=True)
+        reviewers = DialogueBylines(session, outside=True)
         comments = []
         for comment in session.minutes_comments.select_related(
             "author__jurisdiction", "agenda_item"
@@ -259,40 +260,29 @@ def session_transition(request, slug: str, pk: int):
 
 @require_GET
 def session_calendar(request, slug: str, pk: int):
-    """An .ics file: title, times and a link; no names (it leaves the platform)."""
+    """An .ics file: title, times and a link; no names (it leaves the platform).
+
+    Built with `icalendar`, which does the escaping, folding and CRLF line endings."""
     session = _session(request, slug, pk)
-
-    def stamp(moment) -> str:
-        return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-    def escape(text: str) -> str:
-        return (
-            text.replace("\\", "\\\\").replace(";", r"\;").replace(",", r"\,").replace("\n", r"\n")
-        )
-
     url = site_url(request) + reverse("session_detail", kwargs={"slug": slug, "pk": pk})
     host = request.get_host().split(":")[0] or "enclave"
-    status = "TENTATIVE" if session.status == Status.DRAFT else "CONFIRMED"
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Enclave//Dialogue sessions//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:session-{session.pk}@{host}",
-        f"DTSTAMP:{stamp(timezone.now())}",
-        f"SEQUENCE:{int(session.updated_at.timestamp())}",
-        f"DTSTART:{stamp(session.starts_at)}",
-        f"DTEND:{stamp(session.ends_at)}",
-        f"SUMMARY:{escape(session.title)}",
-        f"DESCRIPTION:{escape(_('Dialogue session in Enclave:') + ' ' + url)}",
-        f"URL:{url}",
-        f"STATUS:{status}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    response = HttpResponse("\r\n".join(lines) + "\r\n", content_type="text/calendar")
+    calendar = icalendar.Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", "-//Enclave//Dialogue sessions//EN")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    event = icalendar.Event()
+    event.add("uid", f"session-{session.pk}@{host}")
+    event.add("dtstamp", timezone.now().astimezone(UTC))
+    event.add("sequence", int(session.updated_at.timestamp()))
+    event.add("dtstart", session.starts_at.astimezone(UTC))
+    event.add("dtend", session.ends_at.astimezone(UTC))
+    event.add("summary", session.title)
+    event.add("description", _("Dialogue session in Enclave:") + " " + url)
+    event.add("url", url)
+    event.add("status", "TENTATIVE" if session.status == Status.DRAFT else "CONFIRMED")
+    calendar.add_component(event)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar")
     response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.ics"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -419,7 +409,7 @@ def session_attendance(request, slug: str, pk: int):
     """The register: who registered and who joined, by jurisdiction. In an anonymous session
     only the Secretariat sees names; everyone else sees the counts."""
     session = _session(request, slug, pk)
-    people = Attribution(session)
+    people = DialogueBylines(session)
     names_shown = not people.is_anonymous or can(request.user, Capability.UNMASK, session)
     registrations = SessionRegistration.objects.filter(session=session).select_related(
         "user", "jurisdiction"
@@ -470,7 +460,7 @@ def minutes_edit(request, slug: str, pk: int, item: int):
         else:
             messages.success(request, _("The minutes of this item are saved."))
             return _back(session, f"item-{agenda_item.pk}")
-    people = Attribution(session)  # the organisers' own page: inside the live view
+    people = DialogueBylines(session)  # the organisers' own page: inside the live view
     context = {
         "workspace": session.workspace,
         "session": session,

@@ -31,10 +31,9 @@ from workspaces.access import (
     require,
     visible,
 )
-from workspaces.models import Attribution, Audience, Document, Workspace
+from workspaces.models import AttributionMode, Audience, Document, Workspace
 
-from .attribution import Attribution as DialogueAttribution
-from .attribution import stricter_than_workspace
+from .attribution import DialogueBylines, stricter_than_workspace
 from .chat import broadcast, room_group
 from .models import (
     ActionItem,
@@ -168,7 +167,7 @@ def _clean_details(
         raise ValidationError(_("A session can last at most 12 hours."))
     if audience not in Audience.values:
         raise ValidationError(_("Choose who may attend the session."))
-    if attribution and attribution not in Attribution.values:
+    if attribution and attribution not in AttributionMode.values:
         raise ValidationError(_("Choose an attribution mode."))
     if not stricter_than_workspace(workspace, attribution):
         raise ValidationError(
@@ -495,7 +494,7 @@ def record_attendance(*, user: User, room: ChatRoom) -> None:
 
 def agenda_for(user: User, session: DialogueSession, people, minutes_shown: bool) -> list:
     """The agenda as `user` may see it, for the session page and the exports alike: each item
-    with `shown_presenter` (as `people`, an Attribution, shows them), `shown_documents` (the
+    with `shown_presenter` (as `people`, a `DialogueBylines`, shows them), `shown_documents` (the
     pre-reads the user may read) and, when `minutes_shown`, its minutes `entry` and
     `shown_actions` as (action, owner) with owners as minutes show them (outside the live
     view). In constant queries."""
@@ -505,7 +504,7 @@ def agenda_for(user: User, session: DialogueSession, people, minutes_shown: bool
     entries = {m.agenda_item_id: m for m in session.minutes.all()} if minutes_shown else {}
     actions: dict[int, list] = {}
     if minutes_shown:
-        outside = DialogueAttribution(session, outside=True)
+        outside = DialogueBylines(session, outside=True)
         for action in session.actions.select_related("owner__jurisdiction"):
             actions.setdefault(action.agenda_item_id, []).append(
                 (action, outside.speaker(action.owner))

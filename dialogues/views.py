@@ -33,10 +33,10 @@ from workspaces.access import (
     workspace_role,
 )
 from workspaces.attribution import for_contexts
-from workspaces.models import Document, Pseudonym, Workspace
+from workspaces.models import AttributionMode, Document, Pseudonym, Workspace
 
 from . import chat, post_fragments, selectors, services, sessions
-from .attribution import Attribution, Mode
+from .attribution import DialogueBylines
 from .forms import (
     EditForm,
     MoveForm,
@@ -90,7 +90,7 @@ def home(request):
     activity = list(selectors.recent_activity(user=request.user))
     for post in activity:
         # The dashboard is outside the live view: Chatham House names nobody here.
-        post.shown_author = Attribution(post.thread, outside=True).speaker(post.author)
+        post.shown_author = DialogueBylines(post.thread, outside=True).speaker(post.author)
     context = {
         "workspaces": selectors.my_workspaces(user=request.user),
         "activity": activity,
@@ -240,7 +240,7 @@ def workspace_roster(request, slug: str):
         "workspace": workspace,
         "roster": roster_of(workspace),
         # In an anonymous dialogue, names on the roster would undo the pseudonyms.
-        "names_hidden": workspace.attribution == Mode.ANONYMOUS and not can_manage,
+        "names_hidden": workspace.attribution == AttributionMode.ANONYMOUS and not can_manage,
         "can_manage": can_manage,
         "add_form": RosterAddForm(),
         "my_role": workspace_role(request.user, workspace),
@@ -317,7 +317,7 @@ def mention_search(request, slug: str):
     people = selectors.mention_candidates(
         user=request.user, item=item, query=request.GET.get("q", "")
     )
-    if workspace.attribution == Mode.ANONYMOUS:
+    if workspace.attribution == AttributionMode.ANONYMOUS:
         people = []  # nobody is addressed by name where everyone is a pseudonym
     return JsonResponse(
         {
@@ -364,7 +364,8 @@ def thread_detail(request, slug: str, pk: int):
     flags = {
         "can_contribute": Capability.CONTRIBUTE in page.capabilities,
         "can_moderate": Capability.MODERATE in page.capabilities,
-        "can_unmask": Capability.UNMASK in page.capabilities and Attribution(thread).is_anonymous,
+        "can_unmask": Capability.UNMASK in page.capabilities
+        and DialogueBylines(thread).is_anonymous,
     }
     posts_html = post_fragments.render_posts(
         request,
@@ -409,7 +410,7 @@ def thread_reply(request, slug: str, pk: int):
         if parent is None:
             raise Http404
     initial = {"parent": parent.pk if parent else None}
-    people = Attribution(thread)
+    people = DialogueBylines(thread)
     if parent is not None:
         parent.shown_author = people.speaker(parent.author)
         parent.text_readable = parent.hidden_at is None or can_read_hidden_text(
@@ -586,7 +587,7 @@ def post_react(request, pk: int):
 def post_history(request, pk: int):
     post = _post(request, pk)
     _require(request, Capability.MODERATE, post)
-    people = Attribution(post.thread)
+    people = DialogueBylines(post.thread)
     post.shown_author = people.speaker(post.author)
     context = {
         "workspace": post.thread.workspace,
@@ -655,7 +656,9 @@ def search(request):
     for hit in hits:
         if getattr(hit, "post", None) is not None:
             # Search results leave the live view: Chatham House names nobody here.
-            hit.shown_author = Attribution(hit.post.thread, outside=True).speaker(hit.post.author)
+            hit.shown_author = DialogueBylines(hit.post.thread, outside=True).speaker(
+                hit.post.author
+            )
     return render(request, "dialogues/search.html", {"query": query, "hits": hits})
 
 

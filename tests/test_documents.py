@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from workspaces import documents as services
+from workspaces import documents
 from workspaces.models import Document
 
 pytestmark = pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume")
@@ -61,7 +61,7 @@ def body(response) -> bytes:
 
 
 def upload(world, dialogue, name, content, **fields):
-    return services.document_upload(
+    return documents.document_upload(
         actor=fields.pop("actor", world.member),
         workspace=dialogue.offsets,
         upload=SimpleUploadedFile(name, content, content_type="text/html"),
@@ -137,8 +137,8 @@ def test_hostile_corpus(world, dialogue, client_for, documents_dir, name, conten
 
 
 def test_double_extension_and_reserved_names_are_cleaned():
-    from workspaces.files import PDF as PDF_TYPE
-    from workspaces.files import clean_filename, content_disposition
+    from workspaces.file_types_and_names import PDF as PDF_TYPE
+    from workspaces.file_types_and_names import clean_filename, content_disposition
 
     assert clean_filename("budget.pdf.exe", PDF_TYPE) == "budget.pdf"
     assert clean_filename("CON.pdf", PDF_TYPE) == "_CON.pdf"
@@ -216,8 +216,8 @@ def _download(client, document, version=None):
 def test_access_refusals_are_404_and_audited(world, dialogue, client_for):
     members_only = upload(world, dialogue, "a.pdf", PDF, audience="full_members")
     deleted = upload(world, dialogue, "b.pdf", PDF)
-    services.document_delete(actor=world.member, document=deleted, reason="Superseded")
-    other = services.document_upload(
+    documents.document_delete(actor=world.member, document=deleted, reason="Superseded")
+    other = documents.document_upload(
         actor=world.member_nz,
         workspace=dialogue.closed,
         upload=SimpleUploadedFile("c.pdf", PDF),
@@ -246,7 +246,7 @@ def test_access_refusals_are_404_and_audited(world, dialogue, client_for):
 def test_versions_history_and_any_version_download(world, dialogue, client_for):
     document = upload(world, dialogue, "paper.pdf", PDF)
     second = PDF + b"% revised\n"
-    services.document_add_version(
+    documents.document_add_version(
         actor=world.observer,
         document=document,
         upload=SimpleUploadedFile("paper-v2.pdf", second),
@@ -280,10 +280,10 @@ def test_delete_by_uploader_or_moderator_only(world, dialogue):
 
     document = upload(world, dialogue, "a.pdf", PDF)
     with pytest.raises(PermissionDenied):
-        services.document_delete(actor=world.observer, document=document, reason="x")
+        documents.document_delete(actor=world.observer, document=document, reason="x")
     with pytest.raises(ValidationError):
-        services.document_delete(actor=world.secretariat, document=document, reason=" ")
-    services.document_delete(actor=world.secretariat, document=document, reason="Duplicate")
+        documents.document_delete(actor=world.secretariat, document=document, reason=" ")
+    documents.document_delete(actor=world.secretariat, document=document, reason="Duplicate")
     document.refresh_from_db()
     assert document.deleted_at and document.delete_reason == "Duplicate"
     assert AuditEvent.objects.filter(action="document_deleted").exists()
@@ -302,7 +302,7 @@ def test_documents_in_lists_and_search_respect_the_policy(world, dialogue, clien
         tags="buffers",
     )
     gone = upload(world, dialogue, "b.pdf", PDF, title="Permanence old draft")
-    services.document_delete(actor=world.member, document=gone, reason="Old")
+    documents.document_delete(actor=world.member, document=gone, reason="Old")
     hits = {h.title for h in search(user=world.member, query="permanence") if h.kind == "document"}
     assert hits == {"Permanence buffer methodology"}
     assert not [h for h in search(user=world.observer, query="permanence") if h.kind == "document"]

@@ -18,10 +18,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import close_old_connections
 from django.urls import reverse
 
-from config.daphne_body import BODY_CHUNK, _Messages, _SpooledBody
+from config.request_body_streaming import BODY_CHUNK, _Messages, _SpooledBody
 from config.request_limits import PREFIX_BYTES, RequestBodyLimit
-from workspaces import documents as services
-from workspaces.files import MAX_ARCHIVE_ENTRIES, RejectedFile, sniff
+from workspaces import documents
+from workspaces.file_types_and_names import MAX_ARCHIVE_ENTRIES, RejectedFile, sniff
 from workspaces.models import Document
 from workspaces.uploads import BODY_TOO_LARGE
 
@@ -101,7 +101,7 @@ def test_the_upload_script_gets_413_with_the_form(
 def test_a_new_version_over_the_limit_is_refused_cleanly(
     world, dialogue, client_for, settings, documents_dir, upload_tmp
 ):
-    document = services.document_upload(
+    document = documents.document_upload(
         actor=world.member,
         workspace=dialogue.offsets,
         upload=SimpleUploadedFile("a.txt", b"first version\n"),
@@ -454,7 +454,7 @@ def test_a_mimetype_member_that_lies_about_its_size_is_refused(bomb):
 
 def test_the_bomb_is_refused_by_the_upload_service(world, dialogue, documents_dir, bomb):
     with pytest.raises(ValidationError):
-        services.document_upload(
+        documents.document_upload(
             actor=world.member,
             workspace=dialogue.offsets,
             upload=SimpleUploadedFile("paper.odt", bomb),

@@ -1,7 +1,7 @@
 """Who is shown as the author of what: named, Chatham House or anonymous.
 
 Every page, frame, export, email and notification that shows a person in a workspace's
-content asks an `Attribution` for the label to show. The rules:
+content asks its `Bylines` for the label to show. The rules:
 - Named: the person's name and affiliation, everywhere.
 - Chatham House: inside the live view (threads, chat, session pages, the library) the roster
   sees who said what; everything that leaves it (minutes, exports, emails, digests,
@@ -28,8 +28,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Jurisdiction, User
 from core.markup import mentions_in, relabel_mentions, relabel_mentions_text
 
-from .models import Attribution as Mode
-from .models import Pseudonym, Workspace, strictest
+from .models import AttributionMode, Pseudonym, Workspace, strictest
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def pseudonym_for(*, workspace: Workspace, context: str, user_id: int) -> Pseudo
     raise RuntimeError("Could not assign a pseudonym")
 
 
-class Attribution:
+class Bylines:
     """Labels for the people in one context, for one kind of output.
 
     `outside=True` is for what leaves the live view (minutes, exports, email, notifications,
@@ -77,11 +76,13 @@ class Attribution:
     @property
     def names_people(self) -> bool:
         """Whether real names are shown in this output."""
-        return self.mode == Mode.NAMED or (self.mode == Mode.CHATHAM_HOUSE and not self.outside)
+        return self.mode == AttributionMode.NAMED or (
+            self.mode == AttributionMode.CHATHAM_HOUSE and not self.outside
+        )
 
     @property
     def is_anonymous(self) -> bool:
-        return self.mode == Mode.ANONYMOUS
+        return self.mode == AttributionMode.ANONYMOUS
 
     def _known(self) -> dict[int, Pseudonym]:
         if self._numbers is None:
@@ -105,7 +106,7 @@ class Attribution:
                 and user.jurisdiction.status == Jurisdiction.Status.OBSERVER
             )
             return Speaker(user.full_name, user.affiliation, is_observer=observer)
-        if self.mode == Mode.ANONYMOUS:
+        if self.mode == AttributionMode.ANONYMOUS:
             pseudonym = self._pseudonym(user.pk)
             return Speaker(
                 _("Participant %(number)s") % {"number": pseudonym.number},
@@ -168,25 +169,23 @@ class Attribution:
 
 def for_contexts(
     workspace: Workspace, contexts: list[str], mode: str, *, outside: bool = False
-) -> dict[str, Attribution]:
-    """One Attribution per context of a workspace (a list of threads), with every pseudonym
+) -> dict[str, Bylines]:
+    """One `Bylines` per context of a workspace (a list of threads), with every pseudonym
     they need read in one query rather than one per context."""
     known: dict[str, dict[int, Pseudonym]] = {context: {} for context in contexts}
-    if mode == Mode.ANONYMOUS:
+    if mode == AttributionMode.ANONYMOUS:
         for pseudonym in Pseudonym.objects.filter(context__in=contexts):
             known[pseudonym.context][pseudonym.user_id] = pseudonym
     attributions = {}
     for context in contexts:
-        attributions[context] = Attribution(workspace, context, mode, outside=outside)
+        attributions[context] = Bylines(workspace, context, mode, outside=outside)
         attributions[context]._numbers = known[context]
     return attributions
 
 
-def for_workspace(workspace: Workspace, *, outside: bool = False) -> Attribution:
+def for_workspace(workspace: Workspace, *, outside: bool = False) -> Bylines:
     """People in a workspace's library and anything not in a thread or session."""
-    return Attribution(
-        workspace, f"workspace:{workspace.pk}", workspace.attribution, outside=outside
-    )
+    return Bylines(workspace, f"workspace:{workspace.pk}", workspace.attribution, outside=outside)
 
 
 def stricter_than_workspace(workspace: Workspace, mode: str) -> bool:

@@ -22,7 +22,7 @@ from accounts.models import AuditEvent, User
 
 from .access import Capability, can, is_full_member, require, require_remove_own
 from .attribution import for_workspace
-from .files import RejectedFile, clean_filename, sniff
+from .file_types_and_names import RejectedFile, clean_filename, sniff
 from .models import (
     Audience,
     Document,

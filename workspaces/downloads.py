@@ -13,11 +13,12 @@ from collections.abc import AsyncIterator
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 
-from .files import content_disposition
+from .file_types_and_names import content_disposition
 from .models import DocumentVersion, documents_storage
 
-# 1 MiB reads, sent as one body message each (config/daphne_flow.py raises Django's and Twisted's
-# 64/128 KiB pieces to match): Python's per-chunk overhead, not the bytes, limited throughput.
+# 1 MiB reads, sent as one body message each (config/response_backpressure.py raises Django's and
+# Twisted's 64/128 KiB pieces to match): Python's per-chunk overhead, not the bytes, limited
+# throughput.
 CHUNK = 1024 * 1024
 
 

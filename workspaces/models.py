@@ -40,7 +40,7 @@ class WorkspaceItem(models.Model):
         return self.audience == Audience.FULL_MEMBERS
 
 
-class Attribution(models.TextChoices):
+class AttributionMode(models.TextChoices):
     """Who is named for what was said (per workspace; a session may be stricter, never looser)."""
 
     NAMED = "named", _("Named")
@@ -49,9 +49,9 @@ class Attribution(models.TextChoices):
 
 
 ATTRIBUTION_STRICTNESS = {
-    Attribution.NAMED: 0,
-    Attribution.CHATHAM_HOUSE: 1,
-    Attribution.ANONYMOUS: 2,
+    AttributionMode.NAMED: 0,
+    AttributionMode.CHATHAM_HOUSE: 1,
+    AttributionMode.ANONYMOUS: 2,
 }
 
 
@@ -87,7 +87,10 @@ class Workspace(models.Model):
         help_text=_("Off: notification emails only say that there is new activity."),
     )
     attribution = models.CharField(
-        _("attribution"), max_length=16, choices=Attribution.choices, default=Attribution.NAMED
+        _("attribution"),
+        max_length=16,
+        choices=AttributionMode.choices,
+        default=AttributionMode.NAMED,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

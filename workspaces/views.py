@@ -20,8 +20,7 @@ from accounts.audit import audit_record
 from accounts.models import AuditEvent
 from core.params import id_param
 
-from . import documents as services
-from . import selectors
+from . import documents, selectors
 from .access import (
     Capability,
     can,
@@ -100,7 +99,7 @@ def document_upload(request, slug: str):
     elif posted and form.is_valid():
         data = form.cleaned_data
         try:
-            document = services.document_upload(
+            document = documents.document_upload(
                 actor=request.user,
                 workspace=workspace,
                 upload=data["file"],
@@ -147,7 +146,7 @@ def document_detail(request, slug: str, pk: int):
         "document": document,
         "discussion": discussion if discussion and discussion.deleted_at is None else None,
         "versions": selectors.document_versions(document=document),
-        "needs_acknowledgement": services.needs_acknowledgement(request.user, document),
+        "needs_acknowledgement": documents.needs_acknowledgement(request.user, document),
         "can_add_version": can(request.user, Capability.CONTRIBUTE, document),
         "can_delete": Capability.MODERATE in capabilities
         or can_remove_own(request.user, document, author_id=document.uploaded_by_id),
@@ -171,7 +170,7 @@ def document_add_version(request, slug: str, pk: int):
         messages.error(request, _("Choose a file to upload."))
     else:
         try:
-            version = services.document_add_version(
+            version = documents.document_add_version(
                 actor=request.user,
                 document=document,
                 upload=form.cleaned_data["file"],
@@ -192,7 +191,7 @@ def document_delete(request, slug: str, pk: int):
     form = DocumentDeleteForm(request.POST)
     form.is_valid()
     try:
-        services.document_delete(
+        documents.document_delete(
             actor=request.user,
             document=document,
             reason=form.cleaned_data.get("reason", ""),
@@ -214,7 +213,7 @@ def document_acknowledge(request, slug: str, pk: int):
     if version:
         next_url = reverse("version_download", kwargs={"slug": slug, "pk": pk, "version": version})
     if request.method == "POST":
-        services.marking_acknowledge(actor=request.user, document=document, request=request)
+        documents.marking_acknowledge(actor=request.user, document=document, request=request)
         return redirect(next_url)
     return render(
         request,
@@ -255,7 +254,7 @@ def document_download(request, slug: str, pk: int, version: int | None = None):
     # the audit record and opening the file happen there without hopping back and forth between
     # the event loop and that thread. The bytes still stream asynchronously (downloads.py).
     served = _version_to_serve(request, slug, pk, version)
-    if services.needs_acknowledgement(request.user, served.document):
+    if documents.needs_acknowledgement(request.user, served.document):
         url = reverse("document_acknowledge", kwargs={"slug": slug, "pk": pk})
         return redirect(f"{url}?version={served.pk}")
     audit_record(
