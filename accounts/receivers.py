@@ -4,12 +4,11 @@ from allauth.account.signals import email_changed, password_changed, password_re
 from allauth.mfa.signals import authentication_failed as mfa_authentication_failed
 from allauth.mfa.signals import authenticator_added, authenticator_removed
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db import transaction
 from django.dispatch import receiver
 
 from .audit import audit_record
 from .models import AuditEvent, User
-from .signals import access_revoked
+from .signals import access_revoked, announce_access_revoked
 
 
 @receiver(user_logged_in)
@@ -65,7 +64,7 @@ def audit_mfa_removed(sender, request, user, authenticator, **kwargs):
     )
     # Without a second factor where one is required, the account loses standing: its open
     # sockets check again and close.
-    transaction.on_commit(lambda: access_revoked.send(sender=User, user_ids=[user.pk]))
+    announce_access_revoked(sender=User, user_ids=[user.pk])
 
 
 @receiver(password_changed)

@@ -18,12 +18,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.events import after_commit
 from core.mail import send_email
 
 from .audit import BOOTSTRAP_ACTOR, SystemActor, audit_record
 from .models import AuditEvent, Invitation, Jurisdiction, User, unique_handle
 from .policy import INVITATION_ROLE, Capability, Role, can_grant, require
-from .signals import access_revoked
+from .signals import announce_access_revoked
 
 
 def site_url(request: HttpRequest | None) -> str:
@@ -34,8 +35,7 @@ def site_url(request: HttpRequest | None) -> str:
 
 
 def _announce_revocation(user_ids: list[int]) -> None:
-    if user_ids:
-        transaction.on_commit(lambda: access_revoked.send(sender=User, user_ids=user_ids))
+    announce_access_revoked(sender=User, user_ids=user_ids)
 
 
 def sessions_end_all(*, user: User) -> int:
@@ -47,9 +47,7 @@ def sessions_end_all(*, user: User) -> int:
         session.end()
     keys = [s.session_key for s in sessions]
     if keys:
-        transaction.on_commit(
-            lambda: access_revoked.send(sender=User, user_ids=[user.pk], session_keys=keys)
-        )
+        announce_access_revoked(sender=User, user_ids=[user.pk], session_keys=keys)
     return len(sessions)
 
 
@@ -249,7 +247,7 @@ def invitation_create(
     # Sent once the invitation is saved; `email_sent` says how that went (None until then), so
     # the page can tell a Co-Chair that the mail server did not take it.
     invitation.email_sent = None
-    transaction.on_commit(send)
+    after_commit(send)
     return invitation, token
 
 

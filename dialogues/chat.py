@@ -1,7 +1,7 @@
 """Live chat: every write goes through here, from the websocket and from plain HTTP alike.
 
 The database is the truth and the channel layer a doorbell: a message commits with its per-room
-sequence number, then one pre-serialized event goes to the room's group from on_commit.
+sequence number, then one pre-serialized event goes to the room's group after commit (core.events).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
+from core.events import after_commit
 from core.markup import mentioned_handles, render_markdown
 from workspaces.access import (
     Capability,
@@ -57,6 +58,11 @@ def broadcast(group: str, event: dict) -> None:
     """Serialize once; every socket in the group forwards the same text."""
     text = json.dumps(event, separators=(",", ":"))
     async_to_sync(get_channel_layer().group_send)(group, {"type": "chat.event", "text": text})
+
+
+def announce(room_id: int, event: dict) -> None:
+    """Broadcast `event` to the room once the write it follows commits (core.events)."""
+    after_commit(lambda: broadcast(room_group(room_id), event))
 
 
 def room_people(room: ChatRoom) -> DialogueBylines:
@@ -191,7 +197,7 @@ def message_send(*, actor: User, room: ChatRoom, body: str, client_id: str) -> t
             )
             notify(kind=Notification.Kind.MENTION, recipients=mentioned, actor=actor, room=room)
             event = {"type": "message", "message": serialize(message, people)}
-            transaction.on_commit(lambda: broadcast(room_group(room.pk), event), robust=True)
+            announce(room.pk, event)
     except IntegrityError:
         # The same client id raced in from another socket: the first one won.
         existing = ChatMessage.objects.filter(author=actor, client_id=client_id).first()
@@ -237,7 +243,7 @@ def messages_before(
 
 def _message_event(message: ChatMessage) -> None:
     event = {"type": "message.changed", "message": serialize(message)}
-    transaction.on_commit(lambda: broadcast(room_group(message.room_id), event), robust=True)
+    announce(message.room_id, event)
 
 
 @transaction.atomic
@@ -330,7 +336,7 @@ def member_mute(
     )
     shown = room_people(room).person(user)["id"]  # a pseudonym's number in anonymous rooms
     event = {"type": "muted", "room": room.pk, "user": shown, "until": mute.until.isoformat()}
-    transaction.on_commit(lambda: broadcast(room_group(room.pk), event), robust=True)
+    announce(room.pk, event)
     return mute
 
 
@@ -359,7 +365,7 @@ def room_set_locked(
         request=request,
     )
     event = {"type": "room", "room": room.pk, "locked": locked}
-    transaction.on_commit(lambda: broadcast(room_group(room.pk), event), robust=True)
+    announce(room.pk, event)
     return room
 
 

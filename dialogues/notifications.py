@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import site_url
+from core.events import after_commit
 from core.mail import send_email
 from core.markup import plain_excerpt
 from workspaces.access import Capability, can, people_who_can_view
@@ -90,7 +90,7 @@ def notify(
     if kind in EMAIL_PREFERENCE:
         ids = [n.pk for n in created]
         # robust: a mail server failure is logged; the post is saved and the digest retries.
-        transaction.on_commit(lambda: send_immediate_emails(ids), robust=True)
+        after_commit(lambda: send_immediate_emails(ids))
     return created
 
 

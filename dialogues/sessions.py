@@ -33,8 +33,8 @@ from workspaces.access import (
 )
 from workspaces.models import AttributionMode, Audience, Document, Workspace
 
+from . import chat
 from .attribution import DialogueBylines, stricter_than_workspace
-from .chat import broadcast, room_group
 from .models import (
     ActionItem,
     AgendaItem,
@@ -443,8 +443,7 @@ def _close_room(session: DialogueSession, now) -> None:
         return
     ChatRoom.objects.filter(pk=session.room_id).update(locked_at=now, closed_at=now)
     event = {"type": "room", "room": session.room_id, "locked": True, "closed": True}
-    room_id = session.room_id
-    transaction.on_commit(lambda: broadcast(room_group(room_id), event), robust=True)
+    chat.announce(session.room_id, event)
 
 
 # ------------------------------------------------------------------------------

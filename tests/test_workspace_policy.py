@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.models import AuditEvent, Jurisdiction, User
 from dialogues.models import Post, Thread
@@ -246,3 +247,51 @@ def test_agreement_over_the_demo_world(db):
     assert hidden.exists() and not visible(chile, Thread).filter(pk__in=hidden).exists()
     cochair = User.objects.get(email="cochair@demo.enclave.test")
     assert set(visible(cochair, Workspace).values_list("slug", flat=True)) == {"offsets", "linking"}
+
+
+def test_hidden_text_and_own_removal_agree_over_the_demo_world(db):
+    """The policy's answers on one item (can_read_hidden_text, can_remove_own) and over a
+    queryset (readable_text_filter) agree for every user, post and chat message of the demo,
+    with some of each hidden by a moderator."""
+    from dialogues.models import ChatMessage, ChatRoom
+    from workspaces.access import (
+        can,
+        can_read_hidden_text,
+        can_remove_own,
+        item_capabilities,
+        readable_text_filter,
+    )
+
+    call_command("seed_demo", verbosity=0)
+    every_third = list(Post.objects.order_by("pk").values_list("pk", flat=True))[::3]
+    Post.objects.filter(pk__in=every_third).update(
+        hidden_at=timezone.now(), hidden_reason="Off topic"
+    )
+    ChatMessage.objects.filter(seq__lte=2).update(hidden_at=timezone.now(), hidden_reason="Noise")
+    items = [*Post.objects.select_related("thread__workspace"), *ChatMessage.objects.all()]
+    assert any(item.hidden_at for item in items) and ChatRoom.objects.exists()
+    for user in User.objects.select_related("jurisdiction"):
+        readable = {
+            model: set(
+                visible(user, model)
+                .filter(readable_text_filter(user, model))
+                .values_list("pk", flat=True)
+            )
+            for model in (Post, ChatMessage)
+        }
+        for item in items:
+            if not can(user, Capability.VIEW, item):
+                continue
+            capabilities = item_capabilities(user, item)
+            one = item.hidden_at is None or can_read_hidden_text(
+                user, item, author_id=item.author_id, capabilities=capabilities
+            )
+            assert (item.pk in readable[type(item)]) is one, (user.email, item)
+            assert can_remove_own(user, item, author_id=item.author_id) is (
+                item.author_id == user.pk and not item_root_archived(item)
+            ), (user.email, item)
+
+
+def item_root_archived(item) -> bool:
+    root = item.thread if hasattr(item, "thread_id") else item.room
+    return root.workspace.is_archived

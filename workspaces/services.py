@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, Jurisdiction, User
-from accounts.signals import access_revoked
+from accounts.signals import announce_access_revoked
 
 from .access import ROSTER_PERMISSION, Capability, WorkspaceRole, people_who_can_view, require
 from .models import Workspace, WorkspaceGroupGrant, WorkspaceUserGrant
@@ -33,8 +33,7 @@ def _scope(workspace: Workspace) -> str:
 def _announce_lost_access(workspace: Workspace, before: set[int]) -> None:
     """Tell the upper layers (live sockets) who can no longer see the workspace."""
     lost = sorted(before - set(people_who_can_view(workspace).values_list("pk", flat=True)))
-    if lost:
-        transaction.on_commit(lambda: access_revoked.send(sender=Workspace, user_ids=lost))
+    announce_access_revoked(sender=Workspace, user_ids=lost)
 
 
 def roster_grant(
