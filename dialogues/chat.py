@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from asgiref.sync import async_to_sync
@@ -33,6 +34,7 @@ from workspaces.access import (
     people_who_can_view,
     require,
     require_remove_own,
+    workspace_capabilities,
 )
 from workspaces.models import Workspace
 
@@ -406,6 +408,55 @@ def present_people(
         }
         for pk, name, handle, jurisdiction, is_secretariat in rows
     ], count
+
+
+@dataclass
+class ChatRoomPage:
+    """Everything a room's page shows its reader, read once (like ThreadPage for a thread)."""
+
+    room: ChatRoom
+    people: DialogueBylines
+    messages: list
+    members: list  # (value for the mute form, the person as shown), the reader left out
+    capabilities: frozenset
+    can_send: bool
+    mute: ChatMute | None
+    last_read: int
+
+    @property
+    def can_moderate(self) -> bool:
+        return Capability.MODERATE in self.capabilities
+
+    @property
+    def can_manage(self) -> bool:
+        return Capability.MANAGE_ROSTER in self.capabilities
+
+    @property
+    def can_unmask(self) -> bool:
+        return self.people.is_anonymous and Capability.UNMASK in self.capabilities
+
+
+def chat_room_page(*, user: User, room: ChatRoom, before_seq: int | None) -> ChatRoomPage:
+    people = room_people(room)
+    members = people_who_can_view(room).exclude(pk=user.pk).order_by("full_name")
+    if people.is_anonymous:
+        # Only those who have a pseudonym here, chosen by it: no user id reaches the page.
+        shown = [
+            (f"p{who.pseudonym_id}", who)
+            for who in (people.speaker(m) for m in members if people.has_pseudonym(m.pk))
+        ]
+    else:
+        shown = [(m.pk, people.speaker(m)) for m in members]
+    return ChatRoomPage(
+        room=room,
+        people=people,
+        messages=messages_before(user=user, room=room, before_seq=before_seq),
+        members=shown,
+        capabilities=workspace_capabilities(user, room.workspace),
+        can_send=can(user, Capability.CONTRIBUTE, room),
+        mute=active_mute(room, user),
+        last_read=last_read(user=user, room=room),
+    )
 
 
 def last_read(*, user: User, room: ChatRoom) -> int:

@@ -705,45 +705,30 @@ def _chat_urls(slug: str, session: int | None) -> dict[str, str]:
 @require_GET
 def chat_room(request, slug: str, session: int | None = None):
     room = _room(request, slug, session)
-    capabilities = workspace_capabilities(request.user, room.workspace)
     session_of_room = DialogueSession.objects.filter(room=room).first() if session else None
     if session_of_room is not None:
         sessions.record_attendance(user=request.user, room=room)
-    people = chat.room_people(room)
-    urls = _chat_urls(slug, session)
-    members = people_who_can_view(room).exclude(pk=request.user.pk).order_by("full_name")
-    if people.is_anonymous:
-        # Only those who have a pseudonym here, chosen by it: no user id reaches the page.
-        members = [
-            (f"p{who.pseudonym_id}", who)
-            for who in (people.speaker(m) for m in members if people.has_pseudonym(m.pk))
-        ]
-    else:
-        members = [(m.pk, people.speaker(m)) for m in members]
-    before = request.GET.get("before")
-    messages_page = chat.messages_before(
-        user=request.user,
-        room=room,
-        before_seq=int_param(before, minimum=0),
+    page = chat.chat_room_page(
+        user=request.user, room=room, before_seq=int_param(request.GET.get("before"), minimum=0)
     )
     context = {
         "workspace": room.workspace,
         "room": room,
-        "chat_messages": messages_page,
-        "can_send": can(request.user, Capability.CONTRIBUTE, room),
-        "can_moderate": Capability.MODERATE in capabilities,
-        "can_manage": Capability.MANAGE_ROSTER in capabilities,
-        "mute": chat.active_mute(room, request.user),
-        "last_read": chat.last_read(user=request.user, room=room),
+        "chat_messages": page.messages,
+        "can_send": page.can_send,
+        "can_moderate": page.can_moderate,
+        "can_manage": page.can_manage,
+        "mute": page.mute,
+        "last_read": page.last_read,
         "client_id": uuid.uuid4().hex,
-        "members": members,
-        "people": people,
-        "chat_urls": urls,
+        "members": page.members,
+        "people": page.people,
+        "chat_urls": _chat_urls(slug, session),
         "session": session_of_room,
-        "can_unmask": people.is_anonymous and Capability.UNMASK in capabilities,
+        "can_unmask": page.can_unmask,
     }
-    if messages_page:
-        chat.mark_read(actor=request.user, room=room, seq=messages_page[-1].seq)
+    if page.messages:
+        chat.mark_read(actor=request.user, room=room, seq=page.messages[-1].seq)
     return render(request, "dialogues/chat_room.html", context)
 
 
