@@ -58,11 +58,6 @@ def has_second_factor(user: Any) -> bool:
     return cached
 
 
-def forget_second_factor(user: Any) -> None:
-    """Drop the cached answer (after an authenticator is added or removed)."""
-    user.__dict__.pop(_CACHE, None)
-
-
 def account_lack(user: Any) -> Lack | None:
     """What sign-in checks: the account itself (active, jurisdiction not former)."""
     if not getattr(user, "is_authenticated", False):

@@ -40,6 +40,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, separators=(",", ":"), default=str)
 
 
+def log_request(*, method, path, status: int, ms: float, user: int | None, ip) -> None:
+    """The one request line (never a query string or content)."""
+    request_logger.info(
+        "request",
+        extra={
+            "fields": {
+                "method": method,
+                "path": path,
+                "status": status,
+                "ms": ms,
+                "user": user,
+                "ip": ip,
+            }
+        },
+    )
+
+
 class RequestLogMiddleware:
     """One line per request (placed first, so it also times everything else)."""
 
@@ -50,18 +67,13 @@ class RequestLogMiddleware:
         started = time.monotonic()
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        request_logger.info(
-            "request",
-            extra={
-                "fields": {
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "ms": round((time.monotonic() - started) * 1000, 1),
-                    "user": user.pk if user is not None and user.is_authenticated else None,
-                    "ip": request.META.get("REMOTE_ADDR"),
-                }
-            },
+        log_request(
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+            ms=round((time.monotonic() - started) * 1000, 1),
+            user=user.pk if user is not None and user.is_authenticated else None,
+            ip=request.META.get("REMOTE_ADDR"),
         )
         return response
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 
-from config.logs import request_logger
+from config.logs import log_request
 from workspaces.uploads import BODY_TOO_LARGE, is_multipart, request_body_limit
 
 PREFIX_BYTES = 64 * 1024
@@ -41,18 +41,13 @@ def _declared_length(scope) -> int | None:
 async def _refuse(scope, send) -> None:
     # Django never sees this request: its one request line is written here, in the same form.
     client = scope.get("client") or (None, None)
-    request_logger.info(
-        "request",
-        extra={
-            "fields": {
-                "method": scope.get("method"),
-                "path": scope.get("path"),
-                "status": 413,
-                "ms": 0.0,
-                "user": None,
-                "ip": client[0],
-            }
-        },
+    log_request(
+        method=scope.get("method"),
+        path=scope.get("path"),
+        status=413,
+        ms=0.0,
+        user=None,
+        ip=client[0],
     )
     await send(
         {

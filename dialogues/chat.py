@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
 from core.events import after_commit
-from core.markup import mentioned_handles, render_markdown
 from workspaces.access import (
     Capability,
     can,
@@ -34,14 +33,13 @@ from workspaces.access import (
     people_who_can_view,
     require,
     require_remove_own,
-    workspace_capabilities,
 )
 from workspaces.models import Workspace
 
 from .attribution import DialogueBylines
 from .models import ChatMessage, ChatMute, ChatPresence, ChatReadState, ChatRoom, Notification
 from .notifications import notify
-from .services import require_reason
+from .services import render_body, require_reason
 
 MAX_BODY_BYTES = 16 * 1024
 EDIT_WINDOW = timedelta(minutes=15)
@@ -141,16 +139,6 @@ def _take_rate_token(user_id: int) -> None:
         raise RateLimited(retry_after=window)
 
 
-def _render(body: str, room: ChatRoom, people: DialogueBylines) -> tuple[str, list[User]]:
-    """A message's HTML, its mentions marked up in every mode (each output shows them as its
-    bylines show people), and who to notify of a mention."""
-    handles = mentioned_handles(body)
-    mentioned = list(people_who_can_view(room).filter(handle__in=handles)) if handles else []
-    html = render_markdown(body, mentionable={u.handle for u in mentioned})
-    # Nobody is addressed by name where everyone is a pseudonym: no one is notified.
-    return html, [] if people.is_anonymous else mentioned
-
-
 def message_send(*, actor: User, room: ChatRoom, body: str, client_id: str) -> tuple:
     """Store a message once per (author, client id). Returns (message, created).
 
@@ -176,7 +164,7 @@ def message_send(*, actor: User, room: ChatRoom, body: str, client_id: str) -> t
         )
     body = _clean_body(body)
     people = room_people(room)
-    html, mentioned = _render(body, room, people)
+    html, mentioned = render_body(body, room, people)
     try:
         with transaction.atomic():
             locked = ChatRoom.objects.select_for_update().get(pk=room.pk)
@@ -209,10 +197,11 @@ def message_send(*, actor: User, room: ChatRoom, body: str, client_id: str) -> t
     return message, True
 
 
-def _for_reader(user: User, room: ChatRoom, messages) -> list:
+def _for_reader(user: User, room: ChatRoom, messages, capabilities=None) -> list:
     """The messages, each marked with what this reader may do with it, from one policy read:
     `text_readable` (a hidden message's text) and `removable` (their own, outside an archive)."""
-    capabilities = item_capabilities(user, room)
+    if capabilities is None:
+        capabilities = item_capabilities(user, room)
     if Capability.VIEW not in capabilities:
         raise PermissionDenied(_("You do not have permission to do that."))
     messages = list(messages)
@@ -234,13 +223,18 @@ def messages_after(*, user: User, room: ChatRoom, after_seq: int, limit: int = 5
 
 
 def messages_before(
-    *, user: User, room: ChatRoom, before_seq: int | None, limit: int = HISTORY_PAGE
+    *,
+    user: User,
+    room: ChatRoom,
+    before_seq: int | None,
+    limit: int = HISTORY_PAGE,
+    capabilities: frozenset | None = None,
 ) -> list:
     """A page of older messages (scrolling back), oldest first."""
     messages = room.messages.select_related("author__jurisdiction").order_by("-seq")
     if before_seq is not None:
         messages = messages.filter(seq__lt=before_seq)
-    return _for_reader(user, room, reversed(messages[:limit]))
+    return _for_reader(user, room, reversed(messages[:limit]), capabilities)
 
 
 def _message_event(message: ChatMessage) -> None:
@@ -259,7 +253,7 @@ def message_edit(*, actor: User, message: ChatMessage, body: str) -> ChatMessage
     if timezone.now() - message.created_at > EDIT_WINDOW:
         raise ValidationError(_("Messages can be edited for 15 minutes."), code="too_late")
     message.body_source = _clean_body(body)
-    message.body_html, _mentioned = _render(
+    message.body_html, _mentioned = render_body(
         message.body_source, message.room, room_people(message.room)
     )
     message.edited_at = timezone.now()
@@ -394,19 +388,10 @@ def present_people(
     if people.is_anonymous:
         shown = [people.person(user) for user in present.order_by("pk")[:limit]]
         return sorted(shown, key=lambda person: person["id"]), count
-    rows = present.order_by("full_name").values_list(
-        "pk", "full_name", "handle", "jurisdiction__name", "is_secretariat"
-    )[:limit]
-    # As User.affiliation: no jurisdiction is the Secretariat, or else the operator.
-    secretariat, operator = _("Secretariat"), _("Operator")
+    shown = present.select_related("jurisdiction").order_by("full_name")[:limit]
     return [
-        {
-            "id": pk,
-            "name": name,
-            "handle": handle,
-            "affiliation": jurisdiction or (secretariat if is_secretariat else operator),
-        }
-        for pk, name, handle, jurisdiction, is_secretariat in rows
+        {"id": u.pk, "name": u.full_name, "handle": u.handle, "affiliation": u.affiliation}
+        for u in shown
     ], count
 
 
@@ -437,6 +422,9 @@ class ChatRoomPage:
 
 
 def chat_room_page(*, user: User, room: ChatRoom, before_seq: int | None) -> ChatRoomPage:
+    # One policy read serves the whole page: the room's capabilities (locked and closed rooms
+    # included) decide sending, moderating and each message's marks.
+    capabilities = item_capabilities(user, room)
     people = room_people(room)
     members = people_who_can_view(room).exclude(pk=user.pk).order_by("full_name")
     if people.is_anonymous:
@@ -450,10 +438,12 @@ def chat_room_page(*, user: User, room: ChatRoom, before_seq: int | None) -> Cha
     return ChatRoomPage(
         room=room,
         people=people,
-        messages=messages_before(user=user, room=room, before_seq=before_seq),
+        messages=messages_before(
+            user=user, room=room, before_seq=before_seq, capabilities=capabilities
+        ),
         members=shown,
-        capabilities=workspace_capabilities(user, room.workspace),
-        can_send=can(user, Capability.CONTRIBUTE, room),
+        capabilities=capabilities,
+        can_send=Capability.CONTRIBUTE in capabilities,
         mute=active_mute(room, user),
         last_read=last_read(user=user, room=room),
     )

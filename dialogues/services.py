@@ -77,18 +77,23 @@ def _scope(workspace: Workspace) -> str:
     return f"workspace:{workspace.slug}"
 
 
-def _render_for(source: str, audience_item) -> tuple[str, list[User]]:
-    """Render a body; return its HTML and the people it mentions who may see it (to notify).
+def render_body(
+    source: str, audience_item, people: DialogueBylines | None = None
+) -> tuple[str, list[User]]:
+    """Render a body written in `audience_item` (a thread, room or session); return its HTML and
+    whom to notify of a mention: those it mentions who may see it.
 
     Mentions are marked up in every mode, so that each output can show them as its bylines
-    show people (Bylines.mentions_html)."""
+    show people (Bylines.mentions_html). Posts, chat messages and minutes comments all render
+    here."""
     handles = mentioned_handles(source)
     mentioned = []
     if handles:
         mentioned = list(people_who_can_view(audience_item).filter(handle__in=handles))
     html = render_markdown(source, mentionable={u.handle for u in mentioned})
     # Nobody is addressed by name where everyone is a pseudonym: no one is notified.
-    return html, [] if DialogueBylines(audience_item).is_anonymous else mentioned
+    people = people or DialogueBylines(audience_item)
+    return html, [] if people.is_anonymous else mentioned
 
 
 # ------------------------------------------------------------------------------
@@ -230,7 +235,7 @@ def thread_create(
         last_post_at=now,
         post_count=1,
     )
-    html, mentioned = _render_for(_clean_body(body), thread)
+    html, mentioned = render_body(_clean_body(body), thread)
     post = _save_post(
         Post(thread=thread, author=actor, body_source=body.strip(), body_html=html, created_at=now)
     )
@@ -265,7 +270,7 @@ def post_reply(*, actor: User, thread: Thread, body: str, parent: Post | None = 
     # Past the depth cap a reply joins its parent's level: the tree stays readable.
     attach_to = parent if parent.depth < MAX_DEPTH else parent.parent
     now = timezone.now()
-    html, mentioned = _render_for(_clean_body(body), thread)
+    html, mentioned = render_body(_clean_body(body), thread)
     post = _save_post(
         Post(
             thread=thread,
@@ -312,7 +317,7 @@ def post_edit(*, actor: User, post: Post, body: str) -> Post:
     before = set(
         people_who_can_view(post.thread).filter(handle__in=mentioned_handles(post.body_source))
     )
-    post.body_html, mentioned = _render_for(body, post.thread)
+    post.body_html, mentioned = render_body(body, post.thread)
     post.body_source = body
     post.edited_at = timezone.now()
     post.save(update_fields=["body_source", "body_html", "edited_at"])

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
-from core.markup import mentioned_handles, render_markdown
+from core.markup import render_markdown
 from workspaces.access import (
     Capability,
     can,
@@ -47,6 +47,7 @@ from .models import (
     SessionRegistration,
 )
 from .notifications import notify
+from .services import render_body
 
 Status = DialogueSession.Status
 MAX_LENGTH = timedelta(hours=12)
@@ -670,14 +671,7 @@ def minutes_comment_add(
         kind=kind,
         body_source=body,
         # Mentions are marked up so that the review shows them as it shows reviewers.
-        body_html=render_markdown(
-            body,
-            mentionable=set(
-                people_who_can_view(session)
-                .filter(handle__in=mentioned_handles(body))
-                .values_list("handle", flat=True)
-            ),
-        ),
+        body_html=render_body(body, session)[0],
     )
 
 

@@ -46,13 +46,11 @@ from .chat_support import flush_redis, redis_problem
 from .server import (
     HTTP_TIMEOUT,
     ROOT,
-    VENV_BIN,
     Daphne,
     SiteError,
     as_user_prefix,
     free_port,
     tail,
-    wait_until_ready,
 )
 from .test_backup import corrupt_data, tamper
 from .test_db_connections import connections_by_state, postgres_problem, settled_idle
@@ -63,7 +61,7 @@ from .test_nginx_multiprocess import (
     psql,
     render_site,
     start_nginx,
-    unit_daphne_flags,
+    start_unit_daphne,
 )
 
 pytestmark = pytest.mark.live
@@ -125,23 +123,14 @@ def write_env_file(path: Path, overrides: dict[str, str]) -> None:
 
 def start_unit(guide: Guide, port: int, name: str) -> Daphne:
     """daphne as enclave-daphne@.service runs it: the service user, the env file, its flags."""
-    log = guide.tmp / f"{name}.log"
-    command = [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port)]
-    with log.open("a") as log_file:
-        process = subprocess.Popen(
-            [*guide.prefix, *command, *unit_daphne_flags(), "config.asgi:application"],
-            cwd=ROOT,
-            env={**_bare_environment(guide.tmp), **guide.env},
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    server = Daphne(process=process, port=port, log=log)
-    try:
-        wait_until_ready(process, f"{server.url}/healthz", log, name)
-    except BaseException:
-        server.stop()
-        raise
-    return server
+    return start_unit_daphne(
+        {**_bare_environment(guide.tmp), **guide.env},
+        guide.tmp / f"{name}.log",
+        name,
+        port=port,
+        as_user=guide.prefix,
+        ready_path="/healthz",
+    )
 
 
 def get(port: int, path: str) -> tuple[int, str]:

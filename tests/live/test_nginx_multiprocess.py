@@ -264,17 +264,26 @@ def unit_daphne_flags() -> list[str]:
     return flags
 
 
-def start_unit_daphne(env: dict[str, str], log: Path, name: str) -> Daphne:
-    """daphne on 127.0.0.1:<free port> with the systemd unit's options (`--proxy-headers`,
-    `--websocket-max-message-size 524288`)."""
+def start_unit_daphne(
+    env: dict[str, str],
+    log: Path,
+    name: str,
+    *,
+    port: int | None = None,
+    as_user: list[str] = (),
+    ready_path: str = "/accounts/login/",
+) -> Daphne:
+    """daphne on 127.0.0.1:<port> (a free one by default) with the systemd unit's options
+    (`--proxy-headers`, `--websocket-max-message-size 524288`), run behind `as_user` (an argv
+    prefix that switches to the service user), ready once `ready_path` answers 200."""
     executable = VENV_BIN / "daphne"
     if not executable.exists():
         raise ServerUnavailable(f"no daphne at {executable}")
-    port = free_port()
+    port = port or free_port()
     command = [str(executable), "-b", "127.0.0.1", "-p", str(port), *unit_daphne_flags()]
-    with log.open("w") as log_file:
+    with log.open("a") as log_file:
         process = subprocess.Popen(
-            [*command, "config.asgi:application"],
+            [*as_user, *command, "config.asgi:application"],
             cwd=ROOT,
             env=env,
             stdout=log_file,
@@ -282,7 +291,7 @@ def start_unit_daphne(env: dict[str, str], log: Path, name: str) -> Daphne:
         )
     server = Daphne(process=process, port=port, log=log)
     try:
-        wait_until_ready(process, f"{server.url}/accounts/login/", log, name)
+        wait_until_ready(process, f"{server.url}{ready_path}", log, name)
     except BaseException:
         server.stop()
         raise
