@@ -57,7 +57,8 @@ class EnclaveAccountAdapter(DefaultAccountAdapter):
             # does for an inactive user, and allauth has no public hook that drops the stashed
             # login and the password's authentication record from the session. Without it the
             # refused official's session would keep "authenticated by password". Check this
-            # import on every allauth upgrade (tests/test_allauth_hooks.py pins what it does).
+            # import on every allauth upgrade (tests/accounts/test_allauth_hooks.py pins what it
+            # does).
             from allauth.account.internal.stagekit import clear_login
 
             clear_login(request)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from allauth.account.utils import perform_login
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.refusals import errors_into, refusals_as_messages
 
 from . import selectors, services
 from .forms import (
@@ -31,11 +32,6 @@ from .policy import (
     get_visible_or_404,
     holds_or_404,
 )
-
-
-def _error_messages(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 @require_http_methods(["GET", "POST"])
@@ -104,13 +100,11 @@ def jurisdiction_admit(request):
     holds_or_404(request.user, Capability.MANAGE_JURISDICTIONS)
     form = JurisdictionAdmitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_into(form) as attempt:
             jurisdiction = services.jurisdiction_admit(
                 actor=request.user, request=request, **form.cleaned_data
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        if attempt.succeeded:
             messages.success(request, _("%(name)s is admitted.") % {"name": jurisdiction})
             return redirect("jurisdiction_detail", code=jurisdiction.code)
     return render(request, "accounts/jurisdiction_admit.html", {"form": form})
@@ -145,16 +139,13 @@ def jurisdiction_status(request, code: str):
     if not form.is_valid():
         messages.error(request, _("Choose a valid status."))
         return redirect("jurisdiction_detail", code=code)
-    try:
+    with refusals_as_messages(request):
         services.jurisdiction_set_status(
             actor=request.user,
             jurisdiction=jurisdiction,
             status=form.cleaned_data["status"],
             request=request,
         )
-    except ValidationError as error:
-        _error_messages(request, error)
-    else:
         jurisdiction.refresh_from_db()
         messages.success(
             request,
@@ -171,7 +162,7 @@ def invitation_create(request):
     jurisdiction = get_visible_or_404(request.user, Jurisdiction, code=code) if code else None
     form = _invitation_form(request, jurisdiction, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_into(form) as attempt:
             invitation, _token = services.invitation_create(
                 actor=request.user,
                 email=form.cleaned_data["email"],
@@ -180,9 +171,7 @@ def invitation_create(request):
                 role=form.cleaned_data["role"],
                 request=request,
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        if attempt.succeeded:
             if invitation.email_sent is False:
                 messages.error(
                     request,
@@ -206,11 +195,8 @@ def invitation_create(request):
 @require_POST
 def invitation_revoke(request, pk: int):
     invitation = get_visible_or_404(request.user, Invitation, pk=pk)
-    try:
+    with refusals_as_messages(request):
         services.invitation_revoke(actor=request.user, invitation=invitation, request=request)
-    except ValidationError as error:
-        _error_messages(request, error)
-    else:
         messages.success(
             request, _("The invitation for %(email)s is revoked.") % {"email": invitation.email}
         )
@@ -232,16 +218,13 @@ def official_deactivate(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("Give a reason for deactivating this official."))
         return _official_return(official)
-    try:
+    with refusals_as_messages(request):
         services.official_deactivate(
             actor=request.user,
             official=official,
             reason=form.cleaned_data["reason"],
             request=request,
         )
-    except ValidationError as error:
-        _error_messages(request, error)
-    else:
         messages.success(
             request,
             _("%(name)s is deactivated and signed out everywhere.") % {"name": official.full_name},
@@ -252,11 +235,8 @@ def official_deactivate(request, pk: int):
 @require_POST
 def official_reactivate(request, pk: int):
     official = get_visible_or_404(request.user, User, pk=pk)
-    try:
+    with refusals_as_messages(request):
         services.official_reactivate(actor=request.user, official=official, request=request)
-    except ValidationError as error:
-        _error_messages(request, error)
-    else:
         messages.success(request, _("%(name)s is active again.") % {"name": official.full_name})
     return _official_return(official)
 
@@ -264,19 +244,15 @@ def official_reactivate(request, pk: int):
 @require_POST
 def official_role(request, pk: int):
     official = get_visible_or_404(request.user, User, pk=pk)
-    try:
-        role = Role(request.POST.get("role", ""))
-    except ValueError:
+    role = request.POST.get("role", "")
+    if role not in Role:
         messages.error(request, _("Choose a valid role."))
         return _official_return(official)
     granted = request.POST.get("granted") == "1"
-    try:
+    with refusals_as_messages(request):
         services.official_set_role(
-            actor=request.user, official=official, role=role, granted=granted, request=request
+            actor=request.user, official=official, role=Role(role), granted=granted, request=request
         )
-    except ValidationError as error:
-        _error_messages(request, error)
-    else:
         messages.success(
             request, _("The role of %(name)s is updated.") % {"name": official.full_name}
         )
@@ -322,7 +298,7 @@ def invitation_accept(request, token: str):
         return redirect("home")
     form = InvitationAcceptForm(request.POST or None, initial={"full_name": invitation.full_name})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_into(form) as attempt:
             user = services.invitation_accept(
                 token=token,
                 email=form.cleaned_data["email"],
@@ -330,9 +306,7 @@ def invitation_accept(request, token: str):
                 password=form.cleaned_data["password1"],
                 request=request,
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        if attempt.succeeded:
             messages.success(
                 request, _("Welcome to Enclave, %(name)s.") % {"name": user.get_short_name()}
             )

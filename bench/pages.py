@@ -182,7 +182,7 @@ def measure_in_process(
 
     from accounts.models import User
     from dialogues.models import Post
-    from dialogues.selectors import POSTS_PER_PAGE
+    from dialogues.threads.selectors import POSTS_PER_PAGE
     from workspaces.access import visible
     from workspaces.models import Workspace
 

@@ -181,7 +181,7 @@ ROUTE_RULES: dict[str, Rule] = {
 NAMESPACE_RULES: dict[str, Rule] = {"admin": STAFF}
 
 # Websocket routes by their path pattern: the room's VIEW, checked on connect and on every
-# access change (tests/test_chat_consumer.py exercises each refusal).
+# access change (tests/dialogues/chat/test_chat_consumer.py exercises each refusal).
 WEBSOCKET_RULES: dict[str, Rule] = {"ws/rooms/<int:room_id>/": Rule("workspace", Capability.VIEW)}
 
 

@@ -13,6 +13,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
-    path("", include("dialogues.urls")),
     path("", include("workspaces.urls")),
+    path("", include("dialogues.urls")),
 ]

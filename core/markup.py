@@ -9,6 +9,7 @@ import re
 
 import bleach
 from django.utils.html import escape
+from django.utils.translation import gettext_lazy as _
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = frozenset(
@@ -128,3 +129,8 @@ def plain_excerpt(html: str, limit: int = 200) -> str:
     text = bleach.clean(html, tags=set(), strip=True)
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+BODY_HELP = _(
+    "Markdown: **bold**, *italic*, lists, > quotes, [links](https://…). @handle mentions."
+)

@@ -9,8 +9,10 @@ import zoneinfo
 from django.utils import timezone
 
 from accounts.models import User
-from dialogues import attribution, sessions
-from dialogues.chat import message_send
+from dialogues.attribution import services as attribution_services
+from dialogues.chat.services import message_send
+from dialogues.meetings import minutes as meeting_minutes
+from dialogues.meetings import services as meetings
 from dialogues.models import DialogueSession, Notification, SessionAttendance
 from workspaces.models import AttributionMode, Document, Workspace
 
@@ -139,7 +141,7 @@ def _at(days: int, hour: int) -> datetime.datetime:
 
 
 def _create(workspace, spec, officials, secretariat, starts) -> DialogueSession:
-    session = sessions.session_create(
+    session = meetings.session_create(
         actor=secretariat,
         workspace=workspace,
         title=spec["title"],
@@ -150,7 +152,7 @@ def _create(workspace, spec, officials, secretariat, starts) -> DialogueSession:
     )
     for entry in spec["agenda"]:
         title, minutes, presenter, document = entry[:4]
-        sessions.agenda_item_save(
+        meetings.agenda_item_save(
             actor=secretariat,
             session=session,
             title=title,
@@ -158,13 +160,13 @@ def _create(workspace, spec, officials, secretariat, starts) -> DialogueSession:
             presenter_id=officials[presenter].pk if presenter else None,
             document_ids=_document_id(workspace, document),
         )
-    return sessions.session_transition(actor=secretariat, session=session, name="schedule")
+    return meetings.session_transition(actor=secretariat, session=session, name="schedule")
 
 
 def _register(session, spec, officials) -> None:
     for local in spec["registered"]:
         person = officials[local]
-        sessions.registration_set(actor=person, session=session, user=person, attending=True)
+        meetings.registration_set(actor=person, session=session, user=person, attending=True)
 
 
 def _past(workspace, spec, officials) -> None:
@@ -172,7 +174,7 @@ def _past(workspace, spec, officials) -> None:
     starts = _at(-18, 14)
     session = _create(workspace, spec, officials, secretariat, starts)
     _register(session, spec, officials)
-    session = sessions.session_transition(actor=secretariat, session=session, name="start")
+    session = meetings.session_transition(actor=secretariat, session=session, name="start")
     for local in spec["attended"]:
         SessionAttendance.objects.get_or_create(
             session=session,
@@ -186,14 +188,14 @@ def _past(workspace, spec, officials) -> None:
             body=body,
             client_id=f"demo-session-{session.pk}-{index}",
         )
-    session = sessions.session_transition(actor=secretariat, session=session, name="end")
+    session = meetings.session_transition(actor=secretariat, session=session, name="end")
     for item, entry in zip(session.agenda.all(), spec["agenda"], strict=True):
         summary, decisions, actions = entry[4:]
-        sessions.minutes_save(
+        meeting_minutes.minutes_save(
             actor=secretariat, session=session, item=item, summary=summary, decisions=decisions
         )
         for owner, text, due in actions:
-            sessions.action_add(
+            meeting_minutes.action_add(
                 actor=secretariat,
                 session=session,
                 item=item,
@@ -201,10 +203,12 @@ def _past(workspace, spec, officials) -> None:
                 owner_id=officials[owner].pk,
                 due_date=timezone.localdate() + datetime.timedelta(days=due),
             )
-    sessions.minutes_share(actor=secretariat, session=session)
+    meeting_minutes.minutes_share(actor=secretariat, session=session)
     local, kind, body = spec["comment"]
-    sessions.minutes_comment_add(actor=officials[local], session=session, body=body, kind=kind)
-    sessions.session_transition(actor=cochair, session=session, name="approve")
+    meeting_minutes.minutes_comment_add(
+        actor=officials[local], session=session, body=body, kind=kind
+    )
+    meetings.session_transition(actor=cochair, session=session, name="approve")
     # Place the record in the past, as if it had happened then.
     ends = starts + (session.ends_at - session.starts_at)
     DialogueSession.objects.filter(pk=session.pk).update(
@@ -221,7 +225,7 @@ def seed_sessions(officials: dict[str, User]) -> None:
     """Create each workspace's demo sessions once; `linking` runs under the Chatham House rule."""
     linking = Workspace.objects.get(slug="linking")
     if linking.attribution == AttributionMode.NAMED:
-        attribution.attribution_set(
+        attribution_services.attribution_set(
             actor=officials["secretariat"], workspace=linking, mode=AttributionMode.CHATHAM_HOUSE
         )
     for slug, (past, upcoming) in SESSIONS.items():

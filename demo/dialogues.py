@@ -7,9 +7,10 @@ import datetime
 from django.utils import timezone
 
 from accounts.models import Jurisdiction, User
-from dialogues import services
-from dialogues.chat import message_send, workspace_room
+from dialogues.chat.services import message_send, workspace_room
 from dialogues.models import Notification, Post, Thread
+from dialogues.threads import services as thread_services
+from workspaces import services as workspace_services
 from workspaces.access import WorkspaceRole
 from workspaces.models import Workspace
 from workspaces.services import roster_grant
@@ -23,7 +24,7 @@ def seed_dialogues(officials: dict[str, User]) -> None:
     for spec in WORKSPACES:
         if Workspace.objects.filter(slug=spec["slug"]).exists():
             continue
-        workspace = services.workspace_create(
+        workspace = workspace_services.workspace_create(
             actor=secretariat,
             title=spec["title"],
             slug=spec["slug"],
@@ -58,7 +59,7 @@ def _threads(workspace: Workspace, threads: list[dict], officials: dict[str, Use
     start = timezone.now() - datetime.timedelta(days=24)
     step = datetime.timedelta(hours=7)
     for index, spec in enumerate(threads):
-        thread = services.thread_create(
+        thread = thread_services.thread_create(
             actor=officials[spec["author"]],
             workspace=workspace,
             title=spec["title"],
@@ -74,7 +75,7 @@ def _threads(workspace: Workspace, threads: list[dict], officials: dict[str, Use
 
 def _replies(thread, parent, replies, officials, cursor, step) -> None:
     for spec in replies:
-        post = services.post_reply(
+        post = thread_services.post_reply(
             actor=officials[spec["author"]], thread=thread, parent=parent, body=spec["body"]
         )
         cursor[0] += step

@@ -7,7 +7,12 @@ class DialoguesConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.signals import access_revoked
-
-        from .revocation import close_revoked_sockets
+        from dialogues.chat.revocation import close_revoked_sockets
+        from dialogues.chat.services import open_workspace_room
+        from dialogues.threads.selectors import document_discussion
+        from workspaces.page_hooks import provide_discussion_finder
+        from workspaces.signals import workspace_created
 
         access_revoked.connect(close_revoked_sockets, dispatch_uid="dialogues.close_sockets")
+        workspace_created.connect(open_workspace_room, dispatch_uid="dialogues.workspace_room")
+        provide_discussion_finder(document_discussion)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .consumers import ChatConsumer
+from dialogues.chat.consumer import ChatConsumer
 
 websocket_urlpatterns = [
     path("ws/rooms/<int:room_id>/", ChatConsumer.as_asgi()),

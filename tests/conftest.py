@@ -104,11 +104,12 @@ class Dialogue:
 
 @pytest.fixture
 def dialogue(world) -> Dialogue:
-    from dialogues import services
+    from dialogues.threads import services as thread_services
+    from workspaces import services as workspace_services
     from workspaces.access import WorkspaceRole
     from workspaces.services import roster_add_jurisdiction
 
-    offsets = services.workspace_create(
+    offsets = workspace_services.workspace_create(
         actor=world.secretariat,
         title="Offsets and removals",
         slug="offsets",
@@ -122,7 +123,7 @@ def dialogue(world) -> Dialogue:
             jurisdiction=jurisdiction,
             role=WorkspaceRole.PARTICIPANT,
         )
-    closed = services.workspace_create(
+    closed = workspace_services.workspace_create(
         actor=world.cochair, title="Linking talks", slug="closed", observer_policy="none"
     )
     # Chile (an observer) is on the roster too, and still sees nothing: its observer policy
@@ -134,27 +135,27 @@ def dialogue(world) -> Dialogue:
             jurisdiction=jurisdiction,
             role=WorkspaceRole.PARTICIPANT,
         )
-    public_thread = services.thread_create(
+    public_thread = thread_services.thread_create(
         actor=world.member,
         workspace=offsets,
         title="Quality criteria for offsets",
         body="Which **criteria** matter most?",
     )
-    members_thread = services.thread_create(
+    members_thread = thread_services.thread_create(
         actor=world.member,
         workspace=offsets,
         title="Negotiating position on removals",
         body="Our confidential position draft.",
         audience="full_members",
     )
-    closed_thread = services.thread_create(
+    closed_thread = thread_services.thread_create(
         actor=world.member_nz,
         workspace=closed,
         title="Registry interoperability",
         body="Secret linking detail.",
     )
     opening = public_thread.posts.get(depth=0)
-    reply = services.post_reply(
+    reply = thread_services.post_reply(
         actor=world.observer, thread=public_thread, parent=opening, body="Chile's view on it."
     )
     return Dialogue(offsets, closed, public_thread, members_thread, closed_thread, opening, reply)

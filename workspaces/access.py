@@ -267,7 +267,40 @@ def can_act_for(user: Any, obj: Model, person: Any, organiser: Capability) -> bo
         return False
     if person.pk == user.pk or can(user, organiser, obj):
         return True
+    return _colleagues(user, person)
+
+
+def _colleagues(user: Any, person: Any) -> bool:
     return user.jurisdiction_id is not None and user.jurisdiction_id == person.jurisdiction_id
+
+
+def colleagues_who_can_view(user: Any, obj: Model) -> QuerySet[User]:
+    """The colleagues `user` may act for on `obj`: those of their own jurisdiction, themselves
+    left out, who may view it (can_act_for's colleague rule, as a query)."""
+    if user.jurisdiction_id is None:
+        return User.objects.none()
+    return people_who_can_view(obj).filter(jurisdiction_id=user.jurisdiction_id).exclude(pk=user.pk)
+
+
+def can_edit_own(
+    user: Any, obj: Model, *, author_id: int | None, capabilities: frozenset | None = None
+) -> bool:
+    """May `user` edit `obj` as its author? Only their own, and only while they may contribute
+    to it: never in an archived dialogue, a locked thread (unless they moderate it) or a closed
+    room. `capabilities`: the reader's item_capabilities on `obj`, when the caller has them."""
+    if author_id is None or author_id != user.pk:
+        return False
+    if capabilities is None:
+        capabilities = item_capabilities(user, obj)
+    return _C.CONTRIBUTE in capabilities
+
+
+def require_edit_own(user: Any, obj: Model, *, author_id: int | None, refusal: str) -> None:
+    """For services: refuse an edit that `can_edit_own` does not allow; `refusal` says why to
+    someone who may contribute but is not the author."""
+    require(user, _C.CONTRIBUTE, obj)
+    if author_id is None or author_id != user.pk:
+        raise PermissionDenied(refusal)
 
 
 def can_remove_own(

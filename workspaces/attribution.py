@@ -14,7 +14,7 @@ in the same place (the handle where the byline names people, else "A participant
 person's pseudonym), in HTML, Markdown, snippets, frames and emails alike; the stored source
 keeps the real handle.
 
-The contexts of dialogue items (threads, sessions, rooms) are in dialogues/attribution.py.
+The contexts of dialogue items (threads, sessions, rooms) are in dialogues/attribution/bylines.py.
 """
 
 from __future__ import annotations
@@ -40,6 +40,20 @@ class Speaker:
 
     def __str__(self) -> str:
         return f"{self.name}, {self.affiliation}" if self.affiliation else self.name
+
+
+def names_on_lists(mode: str, capabilities: frozenset, *, unless_held) -> bool:
+    """Whether a list of people (a roster, an attendance register) shows their names: always,
+    except in an anonymous dialogue, where names would undo the pseudonyms; there only holders
+    of `unless_held` (the roster's managers for a roster, those who may unmask for a register)
+    see them. `capabilities`: the reader's on the dialogue or item."""
+    return mode != AttributionMode.ANONYMOUS or unless_held in capabilities
+
+
+def mentions_offered(mode: str) -> bool:
+    """Whether people are suggested for @mentions: nobody is addressed by name where everyone
+    is a pseudonym."""
+    return mode != AttributionMode.ANONYMOUS
 
 
 def pseudonym_for(*, workspace: Workspace, context: str, user_id: int) -> Pseudonym:

@@ -1,7 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Audience, Marking
+from accounts.models import Jurisdiction, User
+from core.markup import BODY_HELP
+
+from .access import WorkspaceRole
+from .models import Audience, Marking, Workspace
 
 
 class DocumentUploadForm(forms.Form):
@@ -60,3 +64,63 @@ class DocumentFilterForm(forms.Form):
             ("-title", _("Title Z–A")),
         ],
     )
+
+
+class WorkspaceForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    slug = forms.SlugField(
+        label=_("Short name"),
+        max_length=60,
+        required=False,
+        help_text=_("Used in the address: /w/short-name/. Left empty, it follows the title."),
+    )
+    purpose = forms.CharField(
+        label=_("Purpose"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        help_text=BODY_HELP,
+    )
+    observer_policy = forms.ChoiceField(
+        label=_("Observers"), choices=Workspace.ObserverPolicy.choices
+    )
+
+
+class WorkspaceSettingsForm(WorkspaceForm):
+    slug = None
+    email_excerpts = forms.BooleanField(
+        label=_("Notification emails may quote the text"),
+        required=False,
+        help_text=_("Off (recommended): emails only say there is new activity, with a link."),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class RosterAddForm(forms.Form):
+    jurisdiction = forms.ModelChoiceField(
+        label=_("Jurisdiction"),
+        queryset=Jurisdiction.objects.exclude(status=Jurisdiction.Status.FORMER),
+        required=False,
+        empty_label=_("—"),
+    )
+    user = forms.ModelChoiceField(
+        label=_("Or one official"),
+        queryset=User.objects.filter(is_active=True).select_related("jurisdiction"),
+        required=False,
+        empty_label=_("—"),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (WorkspaceRole.PARTICIPANT.value, _("Participant")),
+            (WorkspaceRole.FACILITATOR.value, _("Facilitator")),
+        ],
+    )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("jurisdiction")) == bool(data.get("user")):
+            raise forms.ValidationError(_("Choose either a jurisdiction or one official."))
+        return data

@@ -6,7 +6,7 @@ from django.db.models import Count, OuterRef, Subquery
 
 from accounts.models import User
 
-from .access import visible
+from .access import Capability, get_visible_or_404, visible, workspace_capabilities_for
 from .models import Document, DocumentVersion, Marking, Workspace
 
 SORTS = {
@@ -47,3 +47,18 @@ def workspace_tags(*, user: User, workspace: Workspace) -> list[str]:
 
 def document_versions(*, document: Document):
     return document.versions.select_related("uploaded_by__jurisdiction")
+
+
+def workspace_directory(*, user: User):
+    """Every workspace's title, for those who may join rosters (the Secretariat): no content."""
+    workspaces = list(Workspace.objects.order_by("status", "title"))
+    capabilities = workspace_capabilities_for(user, workspaces)
+    for workspace in workspaces:
+        workspace.on_roster = Capability.VIEW in capabilities[workspace.pk]
+    return workspaces
+
+
+def visible_workspace(user: User, slug: str) -> Workspace:
+    """The workspace at `slug` if the user may see it; 404 otherwise (missing and forbidden look
+    the same)."""
+    return get_visible_or_404(user, Workspace, slug=slug)

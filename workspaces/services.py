@@ -1,7 +1,4 @@
-"""Every write to rosters and a workspace's state. Each checks the policy first.
-
-Creating and editing a workspace renders Markdown, so it lives in dialogues.services.
-"""
+"""Every write to a workspace, its roster and its state. Each checks the policy first."""
 
 from __future__ import annotations
 
@@ -10,14 +7,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, Jurisdiction, User
 from accounts.signals import announce_access_revoked
+from core.markup import render_markdown
 
 from .access import ROSTER_PERMISSION, Capability, WorkspaceRole, people_who_can_view, require
 from .models import Workspace, WorkspaceGroupGrant, WorkspaceUserGrant
+from .signals import workspace_created
 
 
 def _permission(role: WorkspaceRole) -> Permission:
@@ -206,6 +206,99 @@ def workspace_reopen(
         scope=_scope(workspace),
         summary=f"{workspace.slug} reopened",
         detail={"workspace": workspace.pk},
+        request=request,
+    )
+    return workspace
+
+
+def clean_title(title: str) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError(_("Give the thread a title."))
+    if len(title) > 200:
+        raise ValidationError(_("A title can be at most 200 characters long."))
+    return title
+
+
+@transaction.atomic
+def workspace_create(
+    *,
+    actor: User,
+    title: str,
+    slug: str = "",
+    purpose: str = "",
+    observer_policy: str = Workspace.ObserverPolicy.NONE,
+    request: HttpRequest | None = None,
+) -> Workspace:
+    """Create a workspace; its creator becomes its first facilitator."""
+    require(actor, Capability.CREATE_WORKSPACES)
+    title = clean_title(title)
+    slug = slugify(slug or title)[:60]
+    if not slug:
+        raise ValidationError(_("Choose a short name of letters and digits."))
+    if Workspace.objects.filter(slug=slug).exists():
+        raise ValidationError(_("The short name “%(slug)s” is taken.") % {"slug": slug})
+    if observer_policy not in Workspace.ObserverPolicy.values:
+        raise ValidationError(_("Choose an observer policy."))
+    workspace = Workspace.objects.create(
+        title=title,
+        slug=slug,
+        purpose_source=purpose,
+        purpose_html=render_markdown(purpose),
+        observer_policy=observer_policy,
+        created_by=actor,
+    )
+    roster_grant(workspace=workspace, role=WorkspaceRole.FACILITATOR, added_by=actor, user=actor)
+    workspace_created.send(sender=Workspace, workspace=workspace)
+    audit_record(
+        action=AuditEvent.Action.WORKSPACE_CREATED,
+        actor=actor,
+        scope=_scope(workspace),
+        summary=f"Workspace {slug} created",
+        detail={"workspace": workspace.pk},
+        request=request,
+    )
+    return workspace
+
+
+@transaction.atomic
+def workspace_update(
+    *,
+    actor: User,
+    workspace: Workspace,
+    title: str,
+    purpose: str,
+    observer_policy: str,
+    email_excerpts: bool,
+    request: HttpRequest | None = None,
+) -> Workspace:
+    require(actor, Capability.MANAGE_ROSTER, workspace)
+    if email_excerpts != workspace.email_excerpts:
+        require(actor, Capability.ALLOW_EXCERPTS, workspace)
+    if observer_policy not in Workspace.ObserverPolicy.values:
+        raise ValidationError(_("Choose an observer policy."))
+    changed = {
+        field: value
+        for field, value in {
+            "title": clean_title(title),
+            "purpose_source": purpose,
+            "observer_policy": observer_policy,
+            "email_excerpts": email_excerpts,
+        }.items()
+        if getattr(workspace, field) != value
+    }
+    if not changed:
+        return workspace
+    for field, value in changed.items():
+        setattr(workspace, field, value)
+    workspace.purpose_html = render_markdown(workspace.purpose_source)
+    workspace.save()
+    audit_record(
+        action=AuditEvent.Action.WORKSPACE_CHANGED,
+        actor=actor,
+        scope=_scope(workspace),
+        summary=f"Workspace {workspace.slug}: {', '.join(sorted(changed))} changed",
+        detail={"workspace": workspace.pk, "fields": sorted(changed)},
         request=request,
     )
     return workspace

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.views.decorators.http import (
 from accounts.audit import audit_record
 from accounts.models import AuditEvent
 from core.params import id_param
+from core.refusals import errors_into, refusals_as_messages, refusals_redirect_to
 
 from . import documents, selectors
 from .access import (
@@ -34,6 +34,7 @@ from .attribution import for_workspace
 from .downloads import file_response
 from .forms import DocumentDeleteForm, DocumentFilterForm, DocumentUploadForm, VersionUploadForm
 from .models import Document, DocumentVersion, Workspace
+from .page_hooks import discussion_of
 
 
 def _workspace(request, slug: str) -> Workspace:
@@ -98,7 +99,7 @@ def document_upload(request, slug: str):
         form.refuse_file(too_large)
     elif posted and form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors_into(form, "file") as attempt:
             document = documents.document_upload(
                 actor=request.user,
                 workspace=workspace,
@@ -110,9 +111,7 @@ def document_upload(request, slug: str):
                 marking=data["marking"],
                 request=request,
             )
-        except ValidationError as error:
-            form.add_error("file", error)
-        else:
+        if attempt.succeeded:
             messages.success(request, _("“%(title)s” is shared.") % {"title": document.title})
             url = reverse("document_detail", kwargs={"slug": slug, "pk": document.pk})
             if request.headers.get("X-Requested-With") == "XMLHttpRequest":
@@ -138,13 +137,11 @@ def document_upload(request, slug: str):
 def document_detail(request, slug: str, pk: int):
     document = _document(request, slug, pk)
     capabilities = workspace_capabilities(request.user, document.workspace)
-    # The discussion thread (dialogues) through the reverse relation: same audience as here.
-    discussion = getattr(document, "discussion", None)
     context = {
         "workspace": document.workspace,
         "people": for_workspace(document.workspace),
         "document": document,
-        "discussion": discussion if discussion and discussion.deleted_at is None else None,
+        "discussion": discussion_of(request.user, document),
         "versions": selectors.document_versions(document=document),
         "needs_acknowledgement": documents.needs_acknowledgement(request.user, document),
         "can_add_version": can(request.user, Capability.CONTRIBUTE, document),
@@ -169,7 +166,7 @@ def document_add_version(request, slug: str, pk: int):
     elif not form.is_valid():
         messages.error(request, _("Choose a file to upload."))
     else:
-        try:
+        with refusals_as_messages(request):
             version = documents.document_add_version(
                 actor=request.user,
                 document=document,
@@ -177,30 +174,24 @@ def document_add_version(request, slug: str, pk: int):
                 change_note=form.cleaned_data["change_note"],
                 request=request,
             )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
             messages.success(request, _("Version %(n)s is uploaded.") % {"n": version.number})
     return redirect("document_detail", slug=slug, pk=pk)
 
 
 @require_POST
+@refusals_redirect_to(
+    lambda request, slug, pk: reverse("document_detail", kwargs={"slug": slug, "pk": pk})
+)
 def document_delete(request, slug: str, pk: int):
     document = _document(request, slug, pk)
     form = DocumentDeleteForm(request.POST)
     form.is_valid()
-    try:
-        documents.document_delete(
-            actor=request.user,
-            document=document,
-            reason=form.cleaned_data.get("reason", ""),
-            request=request,
-        )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("document_detail", slug=slug, pk=pk)
+    documents.document_delete(
+        actor=request.user,
+        document=document,
+        reason=form.cleaned_data.get("reason", ""),
+        request=request,
+    )
     messages.success(request, _("The document is deleted."))
     return redirect("document_list", slug=slug)
 

@@ -93,7 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
-                "dialogues.context_processors.notifications",
+                "dialogues.notifications.context_processors.notifications",
             ],
         },
     },
@@ -163,8 +163,8 @@ else:
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Rendered posts (dialogues/post_fragments.py): in each process's own memory, never in Redis,
-# so what officials wrote is not copied into another store. Keys are content digests, so
+# Rendered posts (dialogues/threads/post_fragments.py): in each process's own memory, never in
+# Redis, so what officials wrote is not copied into another store. Keys are content digests, so
 # processes need not agree; 5,000 fragments of about 3 kB each bound it to ~15 MB a process.
 CACHES["fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -232,7 +232,7 @@ def tamper(archive: Path, output: Path, name_startswith: str, change) -> Path:
 _FAILING_RESTORE = """
 import errno
 from pathlib import Path
-from operations import backup
+from operations import restore as backup
 
 step = %r
 owner = backup

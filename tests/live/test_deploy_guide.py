@@ -40,7 +40,7 @@ from pathlib import Path
 import pytest
 
 from config.envfile import parse
-from tests.test_envfile import guide_env_example
+from tests.config.test_envfile import guide_env_example
 
 from .chat_support import flush_redis, redis_problem
 from .server import (

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from dialogues.digest import send_digests
+from dialogues.notifications.digest import send_digests
 
 
 class Command(BaseCommand):

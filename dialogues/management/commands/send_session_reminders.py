@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from dialogues.sessions import send_session_reminders
+from dialogues.meetings.services import send_session_reminders
 
 
 class Command(BaseCommand):

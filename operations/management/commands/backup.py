@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from operations.backup import BackupError, create_backup, prune_backups
+from operations.archive import BackupError
+from operations.backup import create_backup, prune_backups
 
 
 class Command(BaseCommand):

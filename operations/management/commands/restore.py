@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from operations.backup import BackupError, restore_backup
+from operations.archive import BackupError
+from operations.restore import restore_backup
 
 
 class Command(BaseCommand):

@@ -1,0 +1,37 @@
+"""The dialogues app's models, one module per part; imported from here as before."""
+
+from .chat import ChatMessage, ChatMute, ChatPresence, ChatReadState, ChatRoom
+from .meetings import (
+    ActionItem,
+    AgendaItem,
+    DialogueSession,
+    MinutesComment,
+    MinutesEntry,
+    SessionAttendance,
+    SessionRegistration,
+)
+from .notifications import Notification, NotificationPreference
+from .threads import MAX_DEPTH, Post, PostRevision, Reaction, Thread, ThreadReadState
+
+__all__ = [
+    "MAX_DEPTH",
+    "ActionItem",
+    "AgendaItem",
+    "ChatMessage",
+    "ChatMute",
+    "ChatPresence",
+    "ChatReadState",
+    "ChatRoom",
+    "DialogueSession",
+    "MinutesComment",
+    "MinutesEntry",
+    "Notification",
+    "NotificationPreference",
+    "Post",
+    "PostRevision",
+    "Reaction",
+    "SessionAttendance",
+    "SessionRegistration",
+    "Thread",
+    "ThreadReadState",
+]

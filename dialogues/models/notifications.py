@@ -1,0 +1,65 @@
+"""Notifications and each user's preferences for them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dialogues.models.threads import Post, Thread
+from workspaces.models import Workspace
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        MENTION = "mention", _("Mentioned you")
+        REPLY = "reply", _("Replied to you")
+        NEW_THREAD = "new_thread", _("New thread")
+        MODERATION = "moderation", _("Moderation")
+        SESSION_SCHEDULED = "session_scheduled", _("Session scheduled")
+        SESSION_CHANGED = "session_changed", _("Session changed")
+        SESSION_STARTING = "session_starting", _("Session starting soon")
+        MINUTES_REVIEW = "minutes_review", _("Minutes ready for review")
+        MINUTES_APPROVED = "minutes_approved", _("Minutes approved")
+        ACTION_ASSIGNED = "action_assigned", _("Action assigned to you")
+        UNMASKED = "unmasked", _("Your pseudonym was unmasked")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, related_name="+")
+    room = models.ForeignKey("ChatRoom", on_delete=models.CASCADE, null=True, related_name="+")
+    session = models.ForeignKey(
+        "DialogueSession", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    digested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+
+class NotificationPreference(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_mentions = models.BooleanField(_("Email me when someone mentions me"), default=True)
+    email_replies = models.BooleanField(_("Email me when someone replies to me"), default=True)
+    daily_digest = models.BooleanField(_("Send me a daily digest"), default=True)
+    notify_new_threads = models.BooleanField(
+        _("Notify me of new threads in my dialogues"), default=True
+    )
+    email_sessions = models.BooleanField(
+        _("Email me about dialogue sessions: scheduled, changed, starting soon, minutes"),
+        default=True,
+    )

@@ -1,0 +1,198 @@
+"""Creating notifications and their emails: leak-safe by default.
+
+A notification names only an item its recipient may see (checked when it is created, again when
+it is shown, and again when it is emailed). Emails from a workspace carry no content unless the
+Secretariat allowed excerpts for it: only "New activity in <workspace>" and a link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services import site_url
+from core.events import after_commit
+from core.mail import send_email
+from core.markup import plain_excerpt
+from dialogues.attribution.bylines import DialogueBylines
+from dialogues.models import (
+    Notification,
+    NotificationPreference,
+    Post,
+    Thread,
+)
+from workspaces.access import (
+    Capability,
+    can,
+    people_who_can_view,
+)
+
+EMAIL_PREFERENCE = {
+    Notification.Kind.MENTION: "email_mentions",
+    Notification.Kind.REPLY: "email_replies",
+    Notification.Kind.SESSION_SCHEDULED: "email_sessions",
+    Notification.Kind.SESSION_CHANGED: "email_sessions",
+    Notification.Kind.SESSION_STARTING: "email_sessions",
+    Notification.Kind.MINUTES_REVIEW: "email_sessions",
+    Notification.Kind.MINUTES_APPROVED: "email_sessions",
+    Notification.Kind.ACTION_ASSIGNED: "email_sessions",
+    Notification.Kind.UNMASKED: None,  # always emailed: it concerns the person's identity
+}
+
+
+def preferences_of(user: User) -> NotificationPreference:
+    preference, _created = NotificationPreference.objects.get_or_create(user=user)
+    return preference
+
+
+def notify(
+    *,
+    kind: str,
+    recipients: Iterable[User],
+    actor: User | None,
+    thread: Thread | None = None,
+    post: Post | None = None,
+    room=None,
+    session=None,
+    workspace=None,
+) -> list[Notification]:
+    """Notify each recipient who may see the thread, room or session (or, for a notice about
+    the workspace itself, the workspace), never the actor. Emails go after commit."""
+    actor_id = actor.pk if actor is not None else None
+    recipients = [u for u in recipients if u.pk != actor_id]
+    if not recipients:
+        return []
+    item = next(i for i in (thread, room, session, workspace) if i is not None)
+    allowed = set(people_who_can_view(item).values_list("pk", flat=True))
+    wanted = {u.pk: u for u in recipients if u.pk in allowed}
+    if not wanted:
+        return []
+    # One notification per recipient and post: a mention in a reply to me is one notice.
+    already = (
+        set(
+            Notification.objects.filter(post=post, recipient_id__in=wanted).values_list(
+                "recipient_id", flat=True
+            )
+        )
+        if post is not None
+        else set()
+    )
+    created = Notification.objects.bulk_create(
+        Notification(
+            recipient_id=pk,
+            kind=kind,
+            actor=actor,
+            workspace_id=item.pk if item is workspace else item.workspace_id,
+            thread=thread,
+            post=post,
+            room=room,
+            session=session,
+        )
+        for pk in wanted
+        if pk not in already
+    )
+    if kind in EMAIL_PREFERENCE:
+        ids = [n.pk for n in created]
+        # robust: a mail server failure is logged; the post is saved and the digest retries.
+        after_commit(lambda: send_immediate_emails(ids))
+    return created
+
+
+def notification_link(notification: Notification) -> str:
+    if notification.session_id:
+        return reverse(
+            "session_detail",
+            kwargs={"slug": notification.workspace.slug, "pk": notification.session_id},
+        )
+    if notification.room_id:
+        return reverse("chat_room", kwargs={"slug": notification.workspace.slug})
+    if notification.post_id:
+        return reverse("post_permalink", kwargs={"pk": notification.post_id})
+    if notification.thread_id:
+        return reverse(
+            "thread_detail",
+            kwargs={"slug": notification.workspace.slug, "pk": notification.thread_id},
+        )
+    return reverse("workspace_detail", kwargs={"slug": notification.workspace.slug})
+
+
+def still_visible(notification: Notification) -> bool:
+    target = (
+        notification.post
+        or notification.thread
+        or notification.session
+        or notification.room
+        or notification.workspace
+    )
+    return can(notification.recipient, Capability.VIEW, target)
+
+
+def email_context(notification: Notification, base: str) -> dict:
+    workspace = notification.workspace
+    context = {
+        "workspace": workspace,
+        "url": base + notification_link(notification),
+        "kind": notification.get_kind_display(),
+        "excerpt": None,
+    }
+    if workspace.email_excerpts and notification.session_id:
+        context["session_title"] = notification.session.title
+    if workspace.email_excerpts and notification.thread_id:
+        context["thread_title"] = notification.thread.title
+        if notification.post_id and not notification.post.hidden_at:
+            # An email leaves the live view: mentions read as its bylines would.
+            html = DialogueBylines(notification.thread, outside=True).mentions_html(
+                notification.post.body_html
+            )
+            context["excerpt"] = plain_excerpt(html, 300)
+    return context
+
+
+def send_immediate_emails(notification_ids: list[int]) -> int:
+    sent = 0
+    base = site_url(None)
+    notifications = Notification.objects.filter(
+        pk__in=notification_ids, emailed_at__isnull=True
+    ).select_related("recipient", "workspace", "thread", "post", "session")
+    for notification in notifications:
+        preference = preferences_of(notification.recipient)
+        wanted = EMAIL_PREFERENCE[notification.kind]
+        if wanted is not None and not getattr(preference, wanted):
+            continue
+        if not still_visible(notification):
+            continue
+        context = email_context(notification, base)
+        if not send_email(
+            kind="notification",
+            subject=f"[Enclave] New activity in {notification.workspace.title}",
+            body=render_to_string("dialogues/notifications/email/notification.txt", context),
+            to=[notification.recipient.email],
+        ):
+            # Not marked emailed; the bell still shows it and the daily digest counts it.
+            continue
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+        sent += 1
+    return sent
+
+
+def notifications_mark_read(*, actor: User, ids: list[int] | None = None) -> int:
+    unread = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
+
+
+def preferences_update(*, actor: User, **choices: bool) -> NotificationPreference:
+    preference, _created = NotificationPreference.objects.get_or_create(user=actor)
+    for field, value in choices.items():
+        if field not in {"email_mentions", "email_replies", "daily_digest", "notify_new_threads"}:
+            raise ValidationError(_("Unknown preference."))
+        setattr(preference, field, bool(value))
+    preference.save()
+    return preference

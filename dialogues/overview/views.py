@@ -1,0 +1,58 @@
+"""The dashboard and a dialogue's overview page."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from dialogues.attribution.bylines import DialogueBylines
+from dialogues.lookups import visible_workspace
+from dialogues.meetings import minutes as meeting_minutes
+from dialogues.meetings import services as meetings
+from dialogues.threads import selectors as thread_selectors
+from workspaces.access import (
+    Capability,
+    can,
+    workspace_capabilities,
+)
+from workspaces.attribution import for_contexts
+from workspaces.forms import ReasonForm
+
+
+@require_GET
+def home(request):
+    activity = list(thread_selectors.recent_activity(user=request.user))
+    for post in activity:
+        # The dashboard is outside the live view: Chatham House names nobody here.
+        post.shown_author = DialogueBylines(post.thread, outside=True).speaker(post.author)
+    context = {
+        "workspaces": thread_selectors.my_workspaces(user=request.user),
+        "activity": activity,
+        "upcoming_sessions": meetings.upcoming_for(user=request.user),
+        "my_actions": meeting_minutes.open_actions_for(user=request.user),
+        "can_create": can(request.user, Capability.CREATE_WORKSPACES),
+        "can_join": can(request.user, Capability.JOIN_ROSTERS),
+    }
+    return render(request, "dialogues/overview/home.html", context)
+
+
+@require_GET
+def workspace_detail(request, slug: str):
+    workspace = visible_workspace(request.user, slug)
+    capabilities = workspace_capabilities(request.user, workspace)
+    threads = list(thread_selectors.workspace_threads(user=request.user, workspace=workspace))
+    contexts = [f"thread:{thread.pk}" for thread in threads]
+    people = for_contexts(workspace, contexts, workspace.attribution)
+    for thread, context in zip(threads, contexts, strict=True):
+        thread.shown_author = people[context].speaker(thread.author)
+    context = {
+        "workspace": workspace,
+        "capabilities": capabilities,
+        "threads": threads,
+        "can_contribute": Capability.CONTRIBUTE in capabilities,
+        "can_moderate": Capability.MODERATE in capabilities,
+        "can_manage": Capability.MANAGE_ROSTER in capabilities,
+        "can_reopen": Capability.REOPEN in capabilities,
+        "archive_form": ReasonForm(),
+    }
+    return render(request, "dialogues/overview/workspace_detail.html", context)

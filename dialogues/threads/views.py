@@ -1,0 +1,323 @@
+"""Thin views for threads and posts: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.params import id_or_404
+from core.refusals import errors_into, refusals_as_messages
+from dialogues.attribution.bylines import DialogueBylines
+from dialogues.lookups import visible_thread, visible_workspace
+from dialogues.models import (
+    Post,
+    PostRevision,
+    Reaction,
+    Thread,
+)
+from dialogues.threads import post_fragments, selectors, services
+from dialogues.threads.forms import EditForm, MoveForm, ReactionForm, ReplyForm, ThreadForm
+from workspaces.access import (
+    Capability,
+    can,
+    can_edit_own,
+    can_read_hidden_text,
+    get_visible_or_404,
+    is_full_member,
+    require,
+    visible,
+)
+from workspaces.attribution import mentions_offered
+from workspaces.forms import ReasonForm
+from workspaces.models import Document, Workspace
+
+
+@require_GET
+def mention_search(request, slug: str):
+    """People to @mention: only those who may read the thread (or the new thread's audience)."""
+    workspace = visible_workspace(request.user, slug)
+    item = workspace
+    if request.GET.get("thread"):
+        item = get_visible_or_404(
+            request.user, Thread, pk=id_or_404(request.GET["thread"]), workspace=workspace
+        )
+    elif request.GET.get("audience") == "full_members":
+        item = Thread(workspace=workspace, audience="full_members")
+    people = selectors.mention_candidates(
+        user=request.user, item=item, query=request.GET.get("q", "")
+    )
+    if not mentions_offered(workspace.attribution):
+        people = []  # nobody is addressed by name where everyone is a pseudonym
+    return JsonResponse(
+        {
+            "results": [
+                {"handle": p.handle, "name": p.full_name, "affiliation": p.affiliation}
+                for p in people
+            ]
+        }
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def thread_create(request, slug: str):
+    workspace = visible_workspace(request.user, slug)
+    require(request.user, Capability.CONTRIBUTE, workspace)
+    form = ThreadForm(request.POST or None)
+    if not is_full_member(request.user):
+        form.fields["audience"].choices = form.fields["audience"].choices[:1]
+    if request.method == "POST" and form.is_valid():
+        with errors_into(form) as attempt:
+            thread = services.thread_create(
+                actor=request.user, workspace=workspace, **form.cleaned_data
+            )
+        if attempt.succeeded:
+            return redirect("thread_detail", slug=slug, pk=thread.pk)
+    return render(
+        request, "dialogues/threads/thread_form.html", {"workspace": workspace, "form": form}
+    )
+
+
+@require_GET
+def thread_detail(request, slug: str, pk: int):
+    thread = visible_thread(request.user, slug, pk)
+    page = selectors.thread_page(
+        user=request.user, thread=thread, page_number=request.GET.get("page", 1)
+    )
+    if page.read_until is None or page.read_until < thread.last_post_at:
+        services.thread_mark_read(actor=request.user, thread=thread, until=thread.last_post_at)
+    flags = {
+        "can_contribute": Capability.CONTRIBUTE in page.capabilities,
+        "can_moderate": Capability.MODERATE in page.capabilities,
+        "can_unmask": Capability.UNMASK in page.capabilities
+        and DialogueBylines(thread).is_anonymous,
+    }
+    posts_html = post_fragments.render_posts(
+        request,
+        posts=page.page.object_list,
+        page=page,
+        workspace=thread.workspace,
+        thread=thread,
+        flags=flags,
+    )
+    context = {
+        "workspace": thread.workspace,
+        "thread": thread,
+        "view": page,
+        "posts_html": posts_html,
+        **flags,
+        "reply_form": ReplyForm(),
+        "reason_form": ReasonForm(),
+        "reaction_kinds": Reaction.Kind.choices,
+    }
+    return render(request, "dialogues/threads/thread_detail.html", context)
+
+
+@require_GET
+def thread_first_unread(request, slug: str, pk: int):
+    thread = visible_thread(request.user, slug, pk)
+    page = selectors.thread_page(user=request.user, thread=thread)
+    url = reverse("thread_detail", kwargs={"slug": slug, "pk": pk})
+    if page.first_unread is None:
+        return redirect(url)
+    return redirect(f"{url}?page={page.first_unread_page}#post-{page.first_unread.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+def thread_reply(request, slug: str, pk: int):
+    thread = visible_thread(request.user, slug, pk)
+    require(request.user, Capability.CONTRIBUTE, thread)
+    parent = None
+    parent_id = request.POST.get("parent") or request.GET.get("parent")
+    if parent_id:
+        parent_id = id_or_404(parent_id)
+        parent = thread.posts.filter(pk=parent_id, deleted_at__isnull=True).first()
+        if parent is None:
+            raise Http404
+    initial = {"parent": parent.pk if parent else None}
+    people = DialogueBylines(thread)
+    if parent is not None:
+        parent.shown_author = people.speaker(parent.author)
+        parent.text_readable = parent.hidden_at is None or can_read_hidden_text(
+            request.user, parent, author_id=parent.author_id
+        )
+    if parent and request.GET.get("quote") and (not parent.hidden_at):
+        source = people.mentions_text(parent.body_source, marked_in=parent.body_html)
+        quoted = "\n".join(f"> {line}" for line in source.splitlines())
+        who = parent.shown_author.name if people.is_anonymous else f"@{parent.author.handle}"
+        initial["body"] = f"{who} wrote:\n{quoted}\n\n"
+    form = ReplyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with errors_into(form) as attempt:
+            post = services.post_reply(
+                actor=request.user, thread=thread, parent=parent, body=form.cleaned_data["body"]
+            )
+        if attempt.succeeded:
+            return redirect("post_permalink", pk=post.pk)
+    context = {
+        "workspace": thread.workspace,
+        "thread": thread,
+        "parent": parent,
+        "form": form,
+        "people": people,
+    }
+    return render(request, "dialogues/threads/reply_form.html", context)
+
+
+@require_POST
+def thread_pin(request, slug: str, pk: int):
+    thread = visible_thread(request.user, slug, pk)
+    require(request.user, Capability.MODERATE, thread)
+    services.thread_set_pinned(
+        actor=request.user, thread=thread, pinned=request.POST.get("pinned") == "1", request=request
+    )
+    return redirect("thread_detail", slug=slug, pk=pk)
+
+
+@require_POST
+def thread_lock(request, slug: str, pk: int):
+    thread = visible_thread(request.user, slug, pk)
+    require(request.user, Capability.MODERATE, thread)
+    with refusals_as_messages(request):
+        services.thread_set_locked(
+            actor=request.user,
+            thread=thread,
+            locked=request.POST.get("locked") == "1",
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    return redirect("thread_detail", slug=slug, pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def thread_move(request, slug: str, pk: int):
+    thread = visible_thread(request.user, slug, pk)
+    require(request.user, Capability.MODERATE, thread)
+    targets = [
+        w
+        for w in visible(request.user, Workspace).exclude(pk=thread.workspace_id)
+        if can(request.user, Capability.MODERATE, w)
+    ]
+    form = MoveForm(
+        request.POST or None, targets=Workspace.objects.filter(pk__in=[w.pk for w in targets])
+    )
+    if request.method == "POST" and form.is_valid():
+        with errors_into(form) as attempt:
+            services.thread_move(
+                actor=request.user,
+                thread=thread,
+                target=form.cleaned_data["target"],
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        if attempt.succeeded:
+            messages.success(request, _("The thread is moved."))
+            return redirect("thread_detail", slug=thread.workspace.slug, pk=pk)
+    return render(
+        request,
+        "dialogues/threads/thread_move.html",
+        {"workspace": thread.workspace, "thread": thread, "form": form},
+    )
+
+
+def _post(request, pk: int) -> Post:
+    return get_visible_or_404(request.user, Post, pk=pk)
+
+
+@require_GET
+def post_permalink(request, pk: int):
+    post = _post(request, pk)
+    position = post.thread.posts.filter(path__lt=post.path).count()
+    page = position // selectors.POSTS_PER_PAGE + 1
+    url = reverse(
+        "thread_detail", kwargs={"slug": post.thread.workspace.slug, "pk": post.thread_id}
+    )
+    return redirect(f"{url}?page={page}#post-{post.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+def post_edit(request, pk: int):
+    post = _post(request, pk)
+    if not can_edit_own(request.user, post, author_id=post.author_id):
+        raise PermissionDenied(_("You can only edit your own posts."))
+    form = EditForm(request.POST or None, initial={"body": post.body_source})
+    if request.method == "POST" and form.is_valid():
+        with errors_into(form) as attempt:
+            services.post_edit(actor=request.user, post=post, body=form.cleaned_data["body"])
+        if attempt.succeeded:
+            return redirect("post_permalink", pk=pk)
+    context = {
+        "workspace": post.thread.workspace,
+        "thread": post.thread,
+        "post": post,
+        "form": form,
+    }
+    return render(request, "dialogues/threads/post_edit.html", context)
+
+
+@require_POST
+def post_delete(request, pk: int):
+    post = _post(request, pk)
+    thread = post.thread
+    services.post_delete(actor=request.user, post=post)
+    if post.depth == 0:
+        messages.success(request, _("The thread is deleted."))
+        return redirect("workspace_detail", slug=thread.workspace.slug)
+    messages.success(request, _("Your post is deleted."))
+    return redirect("thread_detail", slug=thread.workspace.slug, pk=thread.pk)
+
+
+@require_POST
+def post_hide(request, pk: int):
+    post = _post(request, pk)
+    require(request.user, Capability.MODERATE, post)
+    hidden = request.POST.get("hidden", "1") == "1"
+    with refusals_as_messages(request):
+        services.post_set_hidden(
+            actor=request.user,
+            post=post,
+            hidden=hidden,
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+        messages.success(request, _("The post is hidden.") if hidden else _("The post is shown."))
+    return redirect("post_permalink", pk=pk)
+
+
+@require_POST
+def post_react(request, pk: int):
+    post = _post(request, pk)
+    require(request.user, Capability.CONTRIBUTE, post)
+    form = ReactionForm(request.POST)
+    if form.is_valid():
+        with refusals_as_messages(request):
+            services.reaction_toggle(actor=request.user, post=post, kind=form.cleaned_data["kind"])
+    return redirect("post_permalink", pk=pk)
+
+
+@require_GET
+def post_history(request, pk: int):
+    post = _post(request, pk)
+    require(request.user, Capability.MODERATE, post)
+    people = DialogueBylines(post.thread)
+    post.shown_author = people.speaker(post.author)
+    context = {
+        "workspace": post.thread.workspace,
+        "thread": post.thread,
+        "post": post,
+        "people": people,
+        "revisions": PostRevision.objects.filter(post=post),
+    }
+    return render(request, "dialogues/threads/post_history.html", context)
+
+
+@require_POST
+def document_discuss(request, slug: str, pk: int):
+    document = get_visible_or_404(request.user, Document, pk=pk, workspace__slug=slug)
+    require(request.user, Capability.CONTRIBUTE, document)
+    thread = services.document_discussion_start(actor=request.user, document=document)
+    return redirect("thread_detail", slug=slug, pk=thread.pk)

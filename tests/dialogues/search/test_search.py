@@ -1,0 +1,48 @@
+"""Search returns only what the user may see, with highlighted snippets."""
+
+from dialogues.search.services import search
+from dialogues.threads import services as thread_services
+
+
+def titles(hits):
+    return {(h.kind, h.title) for h in hits}
+
+
+def test_search_finds_visible_threads_and_posts_with_highlights(world, dialogue):
+    thread_services.post_reply(
+        actor=world.member,
+        thread=dialogue.public_thread,
+        body="Permanence buffers for forestry removals need review.",
+    )
+    hits = search(user=world.member, query="permanence buffers")
+    assert ("post", "Quality criteria for offsets") in titles(hits)
+    post_hit = next(h for h in hits if h.kind == "post")
+    assert "<mark>" in post_hit.snippet and "ermanence" in post_hit.snippet
+
+
+def test_search_never_returns_invisible_items(world, dialogue):
+    # The closed dialogue's thread, and the full-members thread for an observer.
+    assert not search(user=world.member, query="Registry interoperability")
+    assert not search(user=world.observer, query="Negotiating position")
+    assert titles(search(user=world.member, query="Negotiating position"))
+    assert not search(user=world.secretariat, query="Secret linking")
+
+
+def test_hidden_posts_match_only_for_their_author(world, dialogue):
+    post = thread_services.post_reply(
+        actor=world.observer, thread=dialogue.public_thread, body="Contested sequestration estimate"
+    )
+    thread_services.post_set_hidden(actor=world.secretariat, post=post, hidden=True, reason="Check")
+    assert not search(user=world.member, query="sequestration estimate")
+    assert search(user=world.observer, query="sequestration estimate")
+
+
+def test_snippets_escape_html(world, dialogue):
+    thread_services.post_reply(
+        actor=world.member,
+        thread=dialogue.public_thread,
+        body="Use `<script>` tags? No: benchmark carefully.",
+    )
+    hits = search(user=world.member, query="benchmark")
+    snippet = next(h for h in hits if h.kind == "post").snippet
+    assert "<script>" not in snippet

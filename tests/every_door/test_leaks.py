@@ -1,0 +1,144 @@
+"""Nothing leaks: every page each demo user can reach shows nothing they may not see.
+
+What they may not see includes chat messages, draft sessions, agendas, minutes not yet shared,
+actions and review comments, as well as threads, posts and documents.
+
+The crawler follows links from the dashboard, searches for the words of every title, asks the
+mention autocomplete, and reads the emails; it fails on any title or body text of an item the
+user may not see.
+"""
+
+import re
+from html import unescape
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from core.markup import plain_excerpt
+from dialogues.models import (
+    ActionItem,
+    AgendaItem,
+    ChatMessage,
+    DialogueSession,
+    MinutesComment,
+    MinutesEntry,
+    Post,
+    Thread,
+)
+from dialogues.threads import services as thread_services
+from workspaces.access import visible
+from workspaces.models import Document, Workspace
+
+MAX_PAGES = 1500
+FOLLOW = re.compile(r'href="(/(?:w|p|notifications|search)[^"#]*)"')
+
+
+def _passages(item, fields) -> list[str]:
+    """Distinctive text of one item: short fields whole, long ones by a slice of their middle."""
+    texts = []
+    for field in fields:
+        value = getattr(item, field) or ""
+        text = plain_excerpt(value, 10_000) if field.endswith("_html") else value.strip()
+        texts.append(text[20:70] if len(text) > 70 else text)
+    return texts
+
+
+# What each kind of item says, by the fields a page, an export or a frame could show.
+TEXT_FIELDS = {
+    Thread: ("title",),
+    Post: ("body_html",),
+    Document: ("title", "description"),
+    ChatMessage: ("body_html",),
+    DialogueSession: ("title", "description_html"),
+    AgendaItem: ("title", "notes_html"),
+    MinutesEntry: ("summary_html", "decisions_html"),
+    ActionItem: ("description",),
+    MinutesComment: ("body_html",),
+}
+
+
+def secrets_hidden_from(user) -> list[str]:
+    """Distinctive text of everything `user` may not see (and that no item they may see says
+    too): threads, posts, documents, chat messages, sessions, agendas, minutes, actions and
+    review comments, and the purpose of dialogues they are not in."""
+    hidden, shown = set(), set()
+    for model, fields in TEXT_FIELDS.items():
+        readable = set(visible(user, model).values_list("pk", flat=True))
+        for item in model.objects.all():
+            (shown if item.pk in readable else hidden).update(_passages(item, fields))
+    workspaces = Workspace.objects.exclude(pk__in=visible(user, Workspace).values("pk"))
+    hidden.update(plain_excerpt(w.purpose_html, 60).rstrip("…") for w in workspaces)
+    return [t for t in hidden - shown if len(t) >= 12]
+
+
+def crawl(client: Client, user) -> dict[str, str]:
+    start = [reverse("home"), reverse("notifications"), reverse("search") + "?q=carbon"]
+    for thread in Thread.objects.all():
+        words = [w for w in re.findall(r"\w{5,}", thread.title)][:3]
+        start.append(reverse("search") + "?q=" + "+".join(words))
+    for workspace in Workspace.objects.all():
+        start.append(reverse("mention_search", kwargs={"slug": workspace.slug}) + "?q=")
+    seen: dict[str, str] = {}
+    queue = list(start)
+    while queue and len(seen) < MAX_PAGES:
+        url = queue.pop(0)
+        if url in seen or "quote=1" in url or "/delete/" in url or "/download/" in url:
+            continue
+        response = client.get(url)
+        if response.status_code == 302:
+            location = response.url
+            if urlsplit(location).path.startswith(("/w/", "/p/")) and location not in seen:
+                queue.append(location)
+            seen[url] = ""
+            continue
+        body = response.content.decode()
+        seen[url] = unescape(body)
+        queue.extend(unescape(link) for link in FOLLOW.findall(body) if unescape(link) not in seen)
+    assert len(seen) < MAX_PAGES, "crawl did not finish"
+    return seen
+
+
+@pytest.mark.django_db
+def test_no_page_shows_what_its_reader_may_not_see(settings):
+    settings.ENCLAVE_SITE_URL = "https://enclave.example.org"
+    call_command("seed_demo", verbosity=0)
+    checked = 0
+    for user in User.objects.all():
+        client = Client()
+        client.force_login(user, backend="accounts.backends.OfficialBackend")
+        pages = crawl(client, user)
+        secrets = secrets_hidden_from(user)
+        for url, html in pages.items():
+            for secret in secrets:
+                assert secret not in html, f"{user.email} sees “{secret}” on {url}"
+        checked += len(pages)
+    assert checked > 100
+
+
+@pytest.mark.django_db
+def test_emails_carry_nothing_their_reader_may_not_see(
+    django_capture_on_commit_callbacks, settings
+):
+    settings.ENCLAVE_SITE_URL = "https://enclave.example.org"
+    call_command("seed_demo", verbosity=0)
+    mail.outbox.clear()
+    everyone = " ".join(f"@{u.handle}" for u in User.objects.all())
+    with django_capture_on_commit_callbacks(execute=True):
+        for thread in Thread.objects.all():
+            thread_services.post_reply(
+                actor=thread.author, thread=thread, body=f"Round-up for everyone: {everyone}"
+            )
+    call_command("send_digests", verbosity=0)
+    assert mail.outbox
+    for message in mail.outbox:
+        reader = User.objects.get(email=message.to[0])
+        for secret in secrets_hidden_from(reader):
+            assert secret not in message.body, f"{reader.email} email leaks “{secret}”"
+        # Leak-safe by default: no thread titles at all, readable or not.
+        for thread in Thread.objects.all():
+            assert thread.title not in message.body
