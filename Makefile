@@ -12,12 +12,13 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 python; do \
 	&& { echo $$p; break; }; done)
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help run dev serve test test-unit test-e2e lint format install clean bench
+.PHONY: help run dev serve test test-unit test-e2e lint format install clean bench mutants
 
 help:
 	@echo "make run    - serve Enclave with the demo world on http://127.0.0.1:$(PORT) (DEBUG off)"
 	@echo "make dev    - the same with DEBUG on (Django's debug pages), for development only"
 	@echo "make test   - ruff check, ruff format --check and the whole test suite"
+	@echo "make mutants - mutation testing of the access policy and the services (by hand; long)"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Enclave needs Python >= 3.12: none found on PATH." >&2; exit 1; }
@@ -68,7 +69,18 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) var/staticfiles
+	rm -rf $(VENV) var/staticfiles mutants
+
+# Mutation testing (docs/architecture.md, "Mutation testing"): mutmut over the files and tests
+# named in pyproject.toml [tool.mutmut]; by hand, never in `make test` or CI. Results persist in
+# mutants/ (a rerun resumes; delete it to start over). MUTANTS='accounts.policy.*' limits the run
+# to some mutants; MUTANTS_CHILDREN workers (2 cores shared: keep it at 1 or 2).
+MUTANTS ?=
+MUTANTS_CHILDREN ?= 1
+mutants: $(STAMP)
+	@test -x $(BIN)/mutmut || $(BIN)/pip install -q "mutmut>=3.8,<4"
+	env -u DATABASE_URL -u REDIS_URL nice -n 19 $(BIN)/mutmut run --max-children $(MUTANTS_CHILDREN) $(MUTANTS)
+	$(BIN)/mutmut results
 
 # Backups (docs/deploy/backups.md): `make backup [KEEP=n]`;
 # `make restore FILE=<archive> [FORCE=1] [STAGING=<dir>]`. Production commands, run as the

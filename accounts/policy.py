@@ -17,6 +17,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from .audit import SystemActor
 from .models import AuditEvent, Invitation, Jurisdiction, User
 from .standing import has_standing
 
@@ -296,3 +297,37 @@ def holds_or_404(user: Any, capability: Capability) -> None:
 def is_full_member(user: Any) -> bool:
     """Full members see full-members-only items: member officials and Secretariat staff."""
     return bool(roles_of(user) & {Role.MEMBER_OFFICIAL, Role.SECRETARIAT})
+
+
+# The operator (a SystemActor, through `manage.py bootstrap`) fills only a vacancy nobody else
+# can fill: the first jurisdiction and the first Co-Chair. Everything else is the Co-Chairs' call.
+
+
+def require_may_admit(actor: User | SystemActor) -> None:
+    """Refuse admitting a jurisdiction unless `actor` manages jurisdictions, or is the operator
+    admitting the very first one."""
+    if not isinstance(actor, SystemActor):
+        require(actor, Capability.MANAGE_JURISDICTIONS)
+        return
+    if Jurisdiction.objects.exists():
+        raise PermissionDenied(
+            _("Enclave has jurisdictions already: Co-Chairs admit the next ones.")
+        )
+
+
+def require_may_invite(
+    actor: User | SystemActor, role: str, jurisdiction: Jurisdiction | None
+) -> None:
+    """Refuse inviting to `role` unless `actor` may invite officials (of `jurisdiction`), or is
+    the operator inviting a first Co-Chair (or a new one when none is left and none invited)."""
+    if not isinstance(actor, SystemActor):
+        require(actor, Capability.INVITE_OFFICIALS, jurisdiction)
+        return
+    if role != Invitation.Role.CO_CHAIR:
+        raise PermissionDenied(_("The operator invites only a first Co-Chair."))
+    if User.objects.filter(is_co_chair=True, is_active=True).exists():
+        raise PermissionDenied(_("Enclave has a Co-Chair already: Co-Chairs invite officials."))
+    if Invitation.objects.pending().filter(role=Invitation.Role.CO_CHAIR).exists():
+        raise PermissionDenied(
+            _("A Co-Chair invitation is pending already: it must be accepted or revoked first.")
+        )

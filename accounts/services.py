@@ -23,7 +23,15 @@ from core.mail import send_email
 
 from .audit import BOOTSTRAP_ACTOR, SystemActor, audit_record
 from .models import AuditEvent, Invitation, Jurisdiction, User, unique_handle
-from .policy import INVITATION_ROLE, Capability, Role, can_grant, require
+from .policy import (
+    INVITATION_ROLE,
+    Capability,
+    Role,
+    can_grant,
+    require,
+    require_may_admit,
+    require_may_invite,
+)
 from .signals import announce_access_revoked
 
 
@@ -68,13 +76,7 @@ def jurisdiction_admit(
     request: HttpRequest | None = None,
 ) -> Jurisdiction:
     """Admit a jurisdiction. A `SystemActor` (the operator) may admit only the first one."""
-    if isinstance(actor, SystemActor):
-        if Jurisdiction.objects.exists():
-            raise PermissionDenied(
-                _("Enclave has jurisdictions already: Co-Chairs admit the next ones.")
-            )
-    else:
-        require(actor, Capability.MANAGE_JURISDICTIONS)
+    require_may_admit(actor)
     if status == Jurisdiction.Status.FORMER:
         raise ValidationError(_("A jurisdiction is admitted as a full member or an observer."))
     code = code.lower()
@@ -155,24 +157,6 @@ def invitation_url(token: str, request: HttpRequest | None = None) -> str:
     return f"{site_url(request)}{reverse('invitation_accept', kwargs={'token': token})}"
 
 
-def _require_may_invite(
-    actor: User | SystemActor, role: str, jurisdiction: Jurisdiction | None
-) -> None:
-    if not isinstance(actor, SystemActor):
-        require(actor, Capability.INVITE_OFFICIALS, jurisdiction)
-        return
-    # The operator fills only a vacancy nobody else can fill: the first Co-Chair (or a new
-    # one if no Co-Chair is left and none is invited). Everything else is the Co-Chairs' call.
-    if role != Invitation.Role.CO_CHAIR:
-        raise PermissionDenied(_("The operator invites only a first Co-Chair."))
-    if User.objects.filter(is_co_chair=True, is_active=True).exists():
-        raise PermissionDenied(_("Enclave has a Co-Chair already: Co-Chairs invite officials."))
-    if Invitation.objects.pending().filter(role=Invitation.Role.CO_CHAIR).exists():
-        raise PermissionDenied(
-            _("A Co-Chair invitation is pending already: it must be accepted or revoked first.")
-        )
-
-
 @transaction.atomic
 def invitation_create(
     *,
@@ -187,7 +171,7 @@ def invitation_create(
 
     A `SystemActor` (the operator) may invite only a Co-Chair, and only while there is none.
     """
-    _require_may_invite(actor, role, jurisdiction)
+    require_may_invite(actor, role, jurisdiction)
     if role not in Invitation.Role.values:
         raise ValidationError(_("Choose a valid role."))
     jurisdiction_id = jurisdiction.pk if jurisdiction else None

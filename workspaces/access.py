@@ -282,6 +282,16 @@ def colleagues_who_can_view(user: Any, obj: Model) -> QuerySet[User]:
     return people_who_can_view(obj).filter(jurisdiction_id=user.jurisdiction_id).exclude(pk=user.pk)
 
 
+def audiences_for(user: Any) -> list[str]:
+    """The audiences `user` may give a new item: full-members-only is for full members alone
+    (an observer cannot hide an item from observers), in the order the forms offer them."""
+    return [a for a in Audience.values if a != Audience.FULL_MEMBERS or is_full_member(user)]
+
+
+def can_choose_audience(user: Any, audience: str) -> bool:
+    return audience in audiences_for(user)
+
+
 def can_edit_own(
     user: Any, obj: Model, *, author_id: int | None, capabilities: frozenset | None = None
 ) -> bool:

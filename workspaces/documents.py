@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
 
-from .access import Capability, can, is_full_member, require, require_remove_own
+from .access import Capability, can, can_choose_audience, require, require_remove_own
 from .attribution import for_workspace
 from .file_types_and_names import RejectedFile, clean_filename, sniff
 from .models import (
@@ -116,7 +116,7 @@ def document_upload(
     require(actor, Capability.CONTRIBUTE, workspace)
     if audience not in Audience.values:
         raise ValidationError(_("Choose who may read the document."))
-    if audience == Audience.FULL_MEMBERS and not is_full_member(actor):
+    if not can_choose_audience(actor, audience):
         raise PermissionDenied(_("Only full members share full-members-only documents."))
     if marking not in Marking.values:
         raise ValidationError(_("Choose a handling marking."))

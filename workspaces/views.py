@@ -23,10 +23,10 @@ from core.refusals import errors_into, refusals_as_messages, refusals_redirect_t
 from . import documents, selectors
 from .access import (
     Capability,
+    audiences_for,
     can,
     can_remove_own,
     get_visible_or_404,
-    is_full_member,
     visible,
     workspace_capabilities,
 )
@@ -92,8 +92,10 @@ def document_upload(request, slug: str):
         raise Http404
     posted = request.method == "POST"
     form = DocumentUploadForm(request.POST if posted else None, request.FILES or None)
-    if not is_full_member(request.user):
-        form.fields["audience"].choices = form.fields["audience"].choices[:1]
+    offered = audiences_for(request.user)
+    form.fields["audience"].choices = [
+        c for c in form.fields["audience"].choices if c[0] in offered
+    ]
     too_large = _too_large(request) if posted else None
     if too_large:
         form.refuse_file(too_large)

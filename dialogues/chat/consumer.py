@@ -21,14 +21,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.standing import standing_lack
 from dialogues.chat import selectors, services
 from dialogues.chat.frames import BadFrame, parse_frame
 from dialogues.meetings.services import record_attendance
-from dialogues.models import ChatPresence, ChatRoom
+from dialogues.models import ChatRoom
 from workspaces.access import Capability, can, get_visible_or_404, workspace_capabilities
 
 # Close codes (see docs/realtime.md).
@@ -225,9 +224,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(services.mark_read)(actor=self.user, room=self.room, seq=seq)
 
     async def on_ping(self):
-        await database_sync_to_async(
-            ChatPresence.objects.filter(channel_name=self.channel_name).update
-        )(seen_at=timezone.now())
+        await database_sync_to_async(services.presence_seen)(channel_name=self.channel_name)
         await self.send(text_data=json.dumps({"type": "pong"}))
 
     # ------------------------------------------------------------------ events from the layer
@@ -278,7 +275,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return True
 
     def _ready(self) -> dict:
-        ChatPresence.objects.create(room=self.room, user=self.user, channel_name=self.channel_name)
+        services.presence_enter(room=self.room, user=self.user, channel_name=self.channel_name)
         capabilities = workspace_capabilities(self.user, self.room.workspace)
         mute = services.active_mute(self.room, self.user)
         room = ChatRoom.objects.get(pk=self.room.pk)
@@ -304,11 +301,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         }
 
     def _leave(self) -> bool:
-        ChatPresence.objects.filter(channel_name=self.channel_name).delete()
+        still_here = services.presence_leave(
+            room=self.room, user=self.user, channel_name=self.channel_name
+        )
         if self.claimed:
             with contextlib.suppress(ValueError):  # the counter expired meanwhile
                 cache.decr(f"chat-sockets:{self.user.pk}")
-        return ChatPresence.objects.filter(room=self.room, user=self.user).exists()
+        return still_here
 
     def _after(self, after: int) -> tuple[list, int, bool]:
         messages = services.messages_after(user=self.user, room=self.room, after_seq=after)

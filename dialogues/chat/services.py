@@ -387,6 +387,21 @@ def mark_read(*, actor: User, room: ChatRoom, seq: int) -> None:
         )
 
 
+def presence_enter(*, room: ChatRoom, user: User, channel_name: str) -> None:
+    """A socket opened in the room: its user is present while it stays open and pings."""
+    ChatPresence.objects.create(room=room, user=user, channel_name=channel_name)
+
+
+def presence_seen(*, channel_name: str) -> None:
+    ChatPresence.objects.filter(channel_name=channel_name).update(seen_at=timezone.now())
+
+
+def presence_leave(*, room: ChatRoom, user: User, channel_name: str) -> bool:
+    """A socket closed; whether its user is still present through another one."""
+    ChatPresence.objects.filter(channel_name=channel_name).delete()
+    return ChatPresence.objects.filter(room=room, user=user).exists()
+
+
 def present_people(
     room: ChatRoom, people: DialogueBylines | None = None, limit: int = 100
 ) -> tuple[list[dict], int]:

@@ -27,7 +27,7 @@ from dialogues.models import (
 from dialogues.notifications.services import notify
 from workspaces.access import (
     Capability,
-    is_full_member,
+    can_choose_audience,
     people_who_can_view,
     require,
     require_edit_own,
@@ -76,7 +76,7 @@ def thread_create(
     require(actor, Capability.CONTRIBUTE, workspace)
     if audience not in Audience.values:
         raise ValidationError(_("Choose who may read the thread."))
-    if audience == Audience.FULL_MEMBERS and not is_full_member(actor):
+    if not can_choose_audience(actor, audience):
         raise PermissionDenied(_("Only full members start full-members-only threads."))
     now = timezone.now()
     thread = Thread.objects.create(

@@ -24,11 +24,11 @@ from dialogues.threads import post_fragments, selectors, services
 from dialogues.threads.forms import EditForm, MoveForm, ReactionForm, ReplyForm, ThreadForm
 from workspaces.access import (
     Capability,
+    audiences_for,
     can,
     can_edit_own,
     can_read_hidden_text,
     get_visible_or_404,
-    is_full_member,
     require,
     visible,
 )
@@ -68,8 +68,10 @@ def thread_create(request, slug: str):
     workspace = visible_workspace(request.user, slug)
     require(request.user, Capability.CONTRIBUTE, workspace)
     form = ThreadForm(request.POST or None)
-    if not is_full_member(request.user):
-        form.fields["audience"].choices = form.fields["audience"].choices[:1]
+    offered = audiences_for(request.user)
+    form.fields["audience"].choices = [
+        c for c in form.fields["audience"].choices if c[0] in offered
+    ]
     if request.method == "POST" and form.is_valid():
         with errors_into(form) as attempt:
             thread = services.thread_create(

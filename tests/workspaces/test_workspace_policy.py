@@ -356,3 +356,42 @@ def test_own_edits_and_colleagues_agree_over_the_demo_world(db):
                 assert (person in colleagues) is same, (user.email, session, person.email)
                 if same:
                     assert can_act_for(user, session, person, Capability.RUN_SESSIONS)
+
+
+def test_audience_choice_agrees_with_the_services(world, dialogue):
+    """Who may give a thread or a document the full-members-only audience: the policy's answer
+    (can_choose_audience, audiences_for) is what the services do, for everyone who contributes."""
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+
+    from dialogues.threads import services as thread_services
+    from tests.factories import DocumentFactory
+    from workspaces.access import audiences_for, can_choose_audience, is_full_member
+    from workspaces.models import Audience
+
+    contributors = [u for u in world.users if can(u, Capability.CONTRIBUTE, dialogue.offsets)]
+    assert any(not is_full_member(u) for u in contributors)
+    for user in contributors:
+        allowed = can_choose_audience(user, Audience.FULL_MEMBERS)
+        assert allowed is is_full_member(user), user.email
+        assert (Audience.FULL_MEMBERS in audiences_for(user)) is allowed
+        for create in (
+            lambda user=user: thread_services.thread_create(
+                actor=user,
+                workspace=dialogue.offsets,
+                title="For full members",
+                body="Only they read this.",
+                audience=Audience.FULL_MEMBERS,
+            ),
+            lambda user=user: DocumentFactory(
+                workspace=dialogue.offsets, uploaded_by=user, audience=Audience.FULL_MEMBERS
+            ),
+        ):
+            try:
+                with transaction.atomic():
+                    create()
+                    transaction.set_rollback(True)
+                refused = False
+            except PermissionDenied:
+                refused = True
+            assert refused is not allowed, user.email
