@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from .models import AuditEvent, Invitation, Jurisdiction, User
 from .policy import visible
@@ -56,4 +56,8 @@ def audit_events(
 
 
 def audit_actors(*, user: User) -> QuerySet[User]:
-    return visible(user, User).filter(audit_events__isnull=False).distinct()
+    """Those the reader may see who appear as an actor in the audit log. An EXISTS per official
+    rather than a join of every event made distinct: the log grows by millions, officials do
+    not."""
+    acted = AuditEvent.objects.filter(actor=OuterRef("pk"))
+    return visible(user, User).filter(Exists(acted))

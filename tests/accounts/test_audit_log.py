@@ -1,5 +1,7 @@
 """The audit log: append-only, written for every security event, readable by the right roles."""
 
+import re
+
 import pytest
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
@@ -75,3 +77,25 @@ def test_audit_page_filters(world, client_for):
 @pytest.mark.parametrize("who", ["focal_point", "member", "observer"])
 def test_audit_page_hidden_from_others(world, client_for, who):
     assert client_for(getattr(world, who)).get(reverse("audit_log")).status_code == 404
+
+
+def test_the_actor_filter_offers_each_visible_actor_once(world, client_for):
+    """The actor choices: everyone the reader may see who acted, once each however many events
+    they have, and nobody who never acted."""
+    from accounts.models import User
+    from accounts.policy import visible
+    from accounts.selectors import audit_actors
+
+    for _ in range(3):
+        audit_record(action=AuditEvent.Action.LOGIN, actor=world.member)
+    audit_record(action=AuditEvent.Action.LOGIN, actor=world.observer)
+    actors = list(audit_actors(user=world.secretariat))
+    assert actors.count(world.member) == 1 and world.observer in actors
+    acted = set(AuditEvent.objects.exclude(actor=None).values_list("actor_id", flat=True))
+    expected = set(visible(world.secretariat, User).filter(pk__in=acted))
+    assert set(actors) == expected
+    assert all(user.pk in acted for user in actors)
+    page = client_for(world.secretariat).get(reverse("audit_log"))
+    assert page.status_code == 200
+    actor_select = re.search(r'<select name="actor".*?</select>', page.content.decode(), re.S)
+    assert actor_select.group(0).count(f'<option value="{world.member.pk}"') == 1
