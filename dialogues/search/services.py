@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, Q, TextField, Value
+from django.db.models import BooleanField, F, FloatField, Q, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Replace
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -174,6 +175,21 @@ def _text(field: str):
     return Replace(inner, Value(">"), Value(" "), output_field=TextField())
 
 
+# Posts carry their vector in a stored column with a GIN index (migration 0004), computed by
+# PostgreSQL from the same text as _text("body_source"): a query finds its posts in the index
+# and ranks them without rebuilding each post's vector.
+POST_VECTOR = "dialogues_post.search_english"
+
+
+def posts_matching(posts, query: str):
+    """The posts matching `query` (websearch syntax), each with its `rank`."""
+    # The column is not a model field, hence SQL; the user's words are only ever a parameter.
+    tsquery = "websearch_to_tsquery('english'::regconfig, %s)"
+    matches = RawSQL(f"{POST_VECTOR} @@ {tsquery}", [query], output_field=BooleanField())  # noqa: S611
+    rank = RawSQL(f"ts_rank({POST_VECTOR}, {tsquery})", [query], output_field=FloatField())  # noqa: S611
+    return posts.filter(matches).annotate(rank=rank)
+
+
 def _search_postgres(query: str, workspaces, threads, posts, documents) -> list[Hit]:
     search_query = SearchQuery(query, search_type="websearch", config="english")
     options = {
@@ -236,12 +252,8 @@ def _search_postgres(query: str, workspaces, threads, posts, documents) -> list[
     for thread in found:
         hits.append(Hit("thread", thread.title, _marked(thread.snippet), thread.workspace, thread))
     found = (
-        posts.annotate(
-            search_vector=SearchVector(_text("body_source"), config="english"),
-            rank=SearchRank(F("search_vector"), search_query),
-            snippet=SearchHeadline(_text("body_source"), search_query, **options),
-        )
-        .filter(search_vector=search_query)
+        posts_matching(posts, query)
+        .annotate(snippet=SearchHeadline(_text("body_source"), search_query, **options))
         .order_by("-rank", "-created_at")[:LIMIT]
     )
     outside = _Outside()

@@ -46,3 +46,28 @@ def test_snippets_escape_html(world, dialogue):
     hits = search(user=world.member, query="benchmark")
     snippet = next(h for h in hits if h.kind == "post").snippet
     assert "<script>" not in snippet
+
+
+def test_post_search_is_answered_from_the_index_on_postgresql(world, dialogue):
+    """Posts match on their stored vector's GIN index (migration 0004), and the stored vector is
+    the text the search highlights: a new post is found by a word of it at once."""
+    import pytest
+    from django.db import connection
+
+    from dialogues.models import Post
+    from dialogues.search.services import posts_matching
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no full-text index here")
+    post = thread_services.post_reply(
+        actor=world.member, thread=dialogue.public_thread, body="Zeolite <b>sorbents</b> tested."
+    )
+    assert list(posts_matching(Post.objects.all(), "sorbents").values_list("pk", flat=True)) == [
+        post.pk
+    ]
+    sql, params = posts_matching(Post.objects.all(), "zeolite").values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "dialogues_post_search_english" in plan, plan
