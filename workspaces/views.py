@@ -33,12 +33,9 @@ from .access import (
 from .attribution import for_workspace
 from .downloads import file_response
 from .forms import DocumentDeleteForm, DocumentFilterForm, DocumentUploadForm, VersionUploadForm
-from .models import Document, DocumentVersion, Workspace
+from .models import Document, DocumentVersion
 from .page_hooks import discussion_of
-
-
-def _workspace(request, slug: str) -> Workspace:
-    return get_visible_or_404(request.user, Workspace, slug=slug)
+from .selectors import visible_workspace
 
 
 def _document(request, slug: str, pk: int) -> Document:
@@ -63,7 +60,7 @@ def _by_script(request) -> bool:
 
 @require_GET
 def document_list(request, slug: str):
-    workspace = _workspace(request, slug)
+    workspace = visible_workspace(request.user, slug)
     form = DocumentFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     capabilities = workspace_capabilities(request.user, workspace)
@@ -87,7 +84,7 @@ def document_list(request, slug: str):
 
 @require_http_methods(["GET", "POST"])
 def document_upload(request, slug: str):
-    workspace = _workspace(request, slug)
+    workspace = visible_workspace(request.user, slug)
     if not can(request.user, Capability.CONTRIBUTE, workspace):
         raise Http404
     posted = request.method == "POST"

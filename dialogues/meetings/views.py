@@ -60,10 +60,6 @@ from workspaces.models import Document
 Status = DialogueSession.Status
 
 
-def _session(request, slug: str, pk: int) -> DialogueSession:
-    return visible_session(request.user, slug, pk)
-
-
 def _agenda_item(session: DialogueSession, item: int) -> AgendaItem:
     found = session.agenda.filter(pk=item).first()
     if found is None:
@@ -141,7 +137,7 @@ def session_create(request, slug: str):
 
 @require_http_methods(["GET", "POST"])
 def session_edit(request, slug: str, pk: int):
-    session = _session(request, slug, pk)
+    session = visible_session(request.user, slug, pk)
     if not can(request.user, Capability.RUN_SESSIONS, session):
         raise PermissionDenied(meetings.CAPABILITY_REFUSAL[Capability.RUN_SESSIONS])
     zone = zoneinfo.ZoneInfo(session.time_zone)
@@ -167,7 +163,7 @@ def session_edit(request, slug: str, pk: int):
 
 @require_GET
 def session_detail(request, slug: str, pk: int):
-    session = _session(request, slug, pk)
+    session = visible_session(request.user, slug, pk)
     page = selectors.session_page(user=request.user, session=session)
     context = {
         "workspace": session.workspace,
@@ -181,7 +177,7 @@ def session_detail(request, slug: str, pk: int):
 @require_POST
 @_back_to_session()
 def session_transition(request, slug: str, pk: int):
-    session = _session(request, slug, pk)
+    session = visible_session(request.user, slug, pk)
     name = request.POST.get("step", "")
     session = meetings.session_transition(
         actor=request.user, session=session, name=name, request=request
@@ -204,7 +200,7 @@ def session_calendar(request, slug: str, pk: int):
     """An .ics file: title, times and a link; no names (it leaves the platform).
 
     Built with `icalendar`, which does the escaping, folding and CRLF line endings."""
-    session = _session(request, slug, pk)
+    session = visible_session(request.user, slug, pk)
     url = site_url(request) + reverse("session_detail", kwargs={"slug": slug, "pk": pk})
     host = request.get_host().split(":")[0] or "enclave"
     calendar = icalendar.Calendar()
@@ -249,7 +245,7 @@ def _agenda_form(request, session: DialogueSession, item: AgendaItem | None = No
 
 @require_http_methods(["GET", "POST"])
 def agenda_item_edit(request, slug: str, pk: int, item: int | None = None):
-    session = _session(request, slug, pk)
+    session = visible_session(request.user, slug, pk)
     if not can(request.user, Capability.RUN_SESSIONS, session):
         raise PermissionDenied(meetings.CAPABILITY_REFUSAL[Capability.RUN_SESSIONS])
     agenda_item = _agenda_item(session, item) if item else None
@@ -277,7 +273,7 @@ def agenda_item_edit(request, slug: str, pk: int, item: int | None = None):
 @require_POST
 @_back_to_session("agenda")
 def agenda_item_remove(request, slug: str, pk: int, item: int):
-    session = _session(request, slug, pk)
+    session = visible_session(request.user, slug, pk)
     meetings.agenda_item_remove(actor=request.user, item=_agenda_item(session, item))
     messages.success(request, _("The agenda item is removed."))
     return _back(session, "agenda")
@@ -286,7 +282,7 @@ def agenda_item_remove(request, slug: str, pk: int, item: int):
 @require_POST
 @_back_to_session("agenda")
 def agenda_item_move(request, slug: str, pk: int, item: int):
-    session = _session(request, slug, pk)
+    session = visible_session(request.user, slug, pk)
     meetings.agenda_item_move(
         actor=request.user,
         item=_agenda_item(session, item),
@@ -298,7 +294,7 @@ def agenda_item_move(request, slug: str, pk: int, item: int):
 @require_POST
 @_back_to_session("registration")
 def session_register(request, slug: str, pk: int):
-    session = _session(request, slug, pk)
+    session = visible_session(request.user, slug, pk)
     who = id_param(request.POST.get("user") or request.user.pk)
     person = people_who_can_view(session).filter(pk=who).first() if who else None
     if person is None:
@@ -329,7 +325,7 @@ def _by_jurisdiction(rows) -> list[tuple[str, list]]:
 def session_attendance(request, slug: str, pk: int):
     """The register: who registered and who joined, by jurisdiction. In an anonymous session
     only the Secretariat sees names; everyone else sees the counts."""
-    session = _session(request, slug, pk)
+    session = visible_session(request.user, slug, pk)
     names_shown = names_on_lists(
         session.effective_attribution,
         item_capabilities(request.user, session),
@@ -356,7 +352,7 @@ def session_attendance(request, slug: str, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def minutes_edit(request, slug: str, pk: int, item: int):
-    session = _session(request, slug, pk)
+    session = visible_session(request.user, slug, pk)
     if not can(request.user, Capability.RUN_SESSIONS, session):
         raise PermissionDenied(meetings.CAPABILITY_REFUSAL[Capability.RUN_SESSIONS])
     agenda_item = _agenda_item(session, item)
@@ -402,7 +398,7 @@ def _minutes_back(session: DialogueSession, item: int):
 
 @require_POST
 def action_create(request, slug: str, pk: int, item: int):
-    session = _session(request, slug, pk)
+    session = visible_session(request.user, slug, pk)
     agenda_item = _agenda_item(session, item)
     form = ActionForm(request.POST, people=people_who_can_view(session))
     if not form.is_valid():
@@ -428,7 +424,7 @@ def _action(request, session: DialogueSession, action: int) -> ActionItem:
 @require_POST
 @_back_to_session()
 def action_remove(request, slug: str, pk: int, action: int):
-    session = _session(request, slug, pk)
+    session = visible_session(request.user, slug, pk)
     found = _action(request, session, action)
     item = found.agenda_item_id
     meeting_minutes.action_remove(actor=request.user, action=found)
@@ -438,7 +434,7 @@ def action_remove(request, slug: str, pk: int, action: int):
 
 @require_POST
 def action_done(request, slug: str, pk: int, action: int):
-    session = _session(request, slug, pk)
+    session = visible_session(request.user, slug, pk)
     found = _action(request, session, action)
     with refusals_as_messages(request, permission_denied=True):
         meeting_minutes.action_set_done(
@@ -453,7 +449,7 @@ def action_done(request, slug: str, pk: int, action: int):
 @require_POST
 @_back_to_session("minutes")
 def minutes_share(request, slug: str, pk: int):
-    session = _session(request, slug, pk)
+    session = visible_session(request.user, slug, pk)
     form = ShareMinutesForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give a valid date, or leave it empty."))
@@ -468,7 +464,7 @@ def minutes_share(request, slug: str, pk: int):
 @require_POST
 @_back_to_session("review")
 def minutes_comment(request, slug: str, pk: int):
-    session = _session(request, slug, pk)
+    session = visible_session(request.user, slug, pk)
     form = MinutesCommentForm(request.POST, agenda=session.agenda.all())
     if not form.is_valid():
         messages.error(request, _("Write your comment and choose what it is about."))

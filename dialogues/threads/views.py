@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,10 +25,10 @@ from workspaces.access import (
     Capability,
     audiences_for,
     can,
-    can_edit_own,
     can_read_hidden_text,
     get_visible_or_404,
     require,
+    require_edit_own,
     visible,
 )
 from workspaces.attribution import mentions_offered
@@ -244,8 +243,9 @@ def post_permalink(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def post_edit(request, pk: int):
     post = _post(request, pk)
-    if not can_edit_own(request.user, post, author_id=post.author_id):
-        raise PermissionDenied(_("You can only edit your own posts."))
+    require_edit_own(
+        request.user, post, author_id=post.author_id, refusal=_("You can only edit your own posts.")
+    )
     form = EditForm(request.POST or None, initial={"body": post.body_source})
     if request.method == "POST" and form.is_valid():
         with errors_into(form) as attempt:
