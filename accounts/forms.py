@@ -1,6 +1,7 @@
 """Forms for membership management, invitations and the profile."""
 
 from django import forms
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -105,8 +106,14 @@ class ProfileForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.ModelChoiceField(
-        label=_("Actor"), queryset=User.objects.none(), required=False, empty_label=_("Anyone")
+    # A few matches at most: more would make the filter a list of its own.
+    MAX_ACTORS = 20
+
+    actor = forms.CharField(
+        label=_("Actor"),
+        required=False,
+        max_length=254,
+        help_text=_("A name or an email address, or part of one."),
     )
     jurisdiction = forms.ModelChoiceField(
         label=_("Jurisdiction"),
@@ -124,7 +131,32 @@ class AuditFilterForm(forms.Form):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, actors=None, **kwargs):
+    def __init__(self, *args, officials=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if actors is not None:
-            self.fields["actor"].queryset = actors
+        # Whom the actor search may find (the reader's visible officials).
+        self.officials = officials if officials is not None else User.objects.none()
+
+    def clean_actor(self) -> list[User]:
+        """The officials whose name or email contains the text; only the one whose email it
+        is, when there is one."""
+        text = self.cleaned_data["actor"].strip()
+        if not text:
+            return []
+        exact = Case(When(email__iexact=text, then=Value(0)), default=Value(1))
+        matches = list(
+            self.officials.filter(Q(full_name__icontains=text) | Q(email__icontains=text))
+            .annotate(exact=exact)
+            .order_by("exact", "full_name", "pk")[: self.MAX_ACTORS + 1]
+        )
+        if not matches:
+            raise forms.ValidationError(
+                _("No official’s name or email contains “%(text)s”."), params={"text": text}
+            )
+        if matches[0].exact == 0:
+            return matches[:1]
+        if len(matches) > self.MAX_ACTORS:
+            raise forms.ValidationError(
+                _("More than %(n)s officials match “%(text)s”: type more of the name or email."),
+                params={"n": self.MAX_ACTORS, "text": text},
+            )
+        return matches

@@ -75,11 +75,12 @@ class MfaRequiredMiddleware:
     def __call__(self, request):
         user = request.user
         # The one standing rule (accounts/standing.py): the missing second factor is the lack a
-        # signed-in user can remedy, so it becomes the enrolment page.
+        # signed-in user can remedy, so it becomes the enrolment page. Standing is asked first:
+        # it is read once per request's user, while the exemption resolves the path again.
         if (
             user.is_authenticated
-            and not self._exempt(request)
             and standing_lack(user) is Lack.SECOND_FACTOR
+            and not self._exempt(request)
         ):
             messages.warning(
                 request,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from allauth.account.utils import perform_login
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.pagination import keyset_page, query_without_paging
 from core.refusals import errors_into, refusals_as_messages
 
 from . import selectors, services
@@ -264,16 +264,31 @@ def official_role(request, pk: int):
 # ------------------------------------------------------------------------------
 
 
+AUDIT_PAGE_SIZE = 50
+
+
 @require_GET
 def audit_log(request):
+    """Newest first, a page at a time by key (core.pagination): nothing is counted or skipped,
+    however long the log. Filters that do not validate show their errors and no events."""
     holds_or_404(request.user, Capability.READ_AUDIT)
-    form = AuditFilterForm(request.GET or None, actors=selectors.audit_actors(user=request.user))
-    filters = form.cleaned_data if form.is_valid() else {}
-    events = selectors.audit_events(user=request.user, **{k: v for k, v in filters.items() if v})
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    form = AuditFilterForm(request.GET, officials=selectors.audit_officials(user=request.user))
+    page, actors = None, []
+    if form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if v}
+        actors = filters.get("actor", [])
+        page = keyset_page(
+            selectors.audit_events(user=request.user, **filters),
+            before=request.GET.get("before"),
+            after=request.GET.get("after"),
+            per_page=AUDIT_PAGE_SIZE,
+        )
+    context = {
+        "form": form,
+        "page": page,
+        "actors": actors,
+        "query": query_without_paging(request.GET),
+    }
     return render(request, "accounts/audit_log.html", context)
 
 

@@ -12,7 +12,10 @@ Markdown, so they are parsed back out of message.html). Every socket, the sender
 records when each message arrives. Printed per server and rate: send-to-receive latency (p50,
 p99, max), lost deliveries (expected minus received after a drain timeout), deliveries per
 second, Enclave's p99 over the raw server's; then the highest rate at which Enclave's p99 stays
-within 5x of the raw server's with nothing lost, and the targets with MET or MISSED.
+within 3x of the raw server's with nothing lost, and the targets with MET or MISSED: nothing
+lost; at 200 sockets and up to 20 messages a second, Enclave's p99 within 3x of the raw
+server's; at least 6,000 deliveries a second from one daphne process (the sweep's fastest
+rates, 40 msg/s at N=200 and 8 msg/s at N=1000, offer 8,000).
 
 Neither server compresses: the bench offers permessage-deflate once to each and prints what
 was negotiated (daphne's autobahn declines it unless configured; the raw server runs with
@@ -72,7 +75,7 @@ except ImportError:  # pragma: no cover
     sys.exit("bench/chat_fanout.py needs the websockets package: pip install -e '.[dev]'")
 
 REDIS_URL = "redis://127.0.0.1:6379/6"
-TIME_BUDGET = 170.0  # seconds: no new phase starts after this (the run stays under ~200 s)
+TIME_BUDGET = 200.0  # seconds: no new phase starts after this (the run stays under ~4 minutes)
 CONNECT_CONCURRENCY = 16  # handshakes in flight (daphne listens with a backlog of 50)
 CONNECT_ATTEMPTS = 4  # daphne drops a handshake the app has not accepted within 5 s
 CONNECT_TIMEOUT = 120.0  # for all N sockets of one server
@@ -88,13 +91,14 @@ SECONDS = 6.0  # sending time of one phase
 # message sets the p99 (1 of 30 messages is 3% of the deliveries).
 WARM_UP = 4.0
 # Size -> the message rates of its sweep. Offered deliveries per second = N x rate. N=200
-# sweeps up to the issue's load (20/s = 4,000 deliveries/s); N=1000 runs at a rate one
-# process carries and at the old stress rate (4/s = 4,000 deliveries/s).
-PLANS = {200: (5.0, 10.0, 20.0), 1000: (2.0, 4.0)}
+# sweeps up to the chat load (20/s = 4,000 deliveries/s), then a capacity rate (40/s = 8,000);
+# N=1000 runs at a rate one process carries and at 8/s (8,000 deliveries/s).
+PLANS = {200: (5.0, 10.0, 20.0, 40.0), 1000: (2.0, 8.0)}
 QUICK_SIZE, QUICK_PLAN, QUICK_SECONDS = 50, (10.0,), 3.0
 TARGET_SIZE = 200
-TARGET_P99_RATIO = 5.0  # at 200 sockets: Enclave p99 within 5x of the raw server's
-TARGET_DELIVERIES = 3000.0  # deliveries per second from one daphne process
+TARGET_P99_RATIO = 3.0  # at 200 sockets: Enclave p99 within 3x of the raw server's…
+TARGET_P99_MAX_RATE = 20.0  # …at rates up to this (faster ones measure capacity)
+TARGET_DELIVERIES = 6000.0  # deliveries per second from one daphne process
 RUN_ID = f"{os.getpid()}-{time.time_ns() % 10**9}"
 BENCH_RE = re.compile(r"bench (\d+) (\d+) (\d+)")
 
@@ -471,7 +475,7 @@ class Result:
 
     @property
     def within_target(self) -> bool:
-        """Enclave: nothing lost on either server, p99 within 5x of the raw server's."""
+        """Enclave: nothing lost on either server, p99 within 3x of the raw server's."""
         raw = self.raw
         return (
             raw is not None
@@ -544,10 +548,15 @@ def print_targets(results: list[Result]) -> bool:
     if not any(r.lost for r in results):
         rows.append(("0 lost (every server, N and rate)", True, f"{len(results)} phases"))
     for r in results:
-        if r.server == "enclave" and r.size == TARGET_SIZE and r.raw is not None:
+        if (
+            r.server == "enclave"
+            and r.size == TARGET_SIZE
+            and r.raw is not None
+            and r.rate <= TARGET_P99_MAX_RATE
+        ):
             rows.append(
                 (
-                    f"p99 within 5x of raw, N={r.size}, {r.rate:g} msg/s",
+                    f"p99 within 3x of raw, N={r.size}, {r.rate:g} msg/s",
                     r.within_target,
                     f"{r.p99:.1f} ms vs {r.raw.p99:.1f} ms ({ratio(r.p99, r.raw.p99)})"
                     + (f", {r.lost} lost" if r.lost else ""),
@@ -561,7 +570,7 @@ def print_targets(results: list[Result]) -> bool:
         if max(r.offered for r in enclave) < TARGET_DELIVERIES:
             note += ": offered load below the target"
         rows.append(
-            ("≥ 3,000 deliveries/s from one daphne", best.per_second >= TARGET_DELIVERIES, note)
+            ("≥ 6,000 deliveries/s from one daphne", best.per_second >= TARGET_DELIVERIES, note)
         )
     for name, ok, note in rows:
         print(f"  {'MET   ' if ok else 'MISSED'}  {name:<40} {note}")
@@ -569,10 +578,10 @@ def print_targets(results: list[Result]) -> bool:
         best = highest_within(results, size)
         rates = ", ".join(f"{r.rate:g}" for r in enclave if r.size == size)
         if best is None:
-            print(f"N={size}: at no rate swept ({rates} msg/s) is Enclave's p99 within 5x of raw")
+            print(f"N={size}: at no rate swept ({rates} msg/s) is Enclave's p99 within 3x of raw")
         else:
             print(
-                f"N={size}: highest rate swept ({rates} msg/s) with Enclave's p99 within 5x of "
+                f"N={size}: highest rate swept ({rates} msg/s) with Enclave's p99 within 3x of "
                 f"raw and 0 lost: {best.rate:g} msg/s ({best.offered:.0f} deliveries/s offered; "
                 f"p99 {best.p99:.1f} ms vs {best.raw.p99:.1f} ms)"
             )
@@ -664,7 +673,7 @@ def main() -> int:
     parser.add_argument(
         "--rates",
         help="messages per second to sweep at every size, e.g. 5,10,20 "
-        "(default: 5,10,20 at N=200, 2,4 at N=1000)",
+        "(default: 5,10,20,40 at N=200, 2,8 at N=1000)",
     )
     parser.add_argument("--rate", type=float, help="one rate at every size (no sweep)")
     parser.add_argument(

@@ -66,7 +66,7 @@ import datetime, json, os
 from django.db import transaction
 from django.utils import timezone
 from accounts.models import Jurisdiction, User
-from dialogues import services
+from dialogues.threads import services
 from dialogues.models import Post, Thread
 from workspaces.access import WorkspaceRole
 from workspaces.models import Workspace
@@ -168,6 +168,27 @@ def verdict(ok: bool) -> str:
 # ------------------------------------------------------------------------------
 
 
+def calls_per_request(get, rounds: int = 5) -> tuple[float, list[tuple[str, int]]]:
+    """Python function calls per request (cProfile), and the policy functions among them:
+    a count is stable on a loaded machine where milliseconds are not."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(rounds):
+        get()
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    ours = [
+        (f"{Path(file).parent.name}/{Path(file).name}:{name}", entry[1] // rounds)
+        for (file, _, name), entry in stats.stats.items()
+        if file.endswith(("workspaces/access.py", "accounts/policy.py", "accounts/standing.py"))
+    ]
+    ours.sort(key=lambda item: -item[1])
+    return stats.total_calls / rounds, ours
+
+
 def measure_in_process(
     thread_pk: int, iterations: int, list_iterations: int, profile: bool
 ) -> dict:
@@ -243,6 +264,23 @@ def measure_in_process(
         render_bare()
     bare_queries = [query["sql"] for query in captured.captured_queries]
 
+    def dashboard() -> None:
+        response = client.get("/")
+        if response.status_code != 200:
+            raise SiteError(f"GET / answered {response.status_code}")
+
+    # What any signed-in page costs, counted rather than timed: calls and queries per request.
+    fixed = {}
+    for name, get in (("short", view_short), ("dashboard", dashboard)):
+        for _ in range(2):  # warm: the first visit marks the thread read (a write)
+            get()
+        with CaptureQueriesContext(connection) as captured:
+            get()
+        fixed[name] = {
+            "queries": [query["sql"] for query in captured.captured_queries],
+            "calls": calls_per_request(get),
+        }
+
     if profile:
         import cProfile
         import pstats
@@ -293,6 +331,7 @@ def measure_in_process(
         "filtered_count": filtered_count,
         "all_count": all_count,
         "list_queries": list_queries,
+        "fixed": fixed,
         "encoded": encoded,
     }
 
@@ -454,6 +493,13 @@ def run(
             f"the 100 posts add {view_ms - short_ms:.1f} ms "
             f"({(view_ms - short_ms) / bare_ms:.2f}x the peer)"
         )
+        for name, label in (("short", "the short thread"), ("dashboard", "the dashboard")):
+            calls, policy = inproc["fixed"][name]["calls"]
+            print(
+                f"   per GET of {label}: {calls:,.0f} Python calls, "
+                f"{len(inproc['fixed'][name]['queries'])} queries; policy functions "
+                f"{sum(n for _, n in policy):,} calls"
+            )
         print(
             f"2. workspace list, p50 ms ({list_iterations} interleaved){'':>17} "
             f"{filtered_ms:10.2f} {all_ms:10.2f} {list_ratio:7.2f}  "
@@ -482,6 +528,13 @@ def run(
             print("\nthe thread view's queries:")
             for number, sql in enumerate(inproc["view_queries"], 1):
                 print(f"  {number:2}. {sql[:160]}")
+            for name in ("short", "dashboard"):
+                print(f"the {name} page's queries:")
+                for number, sql in enumerate(inproc["fixed"][name]["queries"], 1):
+                    print(f"  {number:2}. {sql[:160]}")
+                print(f"the {name} page's policy calls per GET:")
+                for function, n in inproc["fixed"][name]["calls"][1][:15]:
+                    print(f"  {n:6}  {function}")
             print(f"the filtered list's query:\n  {inproc['list_queries'][-1]}")
         return 0
     finally:

@@ -118,7 +118,7 @@ def pages(world: World) -> list[tuple[str, object]]:
         ("search: rare word", get("member", f"/search/?q={seed_large.RARE_WORD}")),
         ("notifications", get("member", "/notifications/")),
         ("audit log", get("staff", "/audit/")),
-        ("audit log, actor=eu@", get("staff", f"/audit/?actor={c['eu_pk']}")),
+        ("audit log, actor=eu@", get("staff", f"/audit/?actor=eu%40{DEMO_DOMAIN}")),
         ("chat catch-up, 1,000 msgs", catch_up),
         ("membership (Secretariat)", get("staff", "/membership/")),
     ]
@@ -198,6 +198,17 @@ def report(small: World, large: World) -> None:
             f"{queries:>11} {ratio:6.2f}  {verdict}{note}"
         )
     print("(ms; p99 of ~10 samples is the slowest sample)")
+    print("\nTargets: p50 on the large world within 1.5x of the small one, the same query count")
+    for name in small.times:
+        s, la = small.times[name], large.times[name]
+        if not s or not la:
+            print(f"  MISSED  {name:<30} no samples")
+            continue
+        ratio = statistics.median(la) / statistics.median(s)
+        same = small.queries.get(name) == large.queries.get(name)
+        verdict = "MET" if ratio <= TARGET and same else "MISSED"
+        queries = f"{small.queries.get(name, '?')}/{large.queries.get(name, '?')} queries"
+        print(f"  {verdict:<7} {name:<30} {ratio:5.2f}x  {queries}")
 
 
 def main() -> int:
@@ -207,6 +218,9 @@ def main() -> int:
     parser.add_argument("--warmups", type=int, default=2)
     parser.add_argument("--small-db", default="enclave_bench_small")
     parser.add_argument("--large-db", default=seed_large.DEFAULT_DB)
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="build (or reuse) both worlds and stop"
+    )
     args = parser.parse_args()
     samples, warmups = max(1, min(args.samples, 50)), max(1, min(args.warmups, 5))
     seed_large.configure(args.small_db)
@@ -231,6 +245,8 @@ def main() -> int:
             flush=True,
         )
         worlds.append(World(name, db, marker))
+    if args.prepare_only:
+        return 0
     for world in worlds:
         prepare(world)
     print(f"measuring: {warmups} warm-ups, {samples} rounds, worlds interleaved …", flush=True)

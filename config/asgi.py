@@ -17,9 +17,9 @@ install_daphne_access_log()
 
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
 
 from config.request_limits import RequestBodyLimit  # noqa: E402
 from config.websocket_routes import websocket_urlpatterns  # noqa: E402
@@ -27,8 +27,10 @@ from config.websocket_routes import websocket_urlpatterns  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": RequestBodyLimit(django_asgi_app),
+        # No AuthMiddleware: the chat consumer signs the user in from the session within its
+        # first trip to the database, rather than in a trip of its own (dialogues/chat/consumer).
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            CookieMiddleware(SessionMiddleware(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

@@ -197,6 +197,23 @@ def for_contexts(
     return attributions
 
 
+def for_places(
+    places: list[tuple[Workspace, str, str]], *, outside: bool = False
+) -> dict[str, Bylines]:
+    """One `Bylines` per (workspace, context, mode), across workspaces (a list of
+    notifications), with every pseudonym they need read in one query (one query whatever the
+    modes, so a list costs the same whichever dialogues it shows)."""
+    known: dict[str, dict[int, Pseudonym]] = {context: {} for _w, context, _m in places}
+    if known:
+        for pseudonym in Pseudonym.objects.filter(context__in=list(known)):
+            known[pseudonym.context][pseudonym.user_id] = pseudonym
+    attributions = {}
+    for workspace, context, mode in places:
+        attributions[context] = Bylines(workspace, context, mode, outside=outside)
+        attributions[context]._numbers = known[context]
+    return attributions
+
+
 def for_workspace(workspace: Workspace, *, outside: bool = False) -> Bylines:
     """People in a workspace's library and anything not in a thread or session."""
     return Bylines(workspace, f"workspace:{workspace.pk}", workspace.attribution, outside=outside)

@@ -17,6 +17,7 @@ from django.views.decorators.http import (
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent
+from core.pagination import query_without_paging
 from core.params import id_param
 from core.refusals import errors_into, refusals_as_messages, refusals_redirect_to
 
@@ -67,15 +68,17 @@ def document_list(request, slug: str):
     context = {
         "workspace": workspace,
         "people": for_workspace(workspace),
-        "documents": selectors.document_list(
+        "page": selectors.document_page(
             user=request.user,
             workspace=workspace,
+            page_number=request.GET.get("page"),
             tag=filters.get("tag", ""),
             marking=filters.get("marking", ""),
             sort=filters.get("sort") or "date",
         ),
         "tags": selectors.workspace_tags(user=request.user, workspace=workspace),
         "filter_form": form,
+        "query": query_without_paging(request.GET),
         "can_upload": Capability.CONTRIBUTE in capabilities,
         "can_manage": Capability.MANAGE_ROSTER in capabilities,
     }

@@ -7,28 +7,27 @@ access may have changed (a notice on the per-user group), which closes the socke
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import time
-import weakref
 
+from channels.auth import get_user
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
 from channels.sessions import InstanceSessionWrapper
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 
 from accounts.models import User
 from accounts.standing import standing_lack
-from dialogues.chat import selectors, services
+from dialogues.chat import presence, services
 from dialogues.chat.frames import BadFrame, parse_frame
 from dialogues.meetings.services import record_attendance
 from dialogues.models import ChatRoom
-from workspaces.access import Capability, can, get_visible_or_404, workspace_capabilities
+from workspaces.access import Capability, can, item_capabilities
 
 # Close codes (see docs/realtime.md).
 CLOSE_UNAUTHENTICATED = 4401
@@ -39,50 +38,8 @@ CLOSE_TOO_MANY_SOCKETS = 4429
 MAX_FRAME = 64 * 1024
 # Frames the server sends stay under this (daphne's size limit applies to them too).
 MAX_OUT_FRAME = 256 * 1024
-PRESENT_SHOWN = 100
+PRESENT_SHOWN = presence.PRESENCE_SHOWN
 TYPING_INTERVAL = 3.0
-# Joins and leaves of a room go out together, at most once per interval per process: a room
-# filling with N people costs N frames a second, not N² frames.
-PRESENCE_INTERVAL = 0.5
-
-_presence_batches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_presence_tasks: set = set()
-
-
-def announce_presence(room_id: int, *, joined: dict | None = None, left: int | None = None):
-    """Queue a join or a leave for the room's next presence frame."""
-    loop = asyncio.get_running_loop()
-    batches = _presence_batches.setdefault(loop, {})
-    batch = batches.get(room_id)
-    if batch is None:
-        batch = batches[room_id] = {"joined": {}, "left": set()}
-        loop.call_later(PRESENCE_INTERVAL, _start_flush, loop, room_id)
-    if joined is not None:
-        batch["left"].discard(joined["id"])
-        batch["joined"][joined["id"]] = joined
-    if left is not None:
-        batch["joined"].pop(left, None)
-        batch["left"].add(left)
-
-
-def _start_flush(loop, room_id: int) -> None:
-    task = loop.create_task(_flush_presence(loop, room_id))
-    _presence_tasks.add(task)
-    task.add_done_callback(_presence_tasks.discard)
-
-
-async def _flush_presence(loop, room_id: int) -> None:
-    batch = _presence_batches.get(loop, {}).pop(room_id, None)
-    if not batch or not (batch["joined"] or batch["left"]):
-        return
-    frame = {
-        "type": "presence",
-        "joined": list(batch["joined"].values()),
-        "left": sorted(batch["left"]),
-    }
-    await get_channel_layer().group_send(
-        services.room_group(room_id), {"type": "chat.event", "text": json.dumps(frame)}
-    )
 
 
 def _error(code: str, detail: str, **extra) -> str:
@@ -116,43 +73,48 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # ------------------------------------------------------------------ lifecycle
 
     async def connect(self):
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
-        self.user = user
         self.session_key = self.scope["session"].session_key
-        if not await database_sync_to_async(self._standing)():
-            # A signed-in user without standing (a second factor still to enrol, an ended
-            # session) is refused like a signed-out one: the page then says what to do.
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        # One trip to the database thread decides and reads what is this user's: who is signed
+        # in, their standing, the room as the policy shows it to them, the socket claim, their
+        # flags. Every trip costs a connection and a turn in the one thread all sockets share.
+        refusal = await database_sync_to_async(self._admit)(self.scope["url_route"]["kwargs"])
+        if refusal is not None:
+            await self.close(code=refusal)
             return
-        room = await database_sync_to_async(self._visible_room)(self.scope["url_route"]["kwargs"])
-        if room is None:
-            await self.close(code=CLOSE_NOT_FOUND)  # missing and forbidden look the same
-            return
-        self.room = room
-        self.people = await database_sync_to_async(services.room_people)(room)
-        if not await database_sync_to_async(self._claim_socket)():
-            await self.close(code=CLOSE_TOO_MANY_SOCKETS)
-            return
+        user = self.user
         self.last_typing = 0.0
         self.send_frame = _frame_sender(self.base_send)  # broadcasts arrive through this
-        await self.channel_layer.group_add(services.room_group(room.pk), self.channel_name)
+        # In the room's group before reading the room: anything after the read reaches this
+        # socket as a frame (one read serves every socket arriving at the same time).
+        await self.channel_layer.group_add(services.room_group(self.room.pk), self.channel_name)
         await self.channel_layer.group_add(services.user_group(user.pk), self.channel_name)
         await self.accept()
-        ready = await database_sync_to_async(self._ready)()
-        await self.send(text_data=json.dumps(ready))
-        announce_presence(room.pk, joined=ready["me"])
+        now = await presence.arrival(self.room, user)
+        ready = {"type": "ready", "room": now["room"], **self.flags}
+        ready |= {
+            "muted_until": now["mutes"].get(user.pk),
+            "last_read": now["read"].get(user.pk, 0),
+        }
+        ready |= {"present": now["present"], "present_count": now["present_count"]}
+        await self.send(text_data=json.dumps(ready, separators=(",", ":")))
+        presence.enter(
+            self.room.pk, channel_name=self.channel_name, user_id=user.pk, person=self.me
+        )
 
     async def disconnect(self, code):
         if getattr(self, "room", None) is None:
             return
         await self.channel_layer.group_discard(services.room_group(self.room.pk), self.channel_name)
         await self.channel_layer.group_discard(services.user_group(self.user.pk), self.channel_name)
-        still_here = await database_sync_to_async(self._leave)()
-        if not still_here and getattr(self, "me", None) is not None:
-            announce_presence(self.room.pk, left=self.me["id"])
+        await database_sync_to_async(self._release)()  # the shared cache may be across the network
+        if getattr(self, "me", None) is None:
+            return
+        presence.leave(
+            self.room.pk,
+            channel_name=self.channel_name,
+            user_id=self.user.pk,
+            person_id=self.me["id"],
+        )
 
     # ------------------------------------------------------------------ frames in
 
@@ -170,17 +132,27 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except BadFrame as error:
             await self.send(text_data=_error("bad_frame", str(error)))
             return
-        # Standing is asked before every frame: a socket opened before a requirement applied
-        # (a second factor, a suspended account) stops at its next frame, whatever the frame.
-        if not await database_sync_to_async(self._standing)():
-            await self._revoke(CLOSE_UNAUTHENTICATED)
-            return
         await getattr(self, f"on_{kind}")(**fields)
 
+    async def _standing_then(self, work=None, *args):
+        """Standing, then `work(*args)` if any, in one trip to the database thread: (True, its
+        result), or (False, None) once the socket is closed for want of standing. Standing is asked
+        before every frame: a socket opened before a requirement applied (a second factor, a
+        suspended account) stops at its next frame, whatever the frame."""
+        ok, result = await database_sync_to_async(self._if_standing)(work, *args)
+        if not ok:
+            await self._revoke(CLOSE_UNAUTHENTICATED)
+        return ok, result
+
+    def _if_standing(self, work, *args) -> tuple[bool, object]:
+        if not self._standing():
+            return False, None
+        return True, work(*args) if work is not None else None
+
     async def on_send(self, *, body: str, client_id: str):
-        # One trip to the database thread per message: the send (rate limit included), the ack.
-        reply = await database_sync_to_async(self._send_message)(body, client_id)
-        await self.send(text_data=reply)
+        ok, reply = await self._standing_then(self._send_message, body, client_id)
+        if ok:
+            await self.send(text_data=reply)
 
     def _send_message(self, body: str, client_id: str) -> str:
         """The frame answering a send: an ack with the stored message, or an error."""
@@ -199,18 +171,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return json.dumps({"type": "ack", "client_id": client_id, "message": payload})
 
     async def on_resume(self, *, after: int = 0):
-        messages, last, complete = await database_sync_to_async(self._after)(after)
-        await self.send(
-            text_data=json.dumps(
-                {"type": "catchup", "messages": messages, "complete": complete, "last_seq": last}
-            )
-        )
+        ok, found = await self._standing_then(self._after, after)
+        if ok:
+            messages, last, complete = found
+            frame = {"type": "catchup", "messages": messages, "complete": complete}
+            await self.send(text_data=json.dumps(frame | {"last_seq": last}))
 
     async def on_history(self, *, before: int | None = None):
-        messages = await database_sync_to_async(self._before)(before)
-        await self.send(text_data=json.dumps({"type": "history", "messages": messages}))
+        ok, messages = await self._standing_then(self._before, before)
+        if ok:
+            await self.send(text_data=json.dumps({"type": "history", "messages": messages}))
 
     async def on_typing(self):
+        ok, _ = await self._standing_then()
+        if not ok:
+            return
         now = time.monotonic()
         if now - self.last_typing < TYPING_INTERVAL:
             return
@@ -221,21 +196,37 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
 
     async def on_read(self, *, seq: int):
-        await database_sync_to_async(services.mark_read)(actor=self.user, room=self.room, seq=seq)
+        await self._standing_then(self._mark_read, seq)
 
     async def on_ping(self):
-        await database_sync_to_async(services.presence_seen)(channel_name=self.channel_name)
-        await self.send(text_data=json.dumps({"type": "pong"}))
+        ok, _ = await self._standing_then(self._seen)
+        if ok:
+            await self.send(text_data=json.dumps({"type": "pong"}))
+
+    def _mark_read(self, seq: int) -> None:
+        services.mark_read(actor=self.user, room=self.room, seq=seq)
+
+    def _seen(self) -> None:
+        services.presence_seen(channel_name=self.channel_name)
 
     # ------------------------------------------------------------------ events from the layer
 
     async def dispatch(self, message):
-        # Broadcasts touch no database: skip Channels' per-message hop to the database thread
-        # (aclose_old_connections), which would queue N round trips per message to N sockets.
+        # Channels hops to the database thread before every handler (aclose_old_connections),
+        # a turn in the one thread all sockets share: per broadcast that is N turns for N
+        # sockets. Every database call here goes through database_sync_to_async, which closes
+        # old connections itself, so handlers are called directly.
         if message["type"] == "chat.event":
             await self.chat_event(message)
             return
-        await super().dispatch(message)
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def websocket_disconnect(self, message):
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
     async def chat_event(self, event):
         if not self.revoked:
@@ -259,11 +250,46 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # ------------------------------------------------------------------ database side
 
-    def _visible_room(self, kwargs) -> ChatRoom | None:
-        try:
-            return get_visible_or_404(self.user, ChatRoom, pk=kwargs["room_id"])
-        except Http404:  # missing and forbidden are the same here
-            return None
+    def _admit(self, kwargs) -> int | None:
+        """Whether this socket may open (None, or the close code that refuses it), and what
+        its first frame says of this user."""
+        if not self._signed_in():
+            return CLOSE_UNAUTHENTICATED
+        if standing_lack(self.user, session_key=self.session_key) is not None:
+            # A signed-in user without standing (a second factor still to enrol, an ended
+            # session) is refused like a signed-out one: the page then says what to do.
+            return CLOSE_UNAUTHENTICATED
+        room = ChatRoom.objects.select_related("workspace").filter(pk=kwargs["room_id"]).first()
+        # One policy read for every flag, as the room's page does (VIEW among them: the policy's
+        # `can` and `visible` agree).
+        capabilities = item_capabilities(self.user, room) if room is not None else frozenset()
+        if Capability.VIEW not in capabilities:
+            return CLOSE_NOT_FOUND  # missing and forbidden look the same
+        if not self._claim_socket():
+            return CLOSE_TOO_MANY_SOCKETS
+        self.room = room
+        self.people = services.room_people(room)
+        self.me = self.people.person(self.user)
+        record_attendance(user=self.user, room=room)
+        self.flags = {
+            "me": self.me,
+            "can_send": Capability.CONTRIBUTE in capabilities,
+            "can_moderate": Capability.MODERATE in capabilities,
+        }
+        return None
+
+    def _signed_in(self) -> bool:
+        """The session's user (Channels' AuthMiddleware, without its own trip to the database:
+        the same function, called here), fresh for the standing check that follows."""
+        user = self.scope.get("user")
+        if user is None:
+            user = self.scope["user"] = get_user.func(self.scope)
+        else:  # resolved by an AuthMiddleware in the stack: read afresh
+            user = User.objects.select_related("jurisdiction").filter(pk=user.pk).first()
+        if user is None or not user.is_authenticated:
+            return False
+        self.user = user
+        return True
 
     def _claim_socket(self) -> bool:
         key = f"chat-sockets:{self.user.pk}"
@@ -274,40 +300,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.claimed = True
         return True
 
-    def _ready(self) -> dict:
-        services.presence_enter(room=self.room, user=self.user, channel_name=self.channel_name)
-        capabilities = workspace_capabilities(self.user, self.room.workspace)
-        mute = services.active_mute(self.room, self.user)
-        room = ChatRoom.objects.get(pk=self.room.pk)
-        record_attendance(user=self.user, room=room)
-        self.me = self.people.person(self.user)
-        present, present_count = services.present_people(room, self.people, PRESENT_SHOWN)
-        return {
-            "type": "ready",
-            "room": {
-                "id": room.pk,
-                "title": room.title,
-                "locked": room.locked_at is not None,
-                "closed": room.closed_at is not None,
-                "last_seq": room.last_seq,
-            },
-            "me": self.me,
-            "can_send": can(self.user, Capability.CONTRIBUTE, room),
-            "can_moderate": Capability.MODERATE in capabilities,
-            "muted_until": mute.until.isoformat() if mute else None,
-            "last_read": selectors.last_read(user=self.user, room=room),
-            "present": present,
-            "present_count": present_count,
-        }
-
-    def _leave(self) -> bool:
-        still_here = services.presence_leave(
-            room=self.room, user=self.user, channel_name=self.channel_name
-        )
+    def _release(self) -> None:
         if self.claimed:
+            self.claimed = False
             with contextlib.suppress(ValueError):  # the counter expired meanwhile
                 cache.decr(f"chat-sockets:{self.user.pk}")
-        return still_here
 
     def _after(self, after: int) -> tuple[list, int, bool]:
         messages = services.messages_after(user=self.user, room=self.room, after_seq=after)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -387,30 +388,52 @@ def mark_read(*, actor: User, room: ChatRoom, seq: int) -> None:
         )
 
 
-def presence_enter(*, room: ChatRoom, user: User, channel_name: str) -> None:
-    """A socket opened in the room: its user is present while it stays open and pings."""
-    ChatPresence.objects.create(room=room, user=user, channel_name=channel_name)
+def presence_apply(
+    *, room_id: int, opened: dict[str, int], closed: set[str], users: set[int]
+) -> tuple[set[int], int]:
+    """Write a batch of a room's socket arrivals (`opened`: channel name -> user id) and
+    departures (`closed`: channel names) at once. Returns which of `users` are present after it
+    (a user stays while any socket of theirs does, in any process) and how many people are."""
+    with transaction.atomic():
+        if closed:
+            ChatPresence.objects.filter(channel_name__in=closed).delete()
+        if opened:
+            ChatPresence.objects.bulk_create(
+                ChatPresence(room_id=room_id, user_id=user_id, channel_name=channel_name)
+                for channel_name, user_id in opened.items()
+            )
+    rows = ChatPresence.objects.filter(room_id=room_id, seen_at__gte=_present_since())
+    here = set(rows.filter(user_id__in=users).values_list("user_id", flat=True)) if users else set()
+    return here, rows.values("user_id").distinct().count()
 
 
 def presence_seen(*, channel_name: str) -> None:
     ChatPresence.objects.filter(channel_name=channel_name).update(seen_at=timezone.now())
 
 
-def presence_leave(*, room: ChatRoom, user: User, channel_name: str) -> bool:
-    """A socket closed; whether its user is still present through another one."""
-    ChatPresence.objects.filter(channel_name=channel_name).delete()
-    return ChatPresence.objects.filter(room=room, user=user).exists()
+def _present_since():
+    """A socket's row counts while it pings (every 25 s): rows of a stopped process expire."""
+    return timezone.now() - timedelta(minutes=2)
 
 
 def present_people(
-    room: ChatRoom, people: DialogueBylines | None = None, limit: int = 100
+    room: ChatRoom,
+    people: DialogueBylines | None = None,
+    limit: int = 100,
+    *,
+    arriving: list[User] | tuple = (),
 ) -> tuple[list[dict], int]:
-    """Who is in the room now (users with an open socket seen in the last two minutes): the
-    first `limit` of them, and how many there are. Bounded, so a room filling up with N people
-    does not read N² rows."""
-    since = timezone.now() - timedelta(minutes=2)
-    here = ChatPresence.objects.filter(room=room, seen_at__gte=since).values("user_id")
-    present = User.objects.filter(pk__in=here)
+    """Who is in the room now (users with an open socket seen in the last two minutes, and the
+    `arriving` users, whose rows are still to be written): the first `limit` of them, and how
+    many there are. Bounded, so a room filling up with N people does not read N² rows."""
+    here = Q(
+        pk__in=ChatPresence.objects.filter(room=room, seen_at__gte=_present_since()).values(
+            "user_id"
+        )
+    )
+    if arriving:
+        here |= Q(pk__in=[user.pk for user in arriving])
+    present = User.objects.filter(here)
     count = present.count()
     people = people or room_people(room)
     if people.is_anonymous:
@@ -421,3 +444,28 @@ def present_people(
         {"id": u.pk, "name": u.full_name, "handle": u.handle, "affiliation": u.affiliation}
         for u in shown
     ], count
+
+
+def room_now(room: ChatRoom, *, arriving: list[User], limit: int = 100) -> dict:
+    """What sockets arriving in the room together are told of it, read once for all of them:
+    its state, who is present (the `arriving` included), and for each of them what is theirs:
+    until when they are muted (`mutes`, user id -> ISO time) and the last message they read
+    (`read`, user id -> seq)."""
+    room = ChatRoom.objects.select_related("workspace").get(pk=room.pk)
+    present, count = present_people(room, room_people(room), limit, arriving=arriving)
+    ids = [user.pk for user in arriving]
+    mutes = ChatMute.objects.filter(room=room, user__in=ids, until__gt=timezone.now())
+    read = ChatReadState.objects.filter(room=room, user__in=ids).values_list("user_id", "last_seq")
+    return {
+        "mutes": {mute.user_id: mute.until.isoformat() for mute in mutes.order_by("until")},
+        "read": dict(read),
+        "room": {
+            "id": room.pk,
+            "title": room.title,
+            "locked": room.locked_at is not None,
+            "closed": room.closed_at is not None,
+            "last_seq": room.last_seq,
+        },
+        "present": present,
+        "present_count": count,
+    }

@@ -46,7 +46,13 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            # The notifications page: a recipient's newest first, a page from its cursor.
+            models.Index(
+                fields=["recipient", "-created_at", "-id"], name="notification_recent_idx"
+            ),
+        ]
 
 
 class NotificationPreference(models.Model):

@@ -15,11 +15,14 @@ from dialogues.notifications.services import notification_link, preferences_of
 
 @require_GET
 def notifications(request):
-    items = list(selectors.visible_notifications(user=request.user)[:100])
-    for item in items:
-        item.link = notification_link(item)
-        item.shown_actor = selectors.notification_actor(item)
-    return render(request, "dialogues/notifications/notifications.html", {"notifications": items})
+    page = selectors.notifications_page(
+        user=request.user, before=request.GET.get("before"), after=request.GET.get("after")
+    )
+    return render(
+        request,
+        "dialogues/notifications/notifications.html",
+        {"notifications": page.object_list, "page": page},
+    )
 
 
 @require_POST

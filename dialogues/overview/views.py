@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from core.pagination import numbered_page
 from dialogues.attribution.bylines import DialogueBylines
 from dialogues.lookups import visible_workspace
 from dialogues.meetings import minutes as meeting_minutes
@@ -40,7 +41,12 @@ def home(request):
 def workspace_detail(request, slug: str):
     workspace = visible_workspace(request.user, slug)
     capabilities = workspace_capabilities(request.user, workspace)
-    threads = list(thread_selectors.workspace_threads(user=request.user, workspace=workspace))
+    page = numbered_page(
+        thread_selectors.workspace_threads(user=request.user, workspace=workspace),
+        request.GET.get("page"),
+        thread_selectors.THREADS_PER_PAGE,
+    )
+    threads = page.object_list = list(page.object_list)
     contexts = [f"thread:{thread.pk}" for thread in threads]
     people = for_contexts(workspace, contexts, workspace.attribution)
     for thread, context in zip(threads, contexts, strict=True):
@@ -49,6 +55,7 @@ def workspace_detail(request, slug: str):
         "workspace": workspace,
         "capabilities": capabilities,
         "threads": threads,
+        "page": page,
         "can_contribute": Capability.CONTRIBUTE in capabilities,
         "can_moderate": Capability.MODERATE in capabilities,
         "can_manage": Capability.MANAGE_ROSTER in capabilities,

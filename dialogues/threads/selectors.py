@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 
 from accounts.models import User
 from dialogues.attribution.bylines import DialogueBylines
@@ -26,30 +25,30 @@ from workspaces.models import Document, Workspace
 POSTS_PER_PAGE = 100
 
 
-def _unread_threads(user: User) -> Subquery:
-    """Per workspace: visible threads with posts newer than the reader's mark."""
-    read_until = ThreadReadState.objects.filter(user=user, thread=OuterRef("pk")).values(
-        "read_until"
-    )[:1]
-    unread = (
+def unread_thread_counts(user: User) -> dict[int, int]:
+    """Per workspace id: the visible threads with posts newer than the reader's mark (or never
+    opened). One grouped query, the read state probed once per thread (an anti-join on the
+    reader's few marks), whatever the number of workspaces."""
+    caught_up = ThreadReadState.objects.filter(
+        user=user, thread=OuterRef("pk"), read_until__gte=OuterRef("last_post_at")
+    )
+    return dict(
         visible(user, Thread)
-        .filter(workspace=OuterRef("pk"))
-        .annotate(read_until=Subquery(read_until))
-        .filter(Q(read_until__isnull=True) | Q(last_post_at__gt=F("read_until")))
+        .filter(~Exists(caught_up))
         .order_by()
-        .values("workspace")
+        .values("workspace_id")
         .annotate(n=Count("pk"))
-        .values("n")
+        .values_list("workspace_id", "n")
     )
-    return Coalesce(Subquery(unread, output_field=IntegerField()), Value(0))
 
 
-def my_workspaces(*, user: User):
-    return (
-        visible(user, Workspace)
-        .annotate(unread_threads=_unread_threads(user))
-        .order_by("status", "-last_activity_at")
-    )
+def my_workspaces(*, user: User) -> list[Workspace]:
+    """The user's dialogues, open ones first, each with `unread_threads`, in two queries."""
+    workspaces = list(visible(user, Workspace).order_by("status", "-last_activity_at"))
+    unread = unread_thread_counts(user) if workspaces else {}
+    for workspace in workspaces:
+        workspace.unread_threads = unread.get(workspace.pk, 0)
+    return workspaces
 
 
 def recent_activity(*, user: User, limit: int = 10):
@@ -61,7 +60,12 @@ def recent_activity(*, user: User, limit: int = 10):
     )
 
 
+THREADS_PER_PAGE = 25
+
+
 def workspace_threads(*, user: User, workspace: Workspace):
+    """The threads of `workspace` the user may see, pinned first, then by last activity, with
+    how far the user has read each: page it, and the read state is read for that page only."""
     read_until = ThreadReadState.objects.filter(user=user, thread=OuterRef("pk")).values(
         "read_until"
     )[:1]
@@ -70,6 +74,7 @@ def workspace_threads(*, user: User, workspace: Workspace):
         .filter(workspace=workspace)
         .select_related("author__jurisdiction")
         .annotate(read_until=Subquery(read_until))
+        .order_by(F("pinned_at").desc(nulls_last=True), "-last_post_at", "-pk")
     )
 
 
@@ -121,12 +126,21 @@ def thread_page(*, user: User, thread: Thread, page_number=1) -> ThreadPage:
         if own:
             mine.add((post_id, kind))
     people = DialogueBylines(thread)
-    offered = Reaction.Kind.choices
+    # A page has a handful of authors: each byline is made once, each label translated once.
+    speakers = {}
+
+    def speaker(author):
+        key = author.pk if author is not None else None
+        if key not in speakers:
+            speakers[key] = people.speaker(author)
+        return speakers[key]
+
+    offered = [(kind, str(label)) for kind, label in Reaction.Kind.choices]
     for post in page.object_list:
-        post.shown_author = people.speaker(post.author)
+        post.shown_author = speaker(post.author)
         post.shown_html = people.mentions_html(post.body_html)
         if post.parent_id:
-            post.shown_parent_author = people.speaker(post.parent.author)
+            post.shown_parent_author = speaker(post.parent.author)
         counts = reactions.get(post.pk, {})
         # (kind, label, count, mine) for each offered reaction, in a fixed order.
         post.reaction_summary = [

@@ -212,3 +212,26 @@ async def test_an_account_outside_every_jurisdiction_and_the_secretariat_has_no_
     # The database refuses such officials; an admin account can still be one.
     stray = User(email="stray@example.test", jurisdiction=None, is_secretariat=False)
     assert standing_lack(stray) is Lack.UNAFFILIATED
+
+
+async def test_the_second_factor_is_read_once_per_request_and_afresh_on_the_next(world):
+    """The MFA middleware, the policy and the layout all ask for standing: one request reads
+    the second factor once; the next request reads it again, so a factor removed in between
+    sends the next page to enrolment."""
+    from allauth.mfa.models import Authenticator
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def visit():
+        client = Client()
+        client.force_login(world.secretariat, backend="accounts.backends.OfficialBackend")
+        with CaptureQueriesContext(connection) as queries:
+            first = client.get(reverse("home"))
+        reads = [q for q in queries.captured_queries if "mfa_authenticator" in q["sql"]]
+        Authenticator.objects.filter(user=world.secretariat).delete()
+        second = client.get(reverse("home"))
+        return first, len(reads), second
+
+    first, reads, second = await sync_to_async(visit)()
+    assert first.status_code == 200 and reads == 1
+    assert second.status_code == 302 and second.url == reverse("mfa_activate_totp")

@@ -1,6 +1,7 @@
 """The chat consumer over a real ASGI stack: refusals, delivery, idempotency, catch-up, limits,
 and every revocation path (the socket closes; nothing sent after the change arrives)."""
 
+import asyncio
 import json
 
 import pytest
@@ -17,7 +18,7 @@ from dialogues.chat.consumer import (
     CLOSE_TOO_MANY_SOCKETS,
     CLOSE_UNAUTHENTICATED,
 )
-from dialogues.models import ChatMessage, ChatRoom
+from dialogues.models import ChatMessage, ChatPresence, ChatRoom
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -50,6 +51,18 @@ async def receive(communicator, *kinds):
         frame = json.loads(await communicator.receive_from(timeout=TIMEOUT))
         if frame["type"] in kinds or (not kinds and frame["type"] not in ("presence", "typing")):
             return frame
+
+
+async def nothing_but_presence(communicator, timeout=0.3) -> bool:
+    """No frame but presence arrives within `timeout` (presence goes out on its own clock)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while (left := end - loop.time()) > 0:
+        if await communicator.receive_nothing(timeout=left):
+            return True
+        if json.loads(await communicator.receive_from())["type"] != "presence":
+            return False
+    return True
 
 
 async def send(communicator, body, client_id):
@@ -117,7 +130,7 @@ async def test_send_receive_and_idempotent_retry(world, dialogue, room):
     again = await receive(alice, "ack")
     assert again["message"]["seq"] == ack["message"]["seq"]
     assert await sync_to_async(ChatMessage.objects.filter(client_id="retry-1").count)() == 1
-    assert await bob.receive_nothing(timeout=0.3)  # no second broadcast
+    assert await nothing_but_presence(bob)  # no second broadcast
     await alice.disconnect()
     await bob.disconnect()
 
@@ -336,3 +349,98 @@ async def test_joins_and_leaves_are_batched_into_few_presence_frames(world, dial
     while not {u.pk for u in others} <= left:
         left |= set((await receive(watcher, "presence"))["left"])
     await watcher.disconnect()
+
+
+async def presence_until(watcher, done) -> list[dict]:
+    """The presence frames `watcher` receives until `done(frames)` says enough."""
+    frames = []
+    while not done(frames):
+        frames.append(await receive(watcher, "presence"))
+    return frames
+
+
+async def test_ready_lists_the_joiner_and_those_present(world, dialogue, room):
+    """The joiner is told who is present, itself included before its row is written; those
+    present hear of it in a presence frame that also says how many are present."""
+    first, _, _ = await connect(world.secretariat, room)
+    me = first.ready["me"]
+    assert first.ready["present"] == [me] and first.ready["present_count"] == 1
+    # The first socket's row is written with the frame announcing it.
+    await presence_until(first, lambda frames: frames)
+    second, _, _ = await connect(world.member, room)
+    present = {person["id"] for person in second.ready["present"]}
+    assert present == {world.secretariat.pk, world.member.pk}
+    assert second.ready["present_count"] == 2
+    frame = (await presence_until(first, lambda frames: frames))[0]
+    assert [person["id"] for person in frame["joined"]] == [world.member.pk]
+    assert frame["joined"][0] == second.ready["me"]
+    assert frame["left"] == [] and frame["count"] == 2
+    await second.disconnect()
+    await first.disconnect()
+
+
+async def rows_of(user) -> int:
+    return await sync_to_async(ChatPresence.objects.filter(user=user).count)()
+
+
+async def wait_for_rows(user, count: int) -> None:
+    """Until `user` has `count` presence rows (written with the room's presence frames)."""
+    async with asyncio.timeout(2 * TIMEOUT):
+        while await rows_of(user) != count:
+            await asyncio.sleep(0.05)
+
+
+async def test_a_person_leaves_with_their_last_socket(world, dialogue, room):
+    watcher, _, _ = await connect(world.secretariat, room)
+    one, _, _ = await connect(world.member, room)
+    two, _, _ = await connect(world.member, room)
+    await wait_for_rows(world.member, 2)
+    await one.disconnect()
+    await wait_for_rows(world.member, 1)
+    await two.disconnect()
+    frames = await presence_until(watcher, lambda f: any(frame["left"] for frame in f))
+    # Announced once, as present, until the last socket closed: then left, once.
+    joined = [p["id"] for frame in frames for p in frame["joined"]]
+    assert joined.count(world.member.pk) == 1
+    assert [frame["left"] for frame in frames if frame["left"]] == [[world.member.pk]]
+    assert frames[-1]["count"] == 1
+    await watcher.disconnect()
+
+
+async def test_many_arrivals_cost_few_presence_frames(world, dialogue, room):
+    """Sockets arriving one after another in a busy room: the frames each socket present
+    receives stay few however many arrive (the batch's age doubles while arrivals continue)."""
+    watcher, _, _ = await connect(world.secretariat, room)
+    users = [world.member, world.focal_point, world.observer]
+    sockets = []
+    for n in range(12):
+        communicator, connected, _ = await connect(users[n % len(users)], room)
+        assert connected
+        sockets.append(communicator)
+    for user in users:
+        await wait_for_rows(user, 4)
+    frames = 0
+    while not await watcher.receive_nothing(timeout=0.1):
+        frames += json.loads(await watcher.receive_from())["type"] == "presence"
+    assert frames <= 4, frames
+    for communicator in sockets:
+        await communicator.disconnect()
+    await watcher.disconnect()
+
+
+async def test_ready_tells_each_arriving_user_their_own_mute_and_last_read(world, dialogue, room):
+    """Sockets arriving together share one read of the room; each is told only its own flags."""
+    await send(writer := (await connect(world.focal_point, room))[0], "First", "flags-1")
+    seq = (await receive(writer, "ack"))["message"]["seq"]
+    fresh = await sync_to_async(ChatRoom.objects.get)(pk=room.pk)
+    await sync_to_async(chat_services.mark_read)(actor=world.member, room=fresh, seq=seq)
+    await sync_to_async(chat_services.member_mute)(
+        actor=world.secretariat, room=room, user=world.observer, minutes=5, reason="Calm down"
+    )
+    (member, _, _), (observer, _, _) = await asyncio.gather(
+        connect(world.member, room), connect(world.observer, room)
+    )
+    assert member.ready["last_read"] == seq and member.ready["muted_until"] is None
+    assert observer.ready["last_read"] == 0 and observer.ready["muted_until"] is not None
+    for communicator in (writer, member, observer):
+        await communicator.disconnect()

@@ -71,3 +71,21 @@ def test_post_search_is_answered_from_the_index_on_postgresql(world, dialogue):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "dialogues_post_search_english" in plan, plan
+
+
+def test_the_page_says_when_a_kind_filled_its_page(world, dialogue, client_for):
+    """A kind with LIMIT hits was ranked among its most recent matches: the page says so, and
+    says nothing when every match is shown."""
+    from dialogues.search.services import LIMIT
+
+    client = client_for(world.member)
+    note = "these are the best of the most recent matches"
+    for n in range(LIMIT - 1):
+        thread_services.post_reply(
+            actor=world.member, thread=dialogue.public_thread, body=f"Banking provisions {n}."
+        )
+    assert note not in client.get("/search/?q=banking").content.decode()
+    thread_services.post_reply(
+        actor=world.member, thread=dialogue.public_thread, body="Banking provisions, once more."
+    )
+    assert note in client.get("/search/?q=banking").content.decode()
