@@ -67,7 +67,7 @@ KNOWN = [
         "scaling",
         "Ten years of data: the same pages on the demo world and the ten-year world",
         200.0,
-        args=("--samples", "6", "--warmups", "1"),
+        args=("--samples", "10", "--warmups", "2"),
         prepare=("--prepare-only",),
     ),
 ]

@@ -41,7 +41,8 @@ sys.path.insert(0, str(ROOT))
 
 PG = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_DB = "enclave_bench_large"
-SEED_VERSION = 1  # bump when what is seeded changes: the marker then no longer matches
+# Bump a world's version when what is seeded in it changes: its marker then no longer matches.
+SEED_VERSIONS = {"large": 1, "small": 2}
 BATCH = 5000
 LONG_REPLIES = 1000  # the offsets thread bench/scaling.py reads
 CHAT_EXTRA = 1100  # chat messages added to the offsets room (catch-up of 1,000)
@@ -116,15 +117,16 @@ def migration_leaves() -> list[list[str]]:
     return sorted([list(node) for node in _graph().leaf_nodes()])
 
 
-def migration_digest() -> str:
-    return hashlib.sha256(json.dumps([SEED_VERSION, migration_leaves()]).encode()).hexdigest()[:16]
+def migration_digest(kind: str) -> str:
+    leaves = migration_leaves()
+    return hashlib.sha256(json.dumps([SEED_VERSIONS[kind], leaves]).encode()).hexdigest()[:16]
 
 
 def migrates_forward(marker: dict) -> bool:
     """Whether the world in the marker only lacks migrations added since: its seed version is
     this one and every migration it was brought to is still in the graph."""
     recorded = marker.get("leaves")
-    if marker.get("seed_version") != SEED_VERSION or not recorded:
+    if marker.get("seed_version") != SEED_VERSIONS[marker["kind"]] or not recorded:
         return False
     nodes = set(_graph().nodes)
     return all(tuple(leaf) in nodes for leaf in recorded)
@@ -174,11 +176,11 @@ def write_marker(kind: str, scale: float, counts: dict, seconds: float) -> None:
             [
                 kind,
                 scale,
-                migration_digest(),
+                migration_digest(kind),
                 json.dumps(counts),
                 seconds,
                 json.dumps(migration_leaves()),
-                SEED_VERSION,
+                SEED_VERSIONS[kind],
             ],
         )
 
@@ -221,7 +223,7 @@ def ensure_world(db: str, kind: str, scale: float, force: bool = False) -> dict:
     """Make `db` hold the `kind` world ("small": the demo world grown by grow_offsets; "large":
     the ten-year world at `scale`), reusing it when its marker matches. Returns the marker."""
     use_database(db)
-    digest = migration_digest()
+    digest = migration_digest(kind)
     marker = None
     try:
         marker = read_marker()
@@ -254,6 +256,7 @@ def ensure_world(db: str, kind: str, scale: float, force: bool = False) -> dict:
         seed_large(scale)
     else:
         grow_offsets(random.Random(7))
+        fill_pages(random.Random(8))
     _analyze()
     seconds = time.perf_counter() - started
     found = counts()
@@ -399,6 +402,117 @@ def _chat(rng, room, authors, n: int, start, span) -> int:
     return done
 
 
+def _documents(rng, count: int, workspace, officials, when) -> list:
+    """`count` documents (in `workspace()`, by one of `officials`, dated `when()`), one version
+    each, all on one placeholder file."""
+    from workspaces.models import Document, DocumentVersion
+
+    placeholder = b"Placeholder document for the large benchmark world.\n"
+    storage_name = "bench/placeholder.txt"
+    target = Path(os.environ["ENCLAVE_DOCUMENTS_DIR"]) / storage_name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(placeholder)
+    digest = hashlib.sha256(placeholder).hexdigest()
+    documents = []
+    for i in range(count):
+        stamp = when()
+        documents.append(
+            Document(
+                workspace=workspace(),
+                title=f"{' '.join(rng.choices(VOCABULARY, k=4)).capitalize()} ({i})",
+                description=_text(rng, 5, 25),
+                tags=Document.stored_tags(sorted(set(rng.choices(VOCABULARY, k=2)))),
+                marking="do_not_cite" if rng.random() < 0.1 else "none",
+                audience="full_members" if rng.random() < 0.15 else "everyone",
+                uploaded_by=officials[rng.randrange(len(officials))],
+                created_at=stamp,
+                updated_at=stamp,
+            )
+        )
+    Document.objects.bulk_create(documents, batch_size=BATCH)
+    _bulk(
+        DocumentVersion,
+        (
+            DocumentVersion(
+                document=d,
+                number=1,
+                file=storage_name,
+                filename=f"document-{d.pk}.txt",
+                content_type="text/plain",
+                size=len(placeholder),
+                sha256=digest,
+                uploaded_by=d.uploaded_by,
+                created_at=d.created_at,
+            )
+            for d in documents
+        ),
+    )
+    return documents
+
+
+def fill_pages(rng: random.Random) -> None:
+    """The small world's lists hold more than a page each, as the large world's do, so that the
+    scaling bench compares a page with a page (not 5 rows with 25): in `offsets`, 30 more
+    threads and 30 more documents, the rare word in one post, 60 audit events by eu@ and 60
+    notifications for eu@."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts.models import AuditEvent, User
+    from dialogues.models import Notification, Post
+    from workspaces.models import Workspace
+
+    offsets = Workspace.objects.get(slug="offsets")
+    eu = User.objects.get(email="eu@demo.enclave.test")
+    authors = list(User.objects.filter(jurisdiction__isnull=False).order_by("pk"))
+    now = timezone.now()
+    DAY = datetime.timedelta(days=1)  # noqa: N806
+
+    def when() -> datetime.datetime:
+        return now - datetime.timedelta(days=rng.uniform(1, 300))
+
+    with transaction.atomic():
+        threads = [
+            _long_thread(rng, offsets, f"Short thread {i}", authors, 2, when(), DAY)
+            for i in range(30)
+        ]
+        post = Post.objects.filter(thread=threads[0]).order_by("pk").last()
+        Post.objects.filter(pk=post.pk).update(
+            body_source=f"{post.body_source} {RARE_WORD.capitalize()} filters.",
+            body_html=f"<p>{post.body_source} {RARE_WORD.capitalize()} filters.</p>",
+        )
+        _documents(rng, 30, lambda: offsets, authors, when)
+        _bulk(
+            AuditEvent,
+            (
+                AuditEvent(
+                    created_at=when(),
+                    action=AuditEvent.Action.LOGIN,
+                    actor=eu,
+                    actor_label=f"{eu.full_name} <{eu.email}>",
+                    jurisdiction_id=eu.jurisdiction_id,
+                    summary=f"login by {eu.full_name}",
+                    detail={},
+                )
+                for _ in range(60)
+            ),
+        )
+        _bulk(
+            Notification,
+            (
+                Notification(
+                    recipient=eu,
+                    actor=authors[rng.randrange(len(authors))],
+                    kind="reply",
+                    workspace=offsets,
+                    thread=thread,
+                    created_at=when(),
+                )
+                for thread in rng.choices(threads, k=60)
+            ),
+        )
+
+
 def grow_offsets(rng: random.Random) -> dict:
     """What both worlds share for the scaling bench: in `offsets`, a thread of LONG_REPLIES
     replies (read up to its last post) and CHAT_EXTRA more chat messages in its room."""
@@ -450,8 +564,6 @@ def seed_large(scale: float) -> None:
     from workspaces.access import WorkspaceRole
     from workspaces.models import (
         AttributionMode,
-        Document,
-        DocumentVersion,
         Workspace,
         WorkspaceGroupGrant,
         WorkspaceUserGrant,
@@ -687,46 +799,9 @@ def seed_large(scale: float) -> None:
     grown = grow_offsets(rng)
 
     # Documents, one version each, all on one placeholder file.
-    placeholder = b"Placeholder document for the large benchmark world.\n"
-    storage_name = "bench/placeholder.txt"
-    target = Path(os.environ["ENCLAVE_DOCUMENTS_DIR"]) / storage_name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(placeholder)
-    digest = hashlib.sha256(placeholder).hexdigest()
     with transaction.atomic():
-        documents = []
-        for i in range(n(5_000, 50)):
-            stamp = when()
-            documents.append(
-                Document(
-                    workspace=rng.choices(workspaces, weights)[0],
-                    title=f"{' '.join(rng.choices(VOCABULARY, k=4)).capitalize()} ({i})",
-                    description=_text(rng, 5, 25),
-                    tags=Document.stored_tags(sorted(set(rng.choices(VOCABULARY, k=2)))),
-                    marking="do_not_cite" if rng.random() < 0.1 else "none",
-                    audience="full_members" if rng.random() < 0.15 else "everyone",
-                    uploaded_by=officials[rng.randrange(len(officials))],
-                    created_at=stamp,
-                    updated_at=stamp,
-                )
-            )
-        Document.objects.bulk_create(documents, batch_size=BATCH)
-        _bulk(
-            DocumentVersion,
-            (
-                DocumentVersion(
-                    document=d,
-                    number=1,
-                    file=storage_name,
-                    filename=f"document-{d.pk}.txt",
-                    content_type="text/plain",
-                    size=len(placeholder),
-                    sha256=digest,
-                    uploaded_by=d.uploaded_by,
-                    created_at=d.created_at,
-                )
-                for d in documents
-            ),
+        documents = _documents(
+            rng, n(5_000, 50), lambda: rng.choices(workspaces, weights)[0], officials, when
         )
         step(f"{len(documents)} documents")
 
