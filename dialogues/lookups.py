@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import Http404
-
 from accounts.models import User
 from dialogues.models import DialogueSession, Thread
-from workspaces.access import get_visible_or_404, visible
+from workspaces.access import get_visible_or_404
 from workspaces.selectors import visible_workspace
 
 __all__ = ["visible_session", "visible_thread", "visible_workspace"]
@@ -15,10 +13,9 @@ __all__ = ["visible_session", "visible_thread", "visible_workspace"]
 def visible_thread(user: User, slug: str, pk: int) -> Thread:
     # The slug must match too: a thread id from another workspace is simply not found. Every
     # thread page shows its workspace, read in the same query.
-    try:
-        return visible(user, Thread).select_related("workspace").get(pk=pk, workspace__slug=slug)
-    except Thread.DoesNotExist:
-        raise Http404 from None
+    return get_visible_or_404(
+        user, Thread, select_related=("workspace",), pk=pk, workspace__slug=slug
+    )
 
 
 def visible_session(user: User, slug: str, pk: int) -> DialogueSession:

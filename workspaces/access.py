@@ -63,9 +63,15 @@ def visible(user: Any, model: type[Model]) -> QuerySet:
     return platform.visible(user, model)
 
 
-def get_visible_or_404(user: Any, model: type[Model], **lookup: Any) -> Model:
-    """Fetch and authorize in one call: missing and forbidden both raise the same 404."""
-    return platform.get_from_or_404(visible(user, model), **lookup)
+def get_visible_or_404(
+    user: Any, model: type[Model], *, select_related: tuple[str, ...] = (), **lookup: Any
+) -> Model:
+    """Fetch and authorize in one call: missing and forbidden both raise the same 404.
+    `select_related` reads what the page shows with it in the same query."""
+    allowed = visible(user, model)
+    if select_related:
+        allowed = allowed.select_related(*select_related)
+    return platform.get_from_or_404(allowed, **lookup)
 
 
 def require(user: Any, capability: Capability, obj: Model | None = None) -> None:

@@ -185,16 +185,9 @@ def for_contexts(
     workspace: Workspace, contexts: list[str], mode: str, *, outside: bool = False
 ) -> dict[str, Bylines]:
     """One `Bylines` per context of a workspace (a list of threads), with every pseudonym
-    they need read in one query rather than one per context."""
-    known: dict[str, dict[int, Pseudonym]] = {context: {} for context in contexts}
-    if mode == AttributionMode.ANONYMOUS:
-        for pseudonym in Pseudonym.objects.filter(context__in=contexts):
-            known[pseudonym.context][pseudonym.user_id] = pseudonym
-    attributions = {}
-    for context in contexts:
-        attributions[context] = Bylines(workspace, context, mode, outside=outside)
-        attributions[context]._numbers = known[context]
-    return attributions
+    they need read in one query rather than one per context (none unless anonymous)."""
+    places = [(workspace, context, mode) for context in contexts]
+    return _bylines(places, outside=outside, read=mode == AttributionMode.ANONYMOUS)
 
 
 def for_places(
@@ -203,8 +196,14 @@ def for_places(
     """One `Bylines` per (workspace, context, mode), across workspaces (a list of
     notifications), with every pseudonym they need read in one query (one query whatever the
     modes, so a list costs the same whichever dialogues it shows)."""
+    return _bylines(places, outside=outside, read=bool(places))
+
+
+def _bylines(
+    places: list[tuple[Workspace, str, str]], *, outside: bool, read: bool
+) -> dict[str, Bylines]:
     known: dict[str, dict[int, Pseudonym]] = {context: {} for _w, context, _m in places}
-    if known:
+    if read:
         for pseudonym in Pseudonym.objects.filter(context__in=list(known)):
             known[pseudonym.context][pseudonym.user_id] = pseudonym
     attributions = {}

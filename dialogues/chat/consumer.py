@@ -279,13 +279,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return None
 
     def _signed_in(self) -> bool:
-        """The session's user (Channels' AuthMiddleware, without its own trip to the database:
-        the same function, called here), fresh for the standing check that follows."""
-        user = self.scope.get("user")
-        if user is None:
-            user = self.scope["user"] = get_user.func(self.scope)
-        else:  # resolved by an AuthMiddleware in the stack: read afresh
-            user = User.objects.select_related("jurisdiction").filter(pk=user.pk).first()
+        """The session's user, read here by the function Channels' AuthMiddleware would call
+        (config/asgi.py leaves that middleware out: it would cost a trip of its own)."""
+        user = self.scope["user"] = get_user.func(self.scope)
         if user is None or not user.is_authenticated:
             return False
         self.user = user

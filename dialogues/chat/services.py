@@ -440,10 +440,7 @@ def present_people(
         shown = [people.person(user) for user in present.order_by("pk")[:limit]]
         return sorted(shown, key=lambda person: person["id"]), count
     shown = present.select_related("jurisdiction").order_by("full_name")[:limit]
-    return [
-        {"id": u.pk, "name": u.full_name, "handle": u.handle, "affiliation": u.affiliation}
-        for u in shown
-    ], count
+    return [people.person(user) for user in shown], count
 
 
 def room_now(room: ChatRoom, *, arriving: list[User], limit: int = 100) -> dict:
