@@ -44,10 +44,28 @@ def on_site(url: str) -> str:
     return site + parts._replace(scheme="", netloc="").geturl()
 
 
+# One banner per event. Where one of our views says what happened itself (joining by
+# invitation says "Welcome to Enclave"), allauth's own message for the same event ("Successfully
+# signed in as …", added by the login that follows) would stack a second banner.
+_ANNOUNCED = "_enclave_announced"
+
+
+def announce(request, message: str) -> None:
+    """Tell the user what this request did, once: allauth adds no message of its own after it
+    in the same request."""
+    messages.success(request, message)
+    setattr(request, _ANNOUNCED, True)
+
+
 class EnclaveAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         # The only way in is an invitation (accounts.views.invitation_accept).
         return False
+
+    def add_message(self, request, level, message_template=None, *args, **kwargs) -> None:
+        if getattr(request, _ANNOUNCED, False):
+            return
+        super().add_message(request, level, message_template, *args, **kwargs)
 
     def pre_login(self, request, user, **kwargs):
         # allauth lets a correct password through when only `is_active` is set; officials of

@@ -1,8 +1,10 @@
-"""Writing the append-only audit log."""
+"""Writing the append-only audit log, and how a record reads back (its actor, reason, link)."""
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,3 +98,73 @@ def audit_record(
     )
     log_security_event(event)
     return event
+
+
+# ------------------------------------------------------------------------------
+# Reading the log: what each record shows (its writing above stays as it is)
+# ------------------------------------------------------------------------------
+
+_ACTOR_LABEL = re.compile(r"^(?P<name>.*?) <(?P<email>[^<>\s]+@[^<>\s]+)> \((?P<affiliation>.*)\)$")
+
+
+@dataclass(frozen=True)
+class ActorParts:
+    """An actor label (written by `actor_label`) read back as its parts, for display."""
+
+    name: str
+    email: str = ""
+    affiliation: str = ""
+
+    @property
+    def email_local(self) -> str:
+        return self.email.partition("@")[0]
+
+    @property
+    def email_domain(self) -> str:
+        return self.email.partition("@")[2]
+
+
+def actor_parts(label: str) -> ActorParts:
+    """`label` as name, email and affiliation; a label of another shape (the operator's) is all
+    name."""
+    found = _ACTOR_LABEL.match(label or "")
+    if found is None:
+        return ActorParts(name=label or "")
+    return ActorParts(**found.groupdict())
+
+
+def event_reason(event: AuditEvent) -> str:
+    """The reason given for the action, as its service stored it in the event's detail."""
+    reason = (event.detail or {}).get("reason") if isinstance(event.detail, dict) else None
+    return reason.strip() if isinstance(reason, str) else ""
+
+
+@dataclass(frozen=True)
+class AuditLink:
+    """Where the reader may open what an event concerns: `url`, and `label`, what it is (a title
+    only when the reader may see it)."""
+
+    url: str
+    label: str
+
+
+# finder(reader, events) -> {event id: AuditLink}, for the events it knows how to place. Layers
+# above provide theirs from their AppConfig.ready() (dialogues: posts, threads, documents,
+# sessions, workspaces); each must decide through the access policy and read the whole page of
+# events in a few queries, never one per row.
+AuditLinkFinder = Callable[[Any, list[AuditEvent]], dict[int, AuditLink]]
+_link_finders: list[AuditLinkFinder] = []
+
+
+def provide_audit_links(finder: AuditLinkFinder) -> None:
+    if finder not in _link_finders:
+        _link_finders.append(finder)
+
+
+def provided_audit_links(user: Any, events: list[AuditEvent]) -> dict[int, AuditLink]:
+    """The links the layers above give for `events`; the first finder to place an event wins."""
+    links: dict[int, AuditLink] = {}
+    for finder in _link_finders:
+        for event_id, link in finder(user, events).items():
+            links.setdefault(event_id, link)
+    return links

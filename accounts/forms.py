@@ -3,9 +3,11 @@
 from django import forms
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
-from .models import TIMEZONE_CHOICES, AuditEvent, Invitation, Jurisdiction, User
+from .models import AuditEvent, Invitation, Jurisdiction, User
+from .time_zones import aliases_of, canonical, zone_choices
 
 
 class JurisdictionAdmitForm(forms.Form):
@@ -30,6 +32,12 @@ class JurisdictionAdmitForm(forms.Form):
 
 class JurisdictionStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=Jurisdiction.Status.choices)
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        max_length=300,
+        required=False,
+        help_text=_("Kept in the audit log with the change."),
+    )
 
 
 class InvitationForm(forms.Form):
@@ -59,10 +67,11 @@ class InvitationForm(forms.Form):
 
 
 class InvitationAcceptForm(forms.Form):
+    # Shown locked: the account's address is the invitation's, whatever is posted.
     email = forms.EmailField(
         label=_("Email"),
-        help_text=_("The address this invitation was sent to."),
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "readonly": True}),
     )
     full_name = forms.CharField(
         label=_("Full name"),
@@ -79,6 +88,19 @@ class InvitationAcceptForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    def __init__(self, *args, invitation: Invitation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+        self.fields["email"].initial = invitation.email
+        # Help texts are shown unescaped (partials/field.html): the address is escaped here.
+        self.fields["email"].help_text = _(
+            "This invitation is for %(email)s: you sign in with this address."
+        ) % {"email": escape(invitation.email)}
+
+    def clean_email(self) -> str:
+        # A tampered post changes nothing: the invitation says whose account this is.
+        return self.invitation.email
+
     def clean(self):
         data = super().clean()
         if data.get("password1") and data.get("password1") != data.get("password2"):
@@ -92,17 +114,47 @@ class DeactivateForm(forms.Form):
     )
 
 
+class TimeZoneSelect(forms.Select):
+    """Each option also carries the zone's older names (`Asia/Calcutta` on Asia/Kolkata): the
+    page's city filter matches them, and some browsers still report their zone by one."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        aliases = aliases_of(str(value))
+        if aliases:
+            option["attrs"]["data-aliases"] = " ".join(aliases)
+        return option
+
+
+class TimeZoneField(forms.ChoiceField):
+    """Offers current canonical zones only; an older name sent in is read as its zone."""
+
+    widget = TimeZoneSelect
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return canonical(value) or value
+
+
 class ProfileForm(forms.Form):
     full_name = forms.CharField(
         label=_("Full name"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    timezone = forms.ChoiceField(
+    timezone = TimeZoneField(
         label=_("Time zone"),
-        choices=TIMEZONE_CHOICES,
         help_text=_("Times across Enclave are shown in this zone."),
+        widget=TimeZoneSelect(attrs={"data-zone-select": ""}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A reader whose stored zone is an older alias sees (and saves) its current name.
+        current = self.initial.get("timezone")
+        self.fields["timezone"].choices = zone_choices(current=current)
+        if canonical(current):
+            self.initial["timezone"] = canonical(current)
 
 
 class AuditFilterForm(forms.Form):

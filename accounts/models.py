@@ -14,8 +14,6 @@ from django.utils import timezone
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
-TIMEZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones() if "/" in tz)
-
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():

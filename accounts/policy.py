@@ -10,6 +10,7 @@ their items, and is the one entry point for every layer above accounts.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -162,6 +163,35 @@ def can_grant(user: Any, role: Role, jurisdiction_id: int | None) -> bool:
     return _within(user, capability, jurisdiction_id)
 
 
+def invitation_role_misfit(role: str, jurisdiction: Jurisdiction | None) -> str | None:
+    """Why an invitation to `role` makes no sense for `jurisdiction` (None: the Secretariat),
+    whoever sends it; None when it fits."""
+    if role == Invitation.Role.SECRETARIAT:
+        if jurisdiction is None:
+            return None
+        return _("Secretariat staff do not belong to a jurisdiction.")
+    if jurisdiction is None:
+        return _("Choose the jurisdiction the official belongs to.")
+    if jurisdiction.status == Jurisdiction.Status.FORMER:
+        return _("%(name)s is a former member.") % {"name": jurisdiction}
+    if role == Invitation.Role.CO_CHAIR and jurisdiction.status != Jurisdiction.Status.FULL_MEMBER:
+        return _("Co-Chairs are officials of full-member jurisdictions.")
+    return None
+
+
+def invitation_roles(user: Any, jurisdiction: Jurisdiction | None) -> list[str]:
+    """The invitation roles `user` may offer for `jurisdiction` (None: the Secretariat): those
+    that fit there and that `user` may grant there. The form offers these; the service refuses
+    any other."""
+    jurisdiction_id = jurisdiction.pk if jurisdiction is not None else None
+    return [
+        value
+        for value, role in INVITATION_ROLE.items()
+        if invitation_role_misfit(value, jurisdiction) is None
+        and can_grant(user, role, jurisdiction_id)
+    ]
+
+
 def _held_roles(target: User) -> set[Role]:
     """The roles an account carries, whatever its current standing."""
     roles: set[Role] = set()
@@ -297,6 +327,58 @@ def holds_or_404(user: Any, capability: Capability) -> None:
 def is_full_member(user: Any) -> bool:
     """Full members see full-members-only items: member officials and Secretariat staff."""
     return bool(roles_of(user) & {Role.MEMBER_OFFICIAL, Role.SECRETARIAT})
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Who the reader is somewhere, in words: a short label ("Observer · Chile") and one
+    sentence on what it means. Pages show it; they never work it out themselves."""
+
+    label: str
+    explanation: str
+
+
+def platform_standing(user: Any) -> Standing | None:
+    """The reader's standing on the platform (the account menu shows it), from their roles:
+    Co-Chair, then Secretariat, then focal point, then member or observer official."""
+    roles = roles_of(user)
+    if not roles:
+        return None
+    observer = Role.OBSERVER_OFFICIAL in roles
+    if Role.CO_CHAIR in roles:
+        label = _("Co-Chair")
+        explanation = _(
+            "You co-chair Enclave: you decide which jurisdictions are members, appoint the "
+            "Secretariat and may approve minutes in the dialogues you are on."
+        )
+    elif Role.SECRETARIAT in roles:
+        label = _("Secretariat")
+        explanation = _(
+            "You run the dialogues: you create them, keep their rosters, moderate them and "
+            "invite officials."
+        )
+    elif Role.FOCAL_POINT in roles:
+        label = _("Observer focal point") if observer else _("Focal point")
+        explanation = _(
+            "You speak for your jurisdiction on Enclave: you see and invite its officials."
+        )
+    elif observer:
+        label = _("Observer")
+        explanation = _(
+            "Your jurisdiction observes: in each dialogue you see what its roster shares with "
+            "observers, never full-members-only items."
+        )
+    else:
+        label = _("Member official")
+        explanation = _(
+            "Your jurisdiction is a full member: you see everything on the rosters you are on."
+        )
+    if user.jurisdiction_id is not None:
+        label = _("%(role)s · %(jurisdiction)s") % {
+            "role": label,
+            "jurisdiction": user.jurisdiction.name,
+        }
+    return Standing(label, explanation)
 
 
 # The operator (a SystemActor, through `manage.py bootstrap`) fills only a vacancy nobody else

@@ -28,10 +28,12 @@ from .policy import (
     Capability,
     Role,
     can_grant,
+    invitation_role_misfit,
     require,
     require_may_admit,
     require_may_invite,
 )
+from .selectors import invitation_expiry, status_change_refusal
 from .signals import announce_access_revoked
 
 
@@ -104,22 +106,17 @@ def jurisdiction_set_status(
     actor: User,
     jurisdiction: Jurisdiction,
     status: str,
+    reason: str = "",
     request: HttpRequest | None = None,
 ) -> Jurisdiction:
+    """Change a jurisdiction's status; `reason` (optional) is kept in the audit log. The page
+    that asks for it first shows what the change would do (selectors.status_change_summary)."""
     require(actor, Capability.MANAGE_JURISDICTIONS, jurisdiction)
     jurisdiction = Jurisdiction.objects.select_for_update().get(pk=jurisdiction.pk)
-    if status not in Jurisdiction.Status.values:
-        raise ValidationError(_("Choose a valid status."))
-    if status == jurisdiction.status:
-        raise ValidationError(_("%(name)s already has that status.") % {"name": jurisdiction})
-    if (
-        status == Jurisdiction.Status.FORMER
-        and jurisdiction.officials.filter(is_co_chair=True, is_active=True).exists()
-    ):
-        raise ValidationError(
-            _("A Co-Chair belongs to %(name)s: appoint another Co-Chair first.")
-            % {"name": jurisdiction}
-        )
+    refusal = status_change_refusal(jurisdiction, status)
+    if refusal is not None:
+        raise ValidationError(refusal)
+    reason = reason.strip()
     previous = jurisdiction.status
     jurisdiction.status = status
     jurisdiction.save(update_fields=["status"])
@@ -129,7 +126,7 @@ def jurisdiction_set_status(
         jurisdiction=jurisdiction,
         summary=f"{jurisdiction}: {Jurisdiction.Status(previous).label} → "
         f"{jurisdiction.get_status_display()}",
-        detail={"from": previous, "to": status},
+        detail={"from": previous, "to": status, **({"reason": reason} if reason else {})},
         request=request,
     )
     officials = list(jurisdiction.officials.values_list("pk", flat=True))
@@ -174,22 +171,15 @@ def invitation_create(
     require_may_invite(actor, role, jurisdiction)
     if role not in Invitation.Role.values:
         raise ValidationError(_("Choose a valid role."))
+    # The same rules the invitation form offers its roles by (policy.invitation_roles).
+    misfit = invitation_role_misfit(role, jurisdiction)
+    if misfit is not None:
+        raise ValidationError(misfit)
     jurisdiction_id = jurisdiction.pk if jurisdiction else None
     if not isinstance(actor, SystemActor) and not can_grant(
         actor, INVITATION_ROLE[role], jurisdiction_id
     ):
         raise PermissionDenied(_("You cannot grant a role you do not hold the right to grant."))
-    if role == Invitation.Role.SECRETARIAT:
-        if jurisdiction is not None:
-            raise ValidationError(_("Secretariat staff do not belong to a jurisdiction."))
-    elif jurisdiction is None:
-        raise ValidationError(_("Choose the jurisdiction the official belongs to."))
-    elif jurisdiction.status == Jurisdiction.Status.FORMER:
-        raise ValidationError(_("%(name)s is a former member.") % {"name": jurisdiction})
-    elif (
-        role == Invitation.Role.CO_CHAIR and jurisdiction.status != Jurisdiction.Status.FULL_MEMBER
-    ):
-        raise ValidationError(_("Co-Chairs are officials of full-member jurisdictions."))
     email = email.strip().lower()
     if (
         User.objects.filter(email__iexact=email).exists()
@@ -218,7 +208,13 @@ def invitation_create(
         detail={"invitation": invitation.pk, "email": email, "role": role},
         request=request,
     )
-    context = {"invitation": invitation, "url": invitation_url(token, request)}
+    # The expiry as the invitation page says it: the same instant in the same zone, not the
+    # inviter's (selectors.invitation_zone).
+    context = {
+        "invitation": invitation,
+        "url": invitation_url(token, request),
+        "expires": invitation_expiry(invitation),
+    }
 
     def send() -> None:
         invitation.email_sent = send_email(
@@ -276,19 +272,22 @@ INVITATION_REFUSALS = {
 def invitation_accept(
     *,
     token: str,
-    email: str,
     full_name: str,
     password: str,
+    email: str | None = None,
     request: HttpRequest | None = None,
 ) -> User:
-    """Create the invited official's account. The token is the authority here, not an actor."""
+    """Create the invited official's account. The token is the authority here, not an actor.
+
+    The account's email is the invitation's: the page shows it locked and does not pass one.
+    A caller that does pass `email` gets a refusal when it is another address."""
     found = invitation_for_token(token)
     if found is None:
         raise ValidationError(_("This invitation link is not valid."))
     invitation = Invitation.objects.select_for_update().get(pk=found.pk)
     if invitation.state != Invitation.State.PENDING:
         raise ValidationError(INVITATION_REFUSALS[invitation.state])
-    if email.strip().lower() != invitation.email.lower():
+    if email is not None and email.strip().lower() != invitation.email.lower():
         raise ValidationError(
             _("This invitation was sent to another email address. Sign up with %(email)s.")
             % {"email": invitation.email}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import audit_views, views
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
@@ -26,5 +26,6 @@ urlpatterns = [
     ),
     path("membership/officials/<int:pk>/role/", views.official_role, name="official_role"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("audit/export.csv", audit_views.audit_log_csv, name="audit_log_csv"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from allauth.account.utils import perform_login
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.pagination import keyset_page, query_without_paging
-from core.refusals import errors_into, refusals_as_messages
+from core.refusals import errors_into, refusals_as_messages, say_form_errors
 
 from . import selectors, services
+from .adapter import announce
 from .forms import (
     AuditFilterForm,
     DeactivateForm,
@@ -24,13 +29,13 @@ from .forms import (
 )
 from .models import AuditEvent, Invitation, Jurisdiction, User
 from .policy import (
-    INVITATION_ROLE,
     Capability,
     Role,
     can,
     can_grant,
     get_visible_or_404,
     holds_or_404,
+    invitation_roles,
 )
 
 
@@ -61,13 +66,9 @@ def profile(request):
 
 
 def _invitation_form(request, jurisdiction: Jurisdiction | None, data=None) -> InvitationForm:
-    """An invitation form offering only the roles the user may grant there."""
-    jurisdiction_id = jurisdiction.pk if jurisdiction else None
-    roles = [
-        value
-        for value, role in INVITATION_ROLE.items()
-        if can_grant(request.user, role, jurisdiction_id)
-    ]
+    """An invitation form offering only the roles that fit there and the user may grant there
+    (the service refuses any other)."""
+    roles = invitation_roles(request.user, jurisdiction)
     jurisdictions = Jurisdiction.objects.filter(pk=jurisdiction.pk) if jurisdiction else None
     form = InvitationForm(data, jurisdictions=jurisdictions, roles=roles)
     if jurisdiction is not None:
@@ -117,6 +118,7 @@ def jurisdiction_detail(request, code: str):
     for official in officials:
         # Per row: a focal point may not act on a Co-Chair of their own jurisdiction, say.
         official.may_deactivate = can(request.user, Capability.DEACTIVATE_OFFICIALS, official)
+    invite_form = _invitation_form(request, jurisdiction)
     context = {
         "jurisdiction": jurisdiction,
         "officials": officials,
@@ -125,34 +127,56 @@ def jurisdiction_detail(request, code: str):
         "deactivate_form": DeactivateForm(),
         "can_manage": can(request.user, Capability.MANAGE_JURISDICTIONS, jurisdiction),
         "can_invite": can(request.user, Capability.INVITE_OFFICIALS, jurisdiction),
-        "invite_form": _invitation_form(request, jurisdiction),
+        # No form where no role fits (a former member): nothing is offered that would be refused.
+        "invite_form": invite_form if invite_form.fields["role"].choices else None,
+        "invitation_days": settings.ENCLAVE_INVITATION_DAYS,
         "can_appoint_co_chairs": can_grant(request.user, Role.CO_CHAIR, jurisdiction.pk),
         "can_designate_focal_points": can_grant(request.user, Role.FOCAL_POINT, jurisdiction.pk),
     }
     return render(request, "accounts/jurisdiction_detail.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def jurisdiction_status(request, code: str):
+    """GET: what the new status would do, with a form to confirm it and give a reason; nothing
+    changes (without a valid new status the page asks for one). POST: the change."""
     jurisdiction = get_visible_or_404(request.user, Jurisdiction, code=code)
-    form = JurisdictionStatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a valid status."))
-        return redirect("jurisdiction_detail", code=code)
-    with refusals_as_messages(request):
-        services.jurisdiction_set_status(
-            actor=request.user,
-            jurisdiction=jurisdiction,
-            status=form.cleaned_data["status"],
-            request=request,
+    if request.method == "POST":
+        # The service asks the policy: a reader who sees the jurisdiction but may not manage it
+        # gets the 403 of an action refused.
+        form = JurisdictionStatusForm(request.POST)
+        if not form.is_valid():
+            say_form_errors(request, form)
+            return redirect("jurisdiction_status", code=code)
+        with refusals_as_messages(request) as attempt:
+            services.jurisdiction_set_status(
+                actor=request.user,
+                jurisdiction=jurisdiction,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+            jurisdiction.refresh_from_db()
+            messages.success(
+                request,
+                _("%(name)s is now: %(status)s.")
+                % {"name": jurisdiction, "status": jurisdiction.get_status_display()},
+            )
+        if attempt.succeeded:
+            return redirect("jurisdiction_detail", code=code)
+        again = urlencode({"status": form.cleaned_data["status"]})
+        return redirect(f"{reverse('jurisdiction_status', args=[code])}?{again}")
+    # The confirmation page exists only for who may make the change.
+    if not can(request.user, Capability.MANAGE_JURISDICTIONS, jurisdiction):
+        raise Http404
+    form = JurisdictionStatusForm(request.GET if "status" in request.GET else None)
+    summary = None
+    if form.is_valid():
+        summary = selectors.status_change_summary(
+            jurisdiction=jurisdiction, status=form.cleaned_data["status"]
         )
-        jurisdiction.refresh_from_db()
-        messages.success(
-            request,
-            _("%(name)s is now: %(status)s.")
-            % {"name": jurisdiction, "status": jurisdiction.get_status_display()},
-        )
-    return redirect("jurisdiction_detail", code=code)
+    context = {"jurisdiction": jurisdiction, "form": form, "summary": summary}
+    return render(request, "accounts/jurisdiction_status.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -286,6 +310,10 @@ def audit_log(request):
     context = {
         "form": form,
         "page": page,
+        # Each event with its actor's parts, its reason and its links, for the whole page at once.
+        "rows": []
+        if page is None
+        else selectors.audit_rows(user=request.user, events=page.object_list),
         "actors": actors,
         "query": query_without_paging(request.GET),
     }
@@ -311,21 +339,24 @@ def invitation_accept(request, token: str):
     if request.user.is_authenticated:
         messages.error(request, _("Sign out before accepting an invitation for another account."))
         return redirect("home")
-    form = InvitationAcceptForm(request.POST or None, initial={"full_name": invitation.full_name})
+    form = InvitationAcceptForm(
+        request.POST or None, invitation=invitation, initial={"full_name": invitation.full_name}
+    )
     if request.method == "POST" and form.is_valid():
         with errors_into(form) as attempt:
             user = services.invitation_accept(
                 token=token,
-                email=form.cleaned_data["email"],
                 full_name=form.cleaned_data["full_name"],
                 password=form.cleaned_data["password1"],
                 request=request,
             )
         if attempt.succeeded:
-            messages.success(
-                request, _("Welcome to Enclave, %(name)s.") % {"name": user.get_short_name()}
-            )
+            # The one banner for joining: the sign-in that follows adds none of its own.
+            announce(request, _("Welcome to Enclave, %(name)s.") % {"name": user.get_short_name()})
             return perform_login(request, user, email_verification="none", redirect_url="/")
-    return render(
-        request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
-    )
+    context = {
+        "form": form,
+        "invitation": invitation,
+        "expires": selectors.invitation_expiry(invitation),
+    }
+    return render(request, "accounts/invitation_accept.html", context)

@@ -84,17 +84,19 @@ ROUTE_RULES: dict[str, Rule] = {
     "membership": needs(Capability.VIEW_MEMBERSHIP),
     "jurisdiction_admit": needs(Capability.MANAGE_JURISDICTIONS),
     "jurisdiction_detail": needs(Capability.VIEW_MEMBERSHIP),
-    "jurisdiction_status": needs(Capability.MANAGE_JURISDICTIONS, post=True),
+    "jurisdiction_status": Rule("capability", Capability.MANAGE_JURISDICTIONS, ("GET", "POST")),
     "invitation_create": needs(Capability.INVITE_OFFICIALS),
     "invitation_revoke": needs(Capability.INVITE_OFFICIALS, post=True),
     "official_deactivate": needs(Capability.DEACTIVATE_OFFICIALS, post=True),
     "official_reactivate": needs(Capability.DEACTIVATE_OFFICIALS, post=True),
     "official_role": needs(Capability.DESIGNATE_FOCAL_POINTS, post=True),
     "audit_log": needs(Capability.READ_AUDIT),
+    "audit_log_csv": needs(Capability.READ_AUDIT),  # the same events, filters and readers
     "invitation_accept": PUBLIC,
     "healthz": PUBLIC,  # "ok" or "unavailable", nothing else
     # Dialogues. Workspace routes: 404 to anyone not on the roster (in_workspace).
     "search": SIGNED_IN,
+    "live_counts": SIGNED_IN,  # the bell and the reader's own unread counts, for the poll
     "notifications": SIGNED_IN,
     "notifications_read": SIGNED_IN_POST,
     "notification_open": SIGNED_IN,
@@ -114,13 +116,14 @@ ROUTE_RULES: dict[str, Rule] = {
     "thread_detail": in_workspace(Capability.VIEW),
     "thread_unread": in_workspace(Capability.VIEW),
     "thread_reply": in_workspace(Capability.CONTRIBUTE),
-    "thread_pin": in_workspace(Capability.MODERATE, post=True),
-    "thread_lock": in_workspace(Capability.MODERATE, post=True),
+    # Moderation: GET is the action's form as a page of its own (without JavaScript).
+    "thread_pin": Rule("workspace", Capability.MODERATE, ("GET", "POST")),
+    "thread_lock": Rule("workspace", Capability.MODERATE, ("GET", "POST")),
     "thread_move": in_workspace(Capability.MODERATE),
     "post_permalink": in_workspace(Capability.VIEW),
     "post_edit": in_workspace(Capability.CONTRIBUTE),
     "post_delete": in_workspace(Capability.VIEW, post=True),
-    "post_hide": in_workspace(Capability.MODERATE, post=True),
+    "post_hide": Rule("workspace", Capability.MODERATE, ("GET", "POST")),
     "post_react": in_workspace(Capability.CONTRIBUTE, post=True),
     "post_history": in_workspace(Capability.MODERATE),
     "document_discuss": in_workspace(Capability.CONTRIBUTE, post=True),

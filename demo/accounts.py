@@ -43,7 +43,9 @@ JURISDICTIONS = [
 
 # (local part, full name, jurisdiction code or None for the Secretariat, extra roles)
 OFFICIALS = [
+    # The two Co-Chairs, from two continents.
     ("cochair", "Aroha Ngata", "nz", {"is_co_chair": True}),
+    ("cochair2", "Marisol Vega", "us-wa", {"is_co_chair": True}),
     ("secretariat", "Lena Hoffmann", None, {"is_secretariat": True}),
     ("eu", "Camille Laurent", "eu", {"is_focal_point": True}),
     ("california", "Daniel Ortiz", "ca-cal", {}),
@@ -53,7 +55,7 @@ OFFICIALS = [
     ("chile", "Valentina Rojas", "cl", {"is_focal_point": True}),
     ("japan", "Haruto Sato", "jp", {}),
 ]
-MFA_ENROLLED = {"cochair", "secretariat"}
+MFA_ENROLLED = {"cochair", "cochair2", "secretariat"}
 
 
 def demo_logins() -> list[tuple[str, str]]:

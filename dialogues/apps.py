@@ -6,7 +6,9 @@ class DialoguesConfig(AppConfig):
     verbose_name = "Dialogues"
 
     def ready(self) -> None:
+        from accounts.audit import provide_audit_links
         from accounts.signals import access_revoked
+        from dialogues.audit_links import audit_item_links
         from dialogues.chat.revocation import close_revoked_sockets
         from dialogues.chat.services import open_workspace_room
         from dialogues.threads.selectors import document_discussion
@@ -16,3 +18,4 @@ class DialoguesConfig(AppConfig):
         access_revoked.connect(close_revoked_sockets, dispatch_uid="dialogues.close_sockets")
         workspace_created.connect(open_workspace_room, dispatch_uid="dialogues.workspace_room")
         provide_discussion_finder(document_discussion)
+        provide_audit_links(audit_item_links)

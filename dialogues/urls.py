@@ -14,6 +14,7 @@ from dialogues.threads import views as threads
 urlpatterns = [
     path("", overview.home, name="home"),
     path("search/", search.search, name="search"),
+    path("live/counts/", overview.live_counts, name="live_counts"),
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),

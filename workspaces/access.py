@@ -24,16 +24,19 @@ from accounts.policy import (  # noqa: F401 - the platform vocabulary, answered 
     Capability,
     Role,
     Scope,
+    Standing,
     can_grant,
     holds,
     holds_or_404,
     is_full_member,
+    platform_standing,
     roles_of,
 )
 from accounts.standing import has_standing, people_with_standing
 
 from .models import (
     Audience,
+    MarkingAcknowledgement,
     Workspace,
     WorkspaceGroupGrant,
     WorkspaceItem,
@@ -188,6 +191,57 @@ def workspace_capabilities_for(user: Any, workspaces: list[Workspace]) -> dict[i
     return {w.pk: _capabilities_from(user, w, roles[w.pk]) for w in workspaces}
 
 
+def workspace_standing(user: Any, workspace: Workspace) -> Standing | None:
+    """The reader's standing on this dialogue's roster, in words (every workspace page's header
+    shows it), from the same roster read and capabilities as every check; None off the roster."""
+    if not has_standing(user):
+        return None
+    roles = _roster_roles(user, [workspace.pk])[workspace.pk]
+    if not roles:
+        return None
+    platform_roles = roles_of(user)
+    if Role.SECRETARIAT in platform_roles:
+        label = _("Secretariat on this roster")
+        explanation = _(
+            "You run this dialogue for the Secretariat: you moderate it, keep its roster, run "
+            "its sessions and set how people are named."
+        )
+    elif not is_full_member(user):
+        if _C.CONTRIBUTE in OBSERVER_POLICY_CAPABILITIES[workspace.observer_policy]:
+            label = _("Observer")
+            explanation = _(
+                "As an observer you can read and contribute to what the roster shares with "
+                "observers; full-members-only items are not shown to you."
+            )
+        else:
+            label = _("Observer, reading only")
+            explanation = _(
+                "As an observer you can read what the roster shares with observers; "
+                "full-members-only items are not shown to you."
+            )
+    elif WorkspaceRole.FACILITATOR in roles:
+        label = _("Facilitator")
+        explanation = _(
+            "You facilitate this dialogue: you moderate posts, keep the roster, run sessions "
+            "and approve minutes."
+        )
+    elif Role.CO_CHAIR in platform_roles:
+        label = _("Co-Chair, participant")
+        explanation = _(
+            "You take part in this dialogue, full-members-only items included, and as "
+            "Co-Chair you may approve its minutes."
+        )
+    else:
+        label = _("Participant")
+        explanation = _(
+            "You take part in this dialogue: you read and contribute to everything on it, "
+            "full-members-only items included."
+        )
+    if workspace.is_archived:
+        explanation = " ".join((explanation, _("While it is archived, you can only read it.")))
+    return Standing(label, explanation)
+
+
 def workspace_role(user: Any, workspace: Workspace) -> WorkspaceRole | None:
     roles = _roster_roles(user, [workspace.pk])[workspace.pk] if has_standing(user) else set()
     if WorkspaceRole.FACILITATOR in roles:
@@ -296,6 +350,36 @@ def audiences_for(user: Any) -> list[str]:
 
 def can_choose_audience(user: Any, audience: str) -> bool:
     return audience in audiences_for(user)
+
+
+def approval_lack(
+    user: Any, obj: Model, *, shared_by_id: int | None, capabilities: frozenset | None = None
+) -> str | None:
+    """Why `user` may not approve `obj` (a session's minutes) that `shared_by_id` shared for
+    review (None: not shared yet), or None when they may: it takes APPROVE_MINUTES, something
+    shared to approve, and four eyes, never the person who shared it. The approval service
+    refuses with this reason and the page offers the button only where it is None.
+    `capabilities`: the reader's item_capabilities on `obj`, when the caller has them."""
+    if capabilities is None:
+        capabilities = item_capabilities(user, obj)
+    if _C.APPROVE_MINUTES not in capabilities:
+        return _("Only a Co-Chair or a facilitator of this dialogue can approve minutes.")
+    if shared_by_id is None:
+        return _("Share the minutes for review before approving them.")
+    if shared_by_id == user.pk:
+        return _("Minutes are approved by someone other than the person who shared them.")
+    return None
+
+
+def must_acknowledge(user: Any, document: Model) -> bool:
+    """Is `user` asked to acknowledge `document`'s handling marking before downloading it? Only
+    a marked document, once per marking, and never its uploader, who chose the marking. The
+    document page, the download gate and the acknowledgement service all ask this."""
+    if not document.is_marked or document.uploaded_by_id == user.pk:
+        return False
+    return not MarkingAcknowledgement.objects.filter(
+        document=document, user=user, marking=document.marking
+    ).exists()
 
 
 def can_edit_own(
@@ -491,3 +575,54 @@ def roster_of(workspace: Workspace) -> dict[str, list]:
         "jurisdictions": [(j, strongest(groups[j.group_id])) for j in jurisdictions],
         "users": [(u, strongest(users[u.pk])) for u in people],
     }
+
+
+# ------------------------------------------------------------------------------
+# A jurisdiction's status change, before it is made (accounts.selectors.status_change_summary)
+# ------------------------------------------------------------------------------
+
+
+def status_change_losses(before: list[User], after: list[User]):
+    """What officials lose when their jurisdiction's status changes: `before` are the officials
+    as they are, `after` the same officials with the new status (in memory only). Answered by
+    asking this policy about both, so the summary and the access that follows cannot differ:
+    dialogues they can no longer open, dialogues they may no longer contribute to, and the
+    items (full-members-only ones) they stop seeing in the dialogues they keep."""
+    from django.apps import apps
+
+    from accounts.selectors import Loss, StatusLosses
+
+    lost: dict[int, int] = {}
+    read_only: dict[int, int] = {}
+    titles: dict[int, str] = {}
+    for now, then in zip(before, after, strict=True):
+        seen = list(visible(now, Workspace).order_by("title"))
+        caps_now = workspace_capabilities_for(now, seen)
+        caps_then = workspace_capabilities_for(then, seen)
+        for workspace in seen:
+            titles[workspace.pk] = workspace.title
+            if _C.VIEW not in caps_then[workspace.pk]:
+                lost[workspace.pk] = lost.get(workspace.pk, 0) + 1
+            elif _C.CONTRIBUTE in caps_now[workspace.pk] - caps_then[workspace.pk]:
+                read_only[workspace.pk] = read_only.get(workspace.pk, 0) + 1
+    hidden = []
+    item_models = [m for m in apps.get_models() if issubclass(m, WorkspaceItem)]
+    for model in sorted(item_models, key=lambda m: str(m._meta.verbose_name_plural)):
+        gone: set[int] = set()
+        for now, then in zip(before, after, strict=True):
+            kept = visible(then, Workspace).values("pk")
+            gone |= set(
+                visible(now, model)
+                .filter(workspace__in=kept)
+                .exclude(pk__in=visible(then, model).values("pk"))
+                .values_list("pk", flat=True)
+            )
+        if gone:
+            meta = model._meta
+            kind = meta.verbose_name if len(gone) == 1 else meta.verbose_name_plural
+            hidden.append(Loss(str(kind), len(gone)))
+
+    def listed(counts: dict[int, int]) -> list:
+        return [Loss(titles[pk], n) for pk, n in sorted(counts.items(), key=lambda i: titles[i[0]])]
+
+    return StatusLosses(listed(lost), listed(read_only), hidden)

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class WorkspacesConfig(AppConfig):
     name = "workspaces"
     verbose_name = "Dialogue workspaces"
+
+    def ready(self) -> None:
+        # accounts asks what its officials would lose when a jurisdiction's status changes
+        # without importing this layer (layers run one way): this layer's policy answers.
+        from accounts.selectors import provide_status_losses
+
+        from .access import status_change_losses
+
+        provide_status_losses("workspaces", status_change_losses)

@@ -19,8 +19,16 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
+from core.markup import render_markdown
 
-from .access import Capability, can, can_choose_audience, require, require_remove_own
+from .access import (
+    Capability,
+    can,
+    can_choose_audience,
+    must_acknowledge,
+    require,
+    require_remove_own,
+)
 from .attribution import for_workspace
 from .file_types_and_names import RejectedFile, clean_filename, sniff
 from .models import (
@@ -126,13 +134,15 @@ def document_upload(
     if not title:
         raise ValidationError(_("Give the document a title."))
     tags = clean_tags(tags)
+    description = (description or "").strip()
     kind, digest = _inspect(upload)
 
     def write(name: str) -> Document:
         document = Document.objects.create(
             workspace=workspace,
             title=title[:200],
-            description=(description or "").strip(),
+            description=description,
+            description_html=render_markdown(description),
             tags=Document.stored_tags(tags),
             audience=audience,
             marking=marking,
@@ -238,22 +248,20 @@ def document_delete(
 
 
 def needs_acknowledgement(user: User, document: Document) -> bool:
-    return (
-        document.is_marked
-        and not MarkingAcknowledgement.objects.filter(
-            document=document, user=user, marking=document.marking
-        ).exists()
-    )
+    """The policy's answer (access.must_acknowledge), for the page and the download gate."""
+    return must_acknowledge(user, document)
 
 
 @transaction.atomic
 def marking_acknowledge(
     *, actor: User, document: Document, request: HttpRequest | None = None
-) -> None:
+) -> MarkingAcknowledgement | None:
+    """Record that `actor` acknowledged the document's marking, if the policy asks them to
+    (never the uploader, never twice); otherwise nothing is recorded."""
     require(actor, Capability.VIEW, document)
-    if not document.is_marked:
-        return
-    _ack, created = MarkingAcknowledgement.objects.get_or_create(
+    if not must_acknowledge(actor, document):
+        return None
+    acknowledgement, created = MarkingAcknowledgement.objects.get_or_create(
         document=document, user=actor, marking=document.marking
     )
     if created:
@@ -265,3 +273,4 @@ def marking_acknowledge(
             detail={"document": document.pk, "marking": document.marking},
             request=request,
         )
+    return acknowledgement

@@ -8,7 +8,17 @@ from .access import WorkspaceRole
 from .models import Audience, Marking, Workspace
 
 
-class DocumentUploadForm(forms.Form):
+class _RefusesFile:
+    def refuse_file(self, message: str) -> None:
+        """Show what was posted with `message` on the file and no other error: a body cut
+        short at the size limit lacks the file and the fields after it, and "This field is
+        required." beside the size would mislead."""
+        self.is_valid()
+        self.errors.clear()
+        self.add_error("file", message)
+
+
+class DocumentUploadForm(_RefusesFile, forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=_("PDF, Word, Excel, PowerPoint, OpenDocument, CSV, plain text, PNG or JPEG."),
@@ -20,7 +30,10 @@ class DocumentUploadForm(forms.Form):
         help_text=_("Left empty, the file's name is used."),
     )
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=BODY_HELP,
     )
     tags = forms.CharField(
         label=_("Tags"),
@@ -31,22 +44,18 @@ class DocumentUploadForm(forms.Form):
     audience = forms.ChoiceField(label=_("Who may read it"), choices=Audience.choices)
     marking = forms.ChoiceField(label=_("Handling marking"), choices=Marking.choices)
 
-    def refuse_file(self, message: str) -> None:
-        """Show what was posted with `message` on the file and no other error: a body cut
-        short at the size limit lacks the file and the fields after it, and "This field is
-        required." beside the size would mislead."""
-        self.is_valid()
-        self.errors.clear()
-        self.add_error("file", message)
 
-
-class VersionUploadForm(forms.Form):
+class VersionUploadForm(_RefusesFile, forms.Form):
     file = forms.FileField(label=_("New version"))
     change_note = forms.CharField(label=_("What changed"), max_length=300, required=False)
 
 
 class DocumentDeleteForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        help_text=_("Kept in the audit log, with your name."),
+    )
 
 
 class DocumentFilterForm(forms.Form):

@@ -152,7 +152,8 @@ class Marking(models.TextChoices):
 class Document(WorkspaceItem):
     workspace = models.ForeignKey(Workspace, on_delete=models.PROTECT, related_name="documents")
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True)  # Markdown, as written
+    description_html = models.TextField(blank=True, editable=False)  # rendered once, on write
     # ",tag one,tag two," so that one tag is a portable `contains` filter on any database.
     tags = models.CharField(_("tags"), max_length=600, blank=True)
     marking = models.CharField(

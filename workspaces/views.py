@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +20,7 @@ from accounts.audit import audit_record
 from accounts.models import AuditEvent
 from core.pagination import query_without_paging
 from core.params import id_param
-from core.refusals import errors_into, refusals_as_messages, refusals_redirect_to
+from core.refusals import errors_into
 
 from . import documents, selectors
 from .access import (
@@ -28,6 +29,8 @@ from .access import (
     can,
     can_remove_own,
     get_visible_or_404,
+    item_capabilities,
+    must_acknowledge,
     visible,
     workspace_capabilities,
 )
@@ -135,25 +138,38 @@ def document_upload(request, slug: str):
     )
 
 
-@require_GET
-def document_detail(request, slug: str, pk: int):
-    document = _document(request, slug, pk)
-    capabilities = workspace_capabilities(request.user, document.workspace)
+def _may_delete(user, document: Document, capabilities: frozenset) -> bool:
+    """The delete service's rule (documents.document_delete): a moderator, or the uploader
+    where they may remove their own."""
+    return Capability.MODERATE in capabilities or can_remove_own(
+        user, document, author_id=document.uploaded_by_id, capabilities=capabilities
+    )
+
+
+def _detail_page(request, document: Document, *, version_form=None, delete_form=None):
+    """The document page; with a form posted from it that was refused, that form again with
+    its errors beside its fields (400). Every button asks the policy what its service does."""
+    capabilities = item_capabilities(request.user, document)
     context = {
         "workspace": document.workspace,
         "people": for_workspace(document.workspace),
         "document": document,
         "discussion": discussion_of(request.user, document),
         "versions": selectors.document_versions(document=document),
-        "needs_acknowledgement": documents.needs_acknowledgement(request.user, document),
-        "can_add_version": can(request.user, Capability.CONTRIBUTE, document),
-        "can_delete": Capability.MODERATE in capabilities
-        or can_remove_own(request.user, document, author_id=document.uploaded_by_id),
+        "needs_acknowledgement": must_acknowledge(request.user, document),
+        "can_add_version": Capability.CONTRIBUTE in capabilities,
+        "can_delete": _may_delete(request.user, document, capabilities),
         "can_discuss": Capability.CONTRIBUTE in capabilities,
-        "version_form": VersionUploadForm(),
-        "delete_form": DocumentDeleteForm(),
+        "version_form": version_form or VersionUploadForm(),
+        "delete_form": delete_form or DocumentDeleteForm(),
     }
-    return render(request, "workspaces/document_detail.html", context)
+    status = 400 if version_form or delete_form else 200
+    return render(request, "workspaces/document_detail.html", context, status=status)
+
+
+@require_GET
+def document_detail(request, slug: str, pk: int):
+    return _detail_page(request, _document(request, slug, pk))
 
 
 @require_POST
@@ -164,11 +180,9 @@ def document_add_version(request, slug: str, pk: int):
     if too_large and _by_script(request):
         return HttpResponse(too_large, status=413, content_type="text/plain; charset=utf-8")
     if too_large:
-        messages.error(request, too_large)
-    elif not form.is_valid():
-        messages.error(request, _("Choose a file to upload."))
-    else:
-        with refusals_as_messages(request):
+        form.refuse_file(too_large)
+    elif form.is_valid():
+        with errors_into(form, "file") as attempt:
             version = documents.document_add_version(
                 actor=request.user,
                 document=document,
@@ -176,26 +190,30 @@ def document_add_version(request, slug: str, pk: int):
                 change_note=form.cleaned_data["change_note"],
                 request=request,
             )
+        if attempt.succeeded:
             messages.success(request, _("Version %(n)s is uploaded.") % {"n": version.number})
-    return redirect("document_detail", slug=slug, pk=pk)
+            return redirect("document_detail", slug=slug, pk=pk)
+    return _detail_page(request, document, version_form=form)
 
 
 @require_POST
-@refusals_redirect_to(
-    lambda request, slug, pk: reverse("document_detail", kwargs={"slug": slug, "pk": pk})
-)
 def document_delete(request, slug: str, pk: int):
     document = _document(request, slug, pk)
+    if not _may_delete(request.user, document, item_capabilities(request.user, document)):
+        raise PermissionDenied  # as the service would, before any word about the reason
     form = DocumentDeleteForm(request.POST)
-    form.is_valid()
-    documents.document_delete(
-        actor=request.user,
-        document=document,
-        reason=form.cleaned_data.get("reason", ""),
-        request=request,
-    )
-    messages.success(request, _("The document is deleted."))
-    return redirect("document_list", slug=slug)
+    if form.is_valid():
+        with errors_into(form, "reason") as attempt:
+            documents.document_delete(
+                actor=request.user,
+                document=document,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        if attempt.succeeded:
+            messages.success(request, _("The document is deleted."))
+            return redirect("document_list", slug=slug)
+    return _detail_page(request, document, delete_form=form)
 
 
 @require_http_methods(["GET", "POST"])
@@ -208,6 +226,8 @@ def document_acknowledge(request, slug: str, pk: int):
     if request.method == "POST":
         documents.marking_acknowledge(actor=request.user, document=document, request=request)
         return redirect(next_url)
+    if not must_acknowledge(request.user, document):
+        return redirect(next_url)  # nothing to acknowledge: the uploader, or done already
     return render(
         request,
         "workspaces/document_acknowledge.html",
@@ -247,7 +267,7 @@ def document_download(request, slug: str, pk: int, version: int | None = None):
     # the audit record and opening the file happen there without hopping back and forth between
     # the event loop and that thread. The bytes still stream asynchronously (downloads.py).
     served = _version_to_serve(request, slug, pk, version)
-    if documents.needs_acknowledgement(request.user, served.document):
+    if must_acknowledge(request.user, served.document):
         url = reverse("document_acknowledge", kwargs={"slug": slug, "pk": pk})
         return redirect(f"{url}?version={served.pk}")
     audit_record(

@@ -20,6 +20,7 @@ from channels.sessions import InstanceSessionWrapper
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.standing import standing_lack
@@ -27,6 +28,7 @@ from dialogues.chat import presence, services
 from dialogues.chat.frames import BadFrame, parse_frame
 from dialogues.meetings.services import record_attendance
 from dialogues.models import ChatRoom
+from dialogues.notifications.selectors import unread_notification_count
 from workspaces.access import Capability, can, item_capabilities
 
 # Close codes (see docs/realtime.md).
@@ -243,6 +245,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not await database_sync_to_async(self._room_still_visible)():
             await self._revoke(CLOSE_FORBIDDEN)
 
+    async def counts_changed(self, event):
+        """A notification for this user was created (dialogues/notifications/live.py): their
+        bell's count, read by the bell's own selector, so only what they may see is counted."""
+        if not self.revoked:
+            await self.send(text_data=await database_sync_to_async(self._counts_frame)())
+
     async def _revoke(self, code: int):
         self.revoked = True
         await self.send(text_data=json.dumps({"type": "revoked"}))
@@ -322,6 +330,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return False
         self.user = user
         return True
+
+    def _counts_frame(self) -> str:
+        count = unread_notification_count(user=self.user)
+        announce = ngettext(
+            "%(count)s unread notification", "%(count)s unread notifications", count
+        ) % {"count": count}
+        return json.dumps({"type": "counts", "notifications": count, "announce": announce})
 
     def _room_still_visible(self) -> bool:
         return can(self.user, Capability.VIEW, ChatRoom.objects.get(pk=self.room.pk))

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import TimeZoneField
+from accounts.time_zones import canonical, zone_choices
 from core.markup import BODY_HELP
 from dialogues.models import MinutesComment
 from workspaces.models import AttributionMode, Audience
-
-
-def time_zone_choices():
-    import zoneinfo
-
-    return [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name] + [
-        ("UTC", "UTC")
-    ]
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -46,7 +41,8 @@ class SessionForm(forms.Form):
         widget=LocalDateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    # The profile's list: current zones by region, with their offsets, the session's own first.
+    time_zone = TimeZoneField(label=_("Time zone"))
     audience = forms.ChoiceField(label=_("Who may attend"), choices=Audience.choices)
     attribution = forms.ChoiceField(
         label=_("Attribution"),
@@ -54,6 +50,13 @@ class SessionForm(forms.Form):
         choices=[("", _("As the dialogue"))] + list(AttributionMode.choices),
         help_text=_("A session may be stricter than its dialogue, never looser."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.initial.get("time_zone")
+        self.fields["time_zone"].choices = zone_choices(current=current)
+        if canonical(current):
+            self.initial["time_zone"] = canonical(current)
 
     def clean(self):
         import zoneinfo
@@ -129,10 +132,21 @@ class ShareMinutesForm(forms.Form):
         help_text=_("Optional. Until approval, if left empty."),
     )
 
+    def clean_review_until(self):
+        # The service refuses it too; said here, the error stands beside the date.
+        until = self.cleaned_data["review_until"]
+        if until is not None and until < timezone.localdate():
+            raise forms.ValidationError(_("The review cannot close in the past."))
+        return until
+
 
 class MinutesCommentForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=MinutesComment.Kind.choices, widget=forms.RadioSelect
+        label=_("Type of comment"),
+        choices=MinutesComment.Kind.choices,
+        initial=MinutesComment.Kind.COMMENT,
+        widget=forms.RadioSelect,
+        help_text=_("A suggested correction asks for the minutes to change."),
     )
     item = forms.TypedChoiceField(label=_("About"), coerce=int, required=False, empty_value=None)
     body = forms.CharField(

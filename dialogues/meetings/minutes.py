@@ -25,6 +25,7 @@ from dialogues.models import (
 from workspaces.access import (
     Capability,
     can,
+    item_capabilities,
     people_who_can_view,
     require,
     visible,
@@ -54,6 +55,24 @@ def _minutes_editable(actor: User, session: DialogueSession) -> DialogueSession:
             raise ValidationError(_("The minutes are approved: they can no longer change."))
         raise ValidationError(_("Minutes are written once the session has ended."))
     return session
+
+
+def share_lack(session: DialogueSession) -> str | None:
+    """Why minutes that may be edited cannot be shared for review yet, or None: the share form
+    is offered, and the service shares, only when this is None."""
+    if session.review_opened_at is not None:
+        return _("The minutes are already shared for review.")
+    if not session.minutes.exclude(summary_source="").exists():
+        return _("Write the minutes of at least one agenda item first.")
+    return None
+
+
+def can_mark_action(user: User, action: ActionItem, capabilities: frozenset) -> bool:
+    """May `user` mark `action` done or open again? Its owner, or whoever runs the session.
+    `capabilities`: the user's item_capabilities on the action's session."""
+    if Capability.VIEW not in capabilities:
+        return False
+    return action.owner_id == user.pk or Capability.RUN_SESSIONS in capabilities
 
 
 def _agenda_item_of(session: DialogueSession, item: AgendaItem) -> AgendaItem:
@@ -121,7 +140,7 @@ def action_remove(*, actor: User, action: ActionItem) -> None:
 @transaction.atomic
 def action_set_done(*, actor: User, action: ActionItem, done: bool) -> ActionItem:
     require(actor, Capability.VIEW, action)
-    if action.owner_id != actor.pk and not can(actor, Capability.RUN_SESSIONS, action.session):
+    if not can_mark_action(actor, action, item_capabilities(actor, action.session)):
         raise PermissionDenied(_("Only the action's owner or the session's organisers mark it."))
     action.done_at = timezone.now() if done else None
     action.save(update_fields=["done_at"])
@@ -134,10 +153,9 @@ def minutes_share(
 ) -> DialogueSession:
     """Open the review: the roster reads the draft minutes and comments until approval."""
     session = _minutes_editable(actor, session)
-    if session.review_opened_at is not None:
-        raise ValidationError(_("The minutes are already shared for review."))
-    if not session.minutes.exclude(summary_source="").exists():
-        raise ValidationError(_("Write the minutes of at least one agenda item first."))
+    lack = share_lack(session)
+    if lack:
+        raise ValidationError(lack)
     if review_until is not None and review_until < timezone.localdate():
         raise ValidationError(_("The review cannot close in the past."))
     session.review_opened_at, session.review_opened_by = timezone.now(), actor

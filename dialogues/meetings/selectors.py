@@ -22,7 +22,8 @@ class SessionPage:
     attribution_mode: str
     people: DialogueBylines
     can_run: bool
-    can_approve: bool
+    can_approve: bool  # the "Approve the minutes" step is offered (the service accepts it)
+    approval_note: str  # why it is not, to those who run or approve sessions, in review
     can_unmask: bool
     transitions: list
     agenda: list
@@ -31,6 +32,7 @@ class SessionPage:
     ends_local: datetime
     minutes_visible: bool
     minutes_editable: bool
+    share_note: str  # why editable minutes cannot be shared yet ("" when they can)
     comments: list  # (comment, its author as the minutes show people)
     can_comment: bool
     my_registration: SessionRegistration | None
@@ -63,21 +65,38 @@ def session_page(*, user: User, session: DialogueSession) -> SessionPage:
             (person, person.pk in registered)
             for person in colleagues_who_can_view(user, session).order_by("full_name")
         ]
+    for item in agenda:
+        # Each action's "Mark done" / "Reopen" button: the service's own rule.
+        item.shown_actions = [
+            (action, owner, meeting_minutes.can_mark_action(user, action, capabilities))
+            for action, owner in item.shown_actions
+        ]
+    transitions = meetings.available_transitions(user, session, capabilities)
+    approval_note = ""
+    in_review = session.status == Status.MINUTES_IN_REVIEW
+    organiser = capabilities & {Capability.RUN_SESSIONS, Capability.APPROVE_MINUTES}
+    if in_review and organiser and not any(name == "approve" for name, _s in transitions):
+        # Those who run or approve sessions are told why they are not offered the approval.
+        refusal = meetings.transition_refusal(user, session, "approve", capabilities)
+        approval_note = " ".join(getattr(refusal, "messages", None) or [str(refusal)])
+    minutes_editable = can_run and in_review
     zone = zoneinfo.ZoneInfo(session.time_zone)
     return SessionPage(
         session=session,
         attribution_mode=session.effective_attribution,
         people=people,
         can_run=can_run,
-        can_approve=Capability.APPROVE_MINUTES in capabilities,
+        can_approve=any(name == "approve" for name, _step in transitions),
+        approval_note=approval_note,
         can_unmask=Capability.UNMASK in capabilities and people.is_anonymous,
-        transitions=meetings.available_transitions(session, capabilities),
+        transitions=transitions,
         agenda=agenda,
         total_minutes=sum(item.duration_minutes for item in agenda),
         starts_local=session.starts_at.astimezone(zone),
         ends_local=session.ends_at.astimezone(zone),
         minutes_visible=minutes_visible,
-        minutes_editable=can_run and session.status == Status.MINUTES_IN_REVIEW,
+        minutes_editable=minutes_editable,
+        share_note=(meeting_minutes.share_lack(session) or "") if minutes_editable else "",
         comments=comments,
         can_comment=meeting_minutes.review_open(session) and Capability.CONTRIBUTE in capabilities,
         my_registration=registrations.filter(user=user).first(),

@@ -37,8 +37,10 @@ from dialogues.models import (
 from dialogues.notifications.services import notify
 from workspaces.access import (
     Capability,
+    approval_lack,
     can,
     can_act_for,
+    item_capabilities,
     people_who_can_view,
     require,
     visible,
@@ -343,28 +345,53 @@ def agenda_item_move(*, actor: User, item: AgendaItem, up: bool) -> None:
             AgendaItem.objects.filter(pk=other.pk).update(position=position)
 
 
+def transition_refusal(
+    actor: User, session: DialogueSession, name: str, capabilities: frozenset | None = None
+) -> Exception | None:
+    """Why `actor` may not take step `name` on `session` now (the exception the service
+    raises), or None when they may. The one answer for the service and the page's buttons.
+    `capabilities`: the actor's item_capabilities on the session, when the caller has them."""
+    step = TRANSITIONS.get(name)
+    if step is None:
+        return ValidationError(_("Unknown step."))
+    if capabilities is None:
+        capabilities = item_capabilities(actor, session)
+    if Capability.VIEW not in capabilities:
+        return PermissionDenied(_("You do not have permission to do that."))
+    if step.capability not in capabilities:
+        return PermissionDenied(CAPABILITY_REFUSAL[step.capability])
+    if session.status != step.source:
+        return ValidationError(str(step.refusal) % {"status": _status_label(session)})
+    if name == "schedule" and not session.agenda.exists():
+        return ValidationError(_("Add at least one agenda item before scheduling the session."))
+    if name == "approve":
+        lack = approval_lack(
+            actor, session, shared_by_id=session.review_opened_by_id, capabilities=capabilities
+        )
+        if lack:
+            return ValidationError(lack)
+    return None
+
+
 def available_transitions(
-    session: DialogueSession, capabilities: frozenset
+    actor: User, session: DialogueSession, capabilities: frozenset | None = None
 ) -> list[tuple[str, Transition]]:
-    """The steps a reader holding `capabilities` on the session (workspaces.access.
-    item_capabilities, read once by the page) may take now: the session page's buttons."""
+    """The steps `actor` may take on the session now: the session page's buttons, each one
+    the service accepts (transition_refusal)."""
+    if capabilities is None:
+        capabilities = item_capabilities(actor, session)
     return [
         (name, step)
         for name, step in TRANSITIONS.items()
-        if step.source == session.status and step.capability in capabilities
+        if transition_refusal(actor, session, name, capabilities) is None
     ]
 
 
-def _preconditions(actor: User, session: DialogueSession, name: str) -> None:
-    if name == "schedule" and not session.agenda.exists():
-        raise ValidationError(_("Add at least one agenda item before scheduling the session."))
-    if name == "approve":
-        if session.review_opened_at is None:
-            raise ValidationError(_("Share the minutes for review before approving them."))
-        if session.review_opened_by_id == actor.pk:
-            raise ValidationError(
-                _("Minutes are approved by someone other than the person who shared them.")
-            )
+def can_approve_minutes(
+    user: User, session: DialogueSession, capabilities: frozenset | None = None
+) -> bool:
+    """May `user` approve the session's minutes now (the "Approve" button, the service)?"""
+    return transition_refusal(user, session, "approve", capabilities) is None
 
 
 @transaction.atomic
@@ -375,11 +402,9 @@ def session_transition(
     if step is None:
         raise ValidationError(_("Unknown step."))
     session = locked_session(session)  # the policy is asked about the session as it is now
-    require(actor, Capability.VIEW, session)
-    require_capability(actor, step.capability, session)
-    if session.status != step.source:
-        raise ValidationError(str(step.refusal) % {"status": _status_label(session)})
-    _preconditions(actor, session, name)
+    refusal = transition_refusal(actor, session, name)
+    if refusal is not None:
+        raise refusal
     before, now = session.status, timezone.now()
     session.status = step.target
     session.updated_at = now

@@ -22,7 +22,6 @@ from core.refusals import (
     errors_into,
     refusals_as_messages,
     refusals_redirect_to,
-    say_form_errors,
 )
 from dialogues.attribution.bylines import DialogueBylines
 from dialogues.lookups import visible_session, visible_workspace
@@ -41,7 +40,6 @@ from dialogues.models import (
     ActionItem,
     AgendaItem,
     DialogueSession,
-    MinutesComment,
     MinutesEntry,
     SessionAttendance,
     SessionRegistration,
@@ -161,17 +159,35 @@ def session_edit(request, slug: str, pk: int):
     return render(request, "dialogues/meetings/session_form.html", context)
 
 
-@require_GET
-def session_detail(request, slug: str, pk: int):
-    session = visible_session(request.user, slug, pk)
+def _session_page(request, session: DialogueSession, *, share_form=None, comment_form=None):
+    """The session page; with a form posted from it that was refused, that form again with
+    its errors beside its fields (400)."""
     page = selectors.session_page(user=request.user, session=session)
+    # A refused form the page no longer shows (the review closed, the minutes were shared
+    # meanwhile) says why in a message instead: an error nobody sees is no answer.
+    share_shown = page.minutes_editable and not session.minutes_shared and not page.share_note
+    for form, shown, anchor in (
+        (share_form, share_shown, "minutes"),
+        (comment_form, page.can_comment, "review"),
+    ):
+        if form is not None and not shown:
+            for error in form.errors.values():
+                for text in error:
+                    messages.error(request, text)
+            return _back(session, anchor)
     context = {
         "workspace": session.workspace,
         **vars(page),
-        "share_form": ShareMinutesForm(),
-        "comment_form": MinutesCommentForm(agenda=page.agenda),
+        "share_form": share_form or ShareMinutesForm(),
+        "comment_form": comment_form or MinutesCommentForm(agenda=page.agenda),
     }
-    return render(request, "dialogues/meetings/session_detail.html", context)
+    status = 400 if share_form or comment_form else 200
+    return render(request, "dialogues/meetings/session_detail.html", context, status=status)
+
+
+@require_GET
+def session_detail(request, slug: str, pk: int):
+    return _session_page(request, visible_session(request.user, slug, pk))
 
 
 @require_POST
@@ -373,7 +389,19 @@ def minutes_edit(request, slug: str, pk: int, item: int):
         if attempt.succeeded:
             messages.success(request, _("The minutes of this item are saved."))
             return _back(session, f"item-{agenda_item.pk}")
+    return _minutes_page(request, session, agenda_item, form=form)
+
+
+def _minutes_page(request, session, agenda_item, *, form=None, action_form=None):
+    """The minutes of one agenda item and its actions; with a refused action form, that form
+    again with its errors beside its fields (400)."""
     people = DialogueBylines(session)  # the organisers' own page: inside the live view
+    if form is None:
+        entry = MinutesEntry.objects.filter(agenda_item=agenda_item).first()
+        initial = (
+            {"summary": entry.summary_source, "decisions": entry.decisions_source} if entry else {}
+        )
+        form = MinutesForm(initial=initial)
     context = {
         "workspace": session.workspace,
         "session": session,
@@ -384,9 +412,11 @@ def minutes_edit(request, slug: str, pk: int, item: int):
             (action, people.speaker(action.owner))
             for action in agenda_item.actions.select_related("owner__jurisdiction")
         ],
-        "action_form": ActionForm(people=people_who_can_view(session).order_by("full_name")),
+        "action_form": action_form
+        or ActionForm(people=people_who_can_view(session).order_by("full_name")),
     }
-    return render(request, "dialogues/meetings/minutes_form.html", context)
+    status = 400 if form.errors or action_form is not None else 200
+    return render(request, "dialogues/meetings/minutes_form.html", context, status=status)
 
 
 def _minutes_back(session: DialogueSession, item: int):
@@ -397,24 +427,32 @@ def _minutes_back(session: DialogueSession, item: int):
 
 
 @require_POST
+@refusals_redirect_to(
+    lambda request, slug, pk, item: reverse(
+        "minutes_edit", kwargs={"slug": slug, "pk": pk, "item": item}
+    ),
+    permission_denied=True,
+)
 def action_create(request, slug: str, pk: int, item: int):
     session = visible_session(request.user, slug, pk)
+    # The form comes back only to those who may add actions; others are told why.
+    meetings.require_capability(request.user, Capability.RUN_SESSIONS, session)
     agenda_item = _agenda_item(session, item)
-    form = ActionForm(request.POST, people=people_who_can_view(session))
-    if not form.is_valid():
-        say_form_errors(request, form)
-        return _minutes_back(session, item)
-    with refusals_as_messages(request, permission_denied=True):
-        meeting_minutes.action_add(
-            actor=request.user,
-            session=session,
-            item=agenda_item,
-            description=form.cleaned_data["description"],
-            owner_id=form.cleaned_data["owner"],
-            due_date=form.cleaned_data["due_date"],
-        )
-        messages.success(request, _("The action is added."))
-    return _minutes_back(session, item)
+    form = ActionForm(request.POST, people=people_who_can_view(session).order_by("full_name"))
+    if form.is_valid():
+        with errors_into(form) as attempt:
+            meeting_minutes.action_add(
+                actor=request.user,
+                session=session,
+                item=agenda_item,
+                description=form.cleaned_data["description"],
+                owner_id=form.cleaned_data["owner"],
+                due_date=form.cleaned_data["due_date"],
+            )
+        if attempt.succeeded:
+            messages.success(request, _("The action is added."))
+            return _minutes_back(session, item)
+    return _minutes_page(request, session, agenda_item, action_form=form)
 
 
 def _action(request, session: DialogueSession, action: int) -> ActionItem:
@@ -451,14 +489,17 @@ def action_done(request, slug: str, pk: int, action: int):
 def minutes_share(request, slug: str, pk: int):
     session = visible_session(request.user, slug, pk)
     form = ShareMinutesForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give a valid date, or leave it empty."))
-        return _back(session, "minutes")
-    meeting_minutes.minutes_share(
-        actor=request.user, session=session, review_until=form.cleaned_data["review_until"]
-    )
-    messages.success(request, _("The minutes are shared for review; the roster is notified."))
-    return _back(session, "minutes")
+    if form.is_valid():
+        with errors_into(form) as attempt:
+            meeting_minutes.minutes_share(
+                actor=request.user, session=session, review_until=form.cleaned_data["review_until"]
+            )
+        if attempt.succeeded:
+            messages.success(
+                request, _("The minutes are shared for review; the roster is notified.")
+            )
+            return _back(session, "minutes")
+    return _session_page(request, session, share_form=form)
 
 
 @require_POST
@@ -466,16 +507,17 @@ def minutes_share(request, slug: str, pk: int):
 def minutes_comment(request, slug: str, pk: int):
     session = visible_session(request.user, slug, pk)
     form = MinutesCommentForm(request.POST, agenda=session.agenda.all())
-    if not form.is_valid():
-        messages.error(request, _("Write your comment and choose what it is about."))
-        return _back(session, "review")
-    item = form.cleaned_data["item"]
-    meeting_minutes.minutes_comment_add(
-        actor=request.user,
-        session=session,
-        body=form.cleaned_data["body"],
-        kind=form.cleaned_data["kind"] or MinutesComment.Kind.COMMENT,
-        item=_agenda_item(session, item) if item else None,
-    )
-    messages.success(request, _("Your comment is added to the review."))
-    return _back(session, "review")
+    if form.is_valid():
+        item = form.cleaned_data["item"]
+        with errors_into(form) as attempt:
+            meeting_minutes.minutes_comment_add(
+                actor=request.user,
+                session=session,
+                body=form.cleaned_data["body"],
+                kind=form.cleaned_data["kind"],
+                item=_agenda_item(session, item) if item else None,
+            )
+        if attempt.succeeded:
+            messages.success(request, _("Your comment is added to the review."))
+            return _back(session, "review")
+    return _session_page(request, session, comment_form=form)

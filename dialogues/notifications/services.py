@@ -27,6 +27,7 @@ from dialogues.models import (
     Post,
     Thread,
 )
+from dialogues.notifications.live import announce_counts
 from workspaces.access import (
     Capability,
     can,
@@ -97,6 +98,8 @@ def notify(
         for pk in wanted
         if pk not in already
     )
+    # The recipients' open sockets update their bell once this commits.
+    announce_counts(n.recipient_id for n in created)
     if kind in EMAIL_PREFERENCE:
         ids = [n.pk for n in created]
         # robust: a mail server failure is logged; the post is saved and the digest retries.

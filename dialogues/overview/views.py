@@ -6,10 +6,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from core.pagination import numbered_page
-from dialogues.attribution.bylines import DialogueBylines
 from dialogues.lookups import visible_workspace
 from dialogues.meetings import minutes as meeting_minutes
 from dialogues.meetings import services as meetings
+from dialogues.overview import selectors
 from dialogues.threads import selectors as thread_selectors
 from workspaces.access import (
     Capability,
@@ -22,19 +22,27 @@ from workspaces.forms import ReasonForm
 
 @require_GET
 def home(request):
-    activity = list(thread_selectors.recent_activity(user=request.user))
-    for post in activity:
-        # The dashboard is outside the live view: Chatham House names nobody here.
-        post.shown_author = DialogueBylines(post.thread, outside=True).speaker(post.author)
     context = {
         "workspaces": thread_selectors.my_workspaces(user=request.user),
-        "activity": activity,
+        "activity": selectors.recent_thread_activity(user=request.user),
         "upcoming_sessions": meetings.upcoming_for(user=request.user),
         "my_actions": meeting_minutes.open_actions_for(user=request.user),
         "can_create": can(request.user, Capability.CREATE_WORKSPACES),
         "can_join": can(request.user, Capability.JOIN_ROSTERS),
+        "live_workspaces": True,  # the live counts refresh the cards' unread badges too
     }
     return render(request, "dialogues/overview/home.html", context)
+
+
+@require_GET
+def live_counts(request):
+    """The counts a page shows, for its poll (every page without a socket): the bell, and with
+    `?workspaces=1` each dialogue's unread threads, as out-of-band swaps. The bell's count
+    comes from the layout's own reader (the same selector, so the same policy filter)."""
+    context = {}
+    if request.GET.get("workspaces"):
+        context["workspaces"] = thread_selectors.my_workspaces(user=request.user)
+    return render(request, "dialogues/overview/_live_counts.html", context)
 
 
 @require_GET

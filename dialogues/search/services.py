@@ -360,7 +360,8 @@ def _fallback_document_hits(documents: QuerySet, words: list[str]) -> list[Hit]:
     )
     hits = []
     for document in found:
-        text = " ".join([document.title, document.description, ", ".join(document.tag_list)])
+        description = plain_excerpt(document.description_html, 2000)
+        text = " ".join([document.title, description, ", ".join(document.tag_list)])
         snippet = _fallback_snippet(text, words)
         hits.append(Hit("document", document.title, snippet, document.workspace, document=document))
     return hits

@@ -30,6 +30,11 @@ from workspaces.access import can_edit_own, can_read_hidden_text, can_remove_own
 from workspaces.attribution import Speaker
 
 TEMPLATE = "dialogues/threads/_post.html"
+# What TEMPLATE includes: a change to any of them must start the cache afresh too.
+INCLUDED = (
+    "dialogues/threads/_moderation_dialog.html",
+    "dialogues/threads/_moderation_form.html",
+)
 CACHE_ALIAS = "fragments"
 # Content-addressed keys never go stale; the timeout only returns memory from unread pages.
 TIMEOUT = 24 * 3600
@@ -37,9 +42,12 @@ CSRF_PLACEHOLDER = "enclave-csrf-placeholder"
 
 
 def _template_version() -> str:
-    """A digest of the post template's source: a release that changes it starts afresh."""
-    source = Path(get_template(TEMPLATE).origin.name).read_bytes()
-    return hashlib.sha256(source).hexdigest()[:12]
+    """A digest of the post template's source and what it includes: a release that changes
+    them starts afresh."""
+    digest = hashlib.sha256()
+    for name in (TEMPLATE, *INCLUDED):
+        digest.update(Path(get_template(name).origin.name).read_bytes())
+    return digest.hexdigest()[:12]
 
 
 _VERSION: str | None = None

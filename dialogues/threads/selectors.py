@@ -51,15 +51,6 @@ def my_workspaces(*, user: User) -> list[Workspace]:
     return workspaces
 
 
-def recent_activity(*, user: User, limit: int = 10):
-    return (
-        visible(user, Post)
-        .filter(hidden_at__isnull=True)
-        .select_related("author__jurisdiction", "thread__workspace")
-        .order_by("-created_at")[:limit]
-    )
-
-
 THREADS_PER_PAGE = 25
 
 

@@ -265,7 +265,12 @@ def _moderation_record(action, actor, thread, summary, reason="", post=None, req
 
 @transaction.atomic
 def thread_set_pinned(
-    *, actor: User, thread: Thread, pinned: bool, request: HttpRequest | None = None
+    *,
+    actor: User,
+    thread: Thread,
+    pinned: bool,
+    reason: str = "",
+    request: HttpRequest | None = None,
 ) -> Thread:
     require(actor, Capability.MODERATE, thread)
     thread.pinned_at = timezone.now() if pinned else None
@@ -276,9 +281,16 @@ def thread_set_pinned(
         actor,
         thread,
         f"Thread {thread.pk} {'pinned' if pinned else 'unpinned'}",
+        (reason or "").strip()[:300],
         request=request,
     )
     return thread
+
+
+def lock_needs_reason(*, actor: User, thread: Thread) -> bool:
+    """Locking someone else's thread needs a reason (kept in the audit log); one's own, not.
+    The lock form marks its field required from this same answer."""
+    return thread.author_id != actor.pk
 
 
 @transaction.atomic
@@ -291,7 +303,8 @@ def thread_set_locked(
     request: HttpRequest | None = None,
 ) -> Thread:
     require(actor, Capability.MODERATE, thread)
-    reason = require_reason(reason) if locked and thread.author_id != actor.pk else reason.strip()
+    needs_reason = locked and lock_needs_reason(actor=actor, thread=thread)
+    reason = require_reason(reason) if needs_reason else (reason or "").strip()[:300]
     thread.locked_at = timezone.now() if locked else None
     thread.save(update_fields=["locked_at"])
     action = AuditEvent.Action.THREAD_LOCKED if locked else AuditEvent.Action.THREAD_UNLOCKED
@@ -330,7 +343,8 @@ def post_set_hidden(
         actor,
         post.thread,
         f"Post {post.pk} {'hidden' if hidden else 'shown again'}",
-        post.hidden_reason,
+        # Showing it again may give a reason too; the audit log keeps it.
+        post.hidden_reason if hidden else (reason or "").strip()[:300],
         post=post,
         request=request,
     )

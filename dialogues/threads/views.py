@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
 
 from core.params import id_or_404
 from core.refusals import errors_into, refusals_as_messages
@@ -27,6 +30,7 @@ from workspaces.access import (
     can,
     can_read_hidden_text,
     get_visible_or_404,
+    item_capabilities,
     require,
     require_edit_own,
     visible,
@@ -91,12 +95,7 @@ def thread_detail(request, slug: str, pk: int):
     )
     if page.read_until is None or page.read_until < thread.last_post_at:
         services.thread_mark_read(actor=request.user, thread=thread, until=thread.last_post_at)
-    flags = {
-        "can_contribute": Capability.CONTRIBUTE in page.capabilities,
-        "can_moderate": Capability.MODERATE in page.capabilities,
-        "can_unmask": Capability.UNMASK in page.capabilities
-        and DialogueBylines(thread).is_anonymous,
-    }
+    flags = _flags(page, thread)
     posts_html = post_fragments.render_posts(
         request,
         posts=page.page.object_list,
@@ -112,10 +111,20 @@ def thread_detail(request, slug: str, pk: int):
         "posts_html": posts_html,
         **flags,
         "reply_form": ReplyForm(),
-        "reason_form": ReasonForm(),
+        "lock_reason_required": services.lock_needs_reason(actor=request.user, thread=thread),
         "reaction_kinds": Reaction.Kind.choices,
     }
     return render(request, "dialogues/threads/thread_detail.html", context)
+
+
+def _flags(page, thread) -> dict:
+    """The reader-wide switches of a thread page, from the capabilities its selector read."""
+    return {
+        "can_contribute": Capability.CONTRIBUTE in page.capabilities,
+        "can_moderate": Capability.MODERATE in page.capabilities,
+        "can_unmask": Capability.UNMASK in page.capabilities
+        and DialogueBylines(thread).is_anonymous,
+    }
 
 
 @require_GET
@@ -169,29 +178,164 @@ def thread_reply(request, slug: str, pk: int):
     return render(request, "dialogues/threads/reply_form.html", context)
 
 
-@require_POST
+# ------------------------------------------------------------------------------
+# Moderation: pin, lock, hide (and their undoing), each with a reason asked in a dialog on the
+# thread page and sent with HTMX; without JavaScript the same form is a page of its own.
+# ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Moderation:
+    """One moderation form: what it sends and says, where it answers."""
+
+    form_id: str
+    action: str
+    name: str
+    on: bool
+    title: str
+    label: str
+    submit: str
+    done: str
+    required: bool
+    target: str
+    back: str
+    what: str
+
+    def context(self, form) -> dict:
+        return {
+            "form_id": self.form_id,
+            "action": self.action,
+            "name": self.name,
+            "value": "1" if self.on else "0",
+            "title": self.title,
+            "label": self.label,
+            "submit": self.submit,
+            "required": self.required,
+            "target": self.target,
+            "back": self.back,
+            "what": self.what,
+            "reason": form["reason"].value() or "",
+            "errors": form.errors.get("reason", []),
+        }
+
+
+def _switch(request, name: str, current: bool) -> bool:
+    """The state asked for: the posted one; on the form's page, the opposite of the current."""
+    return request.POST.get(name) == "1" if request.method == "POST" else not current
+
+
+def _moderate(request, thread: Thread, moderation: _Moderation, run, answer):
+    """GET: the form's own page. POST: `run(reason)` (the service, which asks the policy), then
+    `answer()` (the changed fragment) to HTMX or a redirect back; a refusal (no reason) comes
+    back next to the field, in the dialog or on the page."""
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        with errors_into(form, "reason") as attempt:
+            run(form.cleaned_data["reason"])
+        if attempt.succeeded:
+            messages.success(request, moderation.done)
+            return answer() if request.htmx else redirect(moderation.back)
+    context = moderation.context(form)
+    if request.htmx:
+        context["in_dialog"] = True
+        response = render(request, "dialogues/threads/_moderation_form.html", context)
+        return reswap(retarget(response, f"#{moderation.form_id}"), "outerHTML")
+    context.update(workspace=thread.workspace, thread=thread)
+    return render(request, "dialogues/threads/moderate.html", context)
+
+
+def _thread_moderated(request, thread: Thread):
+    """The moderator tools, the thread's badges and the composer's lock note, as they now are."""
+    thread.refresh_from_db(fields=["pinned_at", "locked_at"])
+    capabilities = item_capabilities(request.user, thread)
+    context = {
+        "workspace": thread.workspace,
+        "thread": thread,
+        "can_moderate": Capability.MODERATE in capabilities,
+        "can_contribute": Capability.CONTRIBUTE in capabilities,
+        "lock_reason_required": services.lock_needs_reason(actor=request.user, thread=thread),
+    }
+    return render(request, "dialogues/threads/_moderated.html", context)
+
+
+def _thread_moderation(request, thread: Thread, kind: str, on: bool) -> _Moderation:
+    texts = {
+        ("pin", True): (
+            _("Pin the thread"),
+            _("Reason for pinning the thread"),
+            _("Pin thread"),
+            _("The thread is pinned."),
+        ),
+        ("pin", False): (
+            _("Unpin the thread"),
+            _("Reason for unpinning the thread"),
+            _("Unpin thread"),
+            _("The thread is unpinned."),
+        ),
+        ("lock", True): (
+            _("Lock the thread"),
+            _("Reason for locking the thread"),
+            _("Lock thread"),
+            _("The thread is locked."),
+        ),
+        ("lock", False): (
+            _("Unlock the thread"),
+            _("Reason for unlocking the thread"),
+            _("Unlock thread"),
+            _("The thread is unlocked."),
+        ),
+    }
+    title, label, submit, done = texts[kind, on]
+    slug = thread.workspace.slug
+    required = (
+        kind == "lock" and on and services.lock_needs_reason(actor=request.user, thread=thread)
+    )
+    return _Moderation(
+        form_id=f"thread-{kind}",
+        action=reverse(f"thread_{kind}", kwargs={"slug": slug, "pk": thread.pk}),
+        name="pinned" if kind == "pin" else "locked",
+        on=on,
+        title=title,
+        label=label,
+        submit=submit,
+        done=done,
+        required=required,
+        target="#moderation-tools",
+        back=reverse("thread_detail", kwargs={"slug": slug, "pk": thread.pk}),
+        what=thread.title,
+    )
+
+
+@require_http_methods(["GET", "POST"])
 def thread_pin(request, slug: str, pk: int):
     thread = visible_thread(request.user, slug, pk)
     require(request.user, Capability.MODERATE, thread)
-    services.thread_set_pinned(
-        actor=request.user, thread=thread, pinned=request.POST.get("pinned") == "1", request=request
+    pinned = _switch(request, "pinned", thread.pinned_at is not None)
+    return _moderate(
+        request,
+        thread,
+        _thread_moderation(request, thread, "pin", pinned),
+        lambda reason: services.thread_set_pinned(
+            actor=request.user, thread=thread, pinned=pinned, reason=reason, request=request
+        ),
+        lambda: _thread_moderated(request, thread),
     )
-    return redirect("thread_detail", slug=slug, pk=pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def thread_lock(request, slug: str, pk: int):
     thread = visible_thread(request.user, slug, pk)
     require(request.user, Capability.MODERATE, thread)
-    with refusals_as_messages(request):
-        services.thread_set_locked(
-            actor=request.user,
-            thread=thread,
-            locked=request.POST.get("locked") == "1",
-            reason=request.POST.get("reason", ""),
-            request=request,
-        )
-    return redirect("thread_detail", slug=slug, pk=pk)
+    locked = _switch(request, "locked", thread.locked_at is not None)
+    return _moderate(
+        request,
+        thread,
+        _thread_moderation(request, thread, "lock", locked),
+        lambda reason: services.thread_set_locked(
+            actor=request.user, thread=thread, locked=locked, reason=reason, request=request
+        ),
+        lambda: _thread_moderated(request, thread),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -273,21 +417,70 @@ def post_delete(request, pk: int):
     return redirect("thread_detail", slug=thread.workspace.slug, pk=thread.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def post_hide(request, pk: int):
     post = _post(request, pk)
     require(request.user, Capability.MODERATE, post)
-    hidden = request.POST.get("hidden", "1") == "1"
-    with refusals_as_messages(request):
-        services.post_set_hidden(
-            actor=request.user,
-            post=post,
-            hidden=hidden,
-            reason=request.POST.get("reason", ""),
-            request=request,
+    thread = post.thread
+    hidden = _switch(request, "hidden", post.hidden_at is not None)
+    name = DialogueBylines(thread).speaker(post.author).name
+    if hidden:
+        title = _("Hide the post by %(name)s") % {"name": name}
+        label, submit, done = (
+            _("Reason for hiding the post"),
+            _("Hide post"),
+            _("The post is hidden."),
         )
-        messages.success(request, _("The post is hidden.") if hidden else _("The post is shown."))
-    return redirect("post_permalink", pk=pk)
+    else:
+        title = _("Show the post by %(name)s again") % {"name": name}
+        label, submit, done = (
+            _("Reason for showing the post"),
+            _("Show post"),
+            _("The post is shown."),
+        )
+    moderation = _Moderation(
+        form_id=f"post-{post.pk}-visibility",
+        action=reverse("post_hide", kwargs={"pk": post.pk}),
+        name="hidden",
+        on=hidden,
+        title=title,
+        label=label,
+        submit=submit,
+        done=done,
+        required=hidden,  # post_set_hidden asks a reason to hide, none to show again
+        target=f"#post-{post.pk}",
+        back=reverse("post_permalink", kwargs={"pk": post.pk}),
+        what=thread.title,
+    )
+    return _moderate(
+        request,
+        thread,
+        moderation,
+        lambda reason: services.post_set_hidden(
+            actor=request.user, post=post, hidden=hidden, reason=reason, request=request
+        ),
+        lambda: render(
+            request, "dialogues/threads/_moderated.html", {"post_html": _post_html(request, post)}
+        ),
+    )
+
+
+def _post_html(request, post: Post) -> str:
+    """One post as the thread page now shows it to this reader (read with its page)."""
+    thread = visible_thread(request.user, post.thread.workspace.slug, post.thread_id)
+    position = thread.posts.filter(path__lt=post.path).count()
+    page = selectors.thread_page(
+        user=request.user, thread=thread, page_number=position // selectors.POSTS_PER_PAGE + 1
+    )
+    shown = [each for each in page.page.object_list if each.pk == post.pk]
+    return post_fragments.render_posts(
+        request,
+        posts=shown,
+        page=page,
+        workspace=thread.workspace,
+        thread=thread,
+        flags=_flags(page, thread),
+    )
 
 
 @require_POST

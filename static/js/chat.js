@@ -273,6 +273,7 @@
     ready: function (frame) {
       connected = everConnected = true;
       attempt = 0;
+      if (window.EnclaveLive) { window.EnclaveLive.socket = true; } // the page's poll pauses
       me = frame.me;
       canModerate = frame.can_moderate;
       setStatus("live");
@@ -330,6 +331,9 @@
       setLocked(frame.locked);
     },
     revoked: function () {}, // the close (4401 or 4403) follows
+    counts: function (frame) { // the reader's bell (static/js/enclave.js shows and announces it)
+      if (window.EnclaveLive) { window.EnclaveLive.showNotifications(frame.notifications, frame.announce); }
+    },
     pong: function () {},
   };
 
@@ -368,6 +372,7 @@
     });
     ws.addEventListener("close", function (event) {
       connected = false;
+      if (window.EnclaveLive) { window.EnclaveLive.socket = false; } // the poll takes over
       clearInterval(pingTimer);
       if (finished) { return; }
       if (event.code === 4401 || event.code === 4403 || event.code === 4404) { end(); }

@@ -157,8 +157,9 @@ def test_the_date_filter_takes_whole_days_and_any_calendar_date(world, client_fo
 # ------------------------------------------------------------------------------
 
 
-def _events(world, count: int, *, same_time_every: int = 1, actor=None) -> None:
-    """`count` exports, ev-0 the oldest, `same_time_every` of them sharing each timestamp."""
+def _events(world, count: int, *, same_time_every: int = 1, actor=None, target=None) -> None:
+    """`count` exports, ev-0 the oldest, `same_time_every` of them sharing each timestamp
+    (concerning `target`, when given)."""
     import datetime
 
     from django.utils import timezone
@@ -168,6 +169,7 @@ def _events(world, count: int, *, same_time_every: int = 1, actor=None) -> None:
         AuditEvent(
             action="exported",
             actor=actor or world.member,
+            target_user=target,
             summary=f"ev-{i}",
             created_at=start + datetime.timedelta(seconds=i // same_time_every),
         )
@@ -259,9 +261,11 @@ def test_the_audit_page_costs_the_same_queries_however_long_the_log(world, clien
         return counts
 
     queries({})  # warm caches
-    _events(world, 10)
+    # Every page holds events concerning an official (as the newest holds the sign-in's): each
+    # page reads the same kinds of links.
+    _events(world, 10, target=world.member)
     few = [all_pages({}), all_pages({"actor": world.member.email})]
-    _events(world, 200)
+    _events(world, 200, target=world.member)
     many = [all_pages({}), all_pages({"actor": world.member.email})]
     assert [c[0] for c in few] == [c[0] for c in many]
     assert many[0][0] == many[0][1]  # an older page costs what the newest does
@@ -294,3 +298,194 @@ def test_an_audit_page_is_read_from_an_index_on_postgresql(world):
             cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "Index Scan" in plan and "Sort" not in plan, (name, plan)
+
+
+# ------------------------------------------------------------------------------
+# What each event shows: the actor unbroken, the reason, a link where the reader may go
+# ------------------------------------------------------------------------------
+
+
+def _moderate(world, dialogue):
+    """A post hidden in the open dialogue, and a thread locked in the closed one (which the
+    Secretariat, not on its roster, may not open)."""
+    from dialogues.threads import services as thread_services
+    from workspaces.access import WorkspaceRole
+    from workspaces.services import roster_add_user, roster_remove
+
+    thread_services.post_set_hidden(
+        actor=world.secretariat, post=dialogue.reply, hidden=True, reason="Off topic here"
+    )
+    roster_add_user(
+        actor=world.cochair,
+        workspace=dialogue.closed,
+        user=world.secretariat,
+        role=WorkspaceRole.FACILITATOR,
+    )
+    thread_services.thread_set_locked(
+        actor=world.secretariat, thread=dialogue.closed_thread, locked=True, reason="Settled"
+    )
+    return roster_remove
+
+
+def test_an_event_shows_its_reason_and_a_link_the_reader_may_open(world, dialogue, client_for):
+    from workspaces.access import can
+
+    roster_remove = _moderate(world, dialogue)
+    # The Secretariat leaves the closed dialogue: its thread is no longer theirs to open.
+    roster_remove(actor=world.cochair, workspace=dialogue.closed, user=world.secretariat)
+    assert not can(world.secretariat, "view", dialogue.closed_thread)
+    html = client_for(world.secretariat).get(reverse("audit_log")).content.decode()
+    assert "Reason: Off topic here" in html and "Reason: Settled" in html
+    permalink = reverse("post_permalink", args=[dialogue.reply.pk])
+    assert f'href="{permalink}">Post in “Quality criteria for offsets”</a>' in html
+    # The official it concerns (the post's author, of Chile), where officials are listed.
+    chile = reverse("jurisdiction_detail", args=[world.chile.code])
+    assert f'<a class="audit-person__name" href="{chile}">{world.observer.full_name}</a>' in html
+    # No link to what the reader may not open, and never its title.
+    assert "Registry interoperability" not in html
+    closed = reverse("thread_detail", args=[dialogue.closed.slug, dialogue.closed_thread.pk])
+    assert closed not in html
+
+
+def test_a_hidden_or_deleted_object_gets_no_link(world, dialogue, client_for):
+    from dialogues.threads import services as thread_services
+
+    thread_services.post_set_hidden(
+        actor=world.secretariat, post=dialogue.reply, hidden=True, reason="Off topic"
+    )
+    permalink = reverse("post_permalink", args=[dialogue.reply.pk])
+    # The Co-Chair reads the log but does not moderate the dialogue: the hidden post's text is
+    # not theirs to read, so no link.
+    cochair = client_for(world.cochair).get(reverse("audit_log")).content.decode()
+    assert "Reason: Off topic" in cochair and permalink not in cochair
+    assert permalink in client_for(world.secretariat).get(reverse("audit_log")).content.decode()
+    thread_services.post_delete(actor=world.observer, post=dialogue.reply)
+    html = client_for(world.secretariat).get(reverse("audit_log")).content.decode()
+    assert permalink not in html
+
+
+def test_the_actor_is_shown_whole_with_the_email_breakable_only_at_the_at(world, client_for):
+    audit_record(action=AuditEvent.Action.LOGIN, actor=world.member)
+    html = client_for(world.secretariat).get(reverse("audit_log")).content.decode()
+    local, domain = world.member.email.split("@")
+    assert f'<span class="audit-person__email">{local}<wbr>@{domain}</span>' in html
+    assert f'<span class="audit-person__name">{world.member.full_name}</span>' in html
+
+
+def test_the_actor_parts_read_back_from_the_stored_label():
+    from accounts.audit import actor_parts
+
+    parts = actor_parts("Ana <ana.long-name@agency.example.eu> (European Union)")
+    assert (parts.name, parts.email, parts.affiliation) == (
+        "Ana",
+        "ana.long-name@agency.example.eu",
+        "European Union",
+    )
+    assert actor_parts("the operator via bootstrap").name == "the operator via bootstrap"
+
+
+def test_links_cost_the_same_queries_however_many_events(world, dialogue, client_for):
+    from django.test.utils import CaptureQueriesContext
+
+    from dialogues.threads import services as thread_services
+
+    client = client_for(world.secretariat)
+
+    def moderate(times):
+        for i in range(times):
+            thread_services.thread_set_pinned(
+                actor=world.secretariat, thread=dialogue.public_thread, pinned=bool(i % 2)
+            )
+            thread_services.post_set_hidden(
+                actor=world.secretariat, post=dialogue.reply, hidden=not i % 2, reason=f"r{i}"
+            )
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("audit_log")).status_code == 200
+        return len(captured)
+
+    moderate(2)
+    queries()  # warm caches
+    few = queries()
+    moderate(20)
+    assert queries() == few
+
+
+# ------------------------------------------------------------------------------
+# The CSV download
+# ------------------------------------------------------------------------------
+
+
+def _csv(response) -> list[list[str]]:
+    """The streamed body, read as a WSGI server would (Django runs the async iterator, its
+    database reads in this thread and transaction)."""
+    import csv
+    import io
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "...must consume asynchronous iterators..."
+        body = b"".join(response)
+    assert body.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_the_csv_holds_the_filtered_events_newest_first(world, dialogue, client_for):
+    _moderate(world, dialogue)
+    audit_record(action=AuditEvent.Action.LOGIN, actor=world.member, summary="member-login")
+    client = client_for(world.secretariat)
+    response = client.get(reverse("audit_log_csv"), {"actor": world.secretariat.email})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    disposition = response["Content-Disposition"]
+    assert re.fullmatch(
+        r'attachment; filename="enclave-audit-log-\d{4}-\d{2}-\d{2}\.csv"', disposition
+    )
+    rows = _csv(response)
+    assert rows[0][:3] == ["Time", "Action", "Actor"] and "Reason" in rows[0]
+    reason = rows[0].index("Reason")
+    actions = [row[1] for row in rows[1:]]
+    assert "Post hidden" in actions and "Thread locked" in actions
+    assert "member-login" not in {row[8] for row in rows[1:]}  # the filter holds
+    assert all(row[3] == world.secretariat.email for row in rows[1:])
+    assert {row[reason] for row in rows[1:]} >= {"Off topic here", "Settled"}
+    # Newest first: the lock came after the hiding.
+    assert actions.index("Thread locked") < actions.index("Post hidden")
+    # The export is itself audited, with its filters.
+    export = AuditEvent.objects.get(action="exported", scope="audit")
+    assert export.actor == world.secretariat
+    assert export.detail["filters"] == {"actor": [world.secretariat.pk]}
+
+
+def test_the_csv_neutralises_spreadsheet_formulas(world, client_for):
+    audit_record(action=AuditEvent.Action.LOGIN, actor=world.member, summary="=HYPERLINK(1)")
+    audit_record(
+        action=AuditEvent.Action.USER_DEACTIVATED,
+        actor=world.secretariat,
+        target_user=world.member,
+        detail={"reason": "@SUM(A1)"},
+        summary="+1",
+    )
+    rows = _csv(client_for(world.secretariat).get(reverse("audit_log_csv")))
+    cells = {cell for row in rows[1:] for cell in row}
+    assert {"'=HYPERLINK(1)", "'@SUM(A1)", "'+1"} <= cells
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+
+
+def test_the_csv_is_for_the_log_readers_only(world, client_for):
+    for who in ("member", "focal_point", "observer"):
+        response = client_for(getattr(world, who)).get(reverse("audit_log_csv"))
+        assert response.status_code == 404
+    assert not AuditEvent.objects.filter(action="exported", scope="audit").exists()
+
+
+def test_the_page_links_the_csv_with_its_filters(world, client_for):
+    html = client_for(world.secretariat).get(reverse("audit_log"), {"action": "login"})
+    assert f'href="{reverse("audit_log_csv")}?action=login" download' in html.content.decode()
+
+
+def test_bad_filters_send_the_download_back_to_the_page(world, client_for):
+    response = client_for(world.secretariat).get(reverse("audit_log_csv"), {"actor": "zz-nobody"})
+    assert response.status_code == 302
+    assert response.url == f"{reverse('audit_log')}?actor=zz-nobody"

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services
+from accounts import selectors, services
 from accounts.models import AuditEvent, Invitation, User
 
 STRONG = "a-long-and-unusual-passphrase-42"
@@ -99,14 +99,137 @@ def test_unknown_token_is_refused(world, client):
     assert "not valid" in response.content.decode()
 
 
-def test_another_email_is_refused_and_creates_nothing(world, client):
+def test_the_page_shows_the_invited_email_prefilled_and_locked(world, client):
     _, token = invite(world)
-    users_before = User.objects.count()
+    page = client.get(accept_url(token)).content.decode()
+    field = re.search(r"<input[^>]*name=\"email\"[^>]*>", page).group(0)
+    assert 'value="new@example.test"' in field
+    assert " readonly" in field
+    assert "This invitation is for new@example.test" in page
+
+
+def test_a_tampered_email_is_ignored_the_account_is_the_invitations(world, client):
+    """The posted email is not read: the account is the invitation's, whatever was sent."""
+    invitation, token = invite(world)
     response = client.post(accept_url(token), form(email="someone.else@example.test"))
-    assert response.status_code == 200
-    assert "another email address" in response.content.decode()
-    assert User.objects.count() == users_before
+    assert response.status_code == 302
+    user = User.objects.get(email="new@example.test")
+    assert user.jurisdiction == world.eu
+    assert not User.objects.filter(email="someone.else@example.test").exists()
     assert not EmailAddress.objects.filter(email="someone.else@example.test").exists()
+    invitation.refresh_from_db()
+    assert invitation.accepted_user == user
+
+
+def test_the_service_refuses_another_email_when_given_one(world):
+    invitation, token = invite(world)
+    with pytest.raises(ValidationError, match="another email address"):
+        services.invitation_accept(
+            token=token, email="someone.else@example.test", full_name="Eve", password=STRONG
+        )
+    assert not User.objects.filter(email="someone.else@example.test").exists()
+    invitation.refresh_from_db()
+    assert invitation.state == Invitation.State.PENDING
+
+
+def test_joining_shows_one_banner_not_two(world, client):
+    _, token = invite(world)
+    response = client.post(accept_url(token), form(), follow=True)
+    page = response.content.decode()
+    assert page.count('class="message message--') == 1
+    assert "Welcome to Enclave, New" in page
+    assert "Successfully signed in" not in page
+
+
+def test_the_next_sign_in_still_says_so(world, client):
+    """Only the request that announced its own event is quiet: allauth's messages are back."""
+    _, token = invite(world)
+    client.post(accept_url(token), form(), follow=True)
+    client.logout()
+    response = client.post(
+        reverse("account_login"), {"login": "new@example.test", "password": STRONG}, follow=True
+    )
+    assert "Successfully signed in" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        ("UTC", "10 January 2031, 06:35 UTC"),
+        ("Europe/Berlin", "10 January 2031, 07:35 CET (Europe/Berlin)"),
+    ],
+)
+def test_the_expiry_is_said_in_the_partnerships_zone_and_named(world, settings, zone, expected):
+    """The invitee has no zone of their own yet: the partnership's (TIME_ZONE), named."""
+    settings.TIME_ZONE = zone
+    invitation, _ = invite(world)
+    invitation.expires_at = datetime.datetime(2031, 1, 10, 6, 35, tzinfo=datetime.UTC)
+    with timezone.override("Pacific/Auckland"):  # whoever reads it, wherever
+        assert selectors.invitation_expiry(invitation) == expected
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin"])
+def test_the_page_and_the_email_say_the_same_expiry(
+    world, client, settings, django_capture_on_commit_callbacks, zone
+):
+    """The same instant in the same words, though the inviter reads Enclave in another zone."""
+    settings.TIME_ZONE = zone
+    with timezone.override("Pacific/Auckland"), django_capture_on_commit_callbacks(execute=True):
+        invitation, token = invite(world)
+    said = selectors.invitation_expiry(invitation)
+    assert f"The link expires on {said}." in mail.outbox[0].body
+    assert f">{said}</time>" in client.get(accept_url(token)).content.decode()
+
+
+def role_choices(client, url):
+    page = client.get(url).content.decode()
+    select = re.search(r'<select name="role".*?</select>', page, re.S)
+    return re.findall(r'<option value="([^"]+)"', select.group(0)) if select else []
+
+
+def test_the_invite_form_offers_only_roles_that_fit_the_jurisdiction(world, client_for):
+    cochair = client_for(world.cochair)
+    eu = reverse("jurisdiction_detail", kwargs={"code": "eu"})
+    assert role_choices(cochair, eu) == ["official", "focal_point", "co_chair"]
+    # An observer jurisdiction has no Co-Chair.
+    chile = reverse("jurisdiction_detail", kwargs={"code": "cl"})
+    assert role_choices(cochair, chile) == ["official", "focal_point"]
+    # Secretariat staff are invited from the membership page, where no jurisdiction is chosen.
+    assert role_choices(cochair, reverse("invitation_create")) == ["secretariat"]
+    # A former member: no invitation form at all.
+    former = cochair.get(reverse("jurisdiction_detail", kwargs={"code": "at"})).content.decode()
+    assert "Send invitation" not in former
+    # A focal point may invite officials of their own jurisdiction only.
+    assert role_choices(client_for(world.focal_point), eu) == ["official"]
+    assert role_choices(client_for(world.secretariat), eu) == ["official", "focal_point"]
+
+
+@pytest.mark.parametrize(
+    ("role", "jurisdiction", "refusal"),
+    [
+        ("secretariat", "eu", "do not belong to a jurisdiction"),
+        ("co_chair", "chile", "full-member jurisdictions"),
+        ("official", None, "Choose the jurisdiction"),
+    ],
+)
+def test_the_service_refuses_roles_that_do_not_fit(world, role, jurisdiction, refusal):
+    with pytest.raises(ValidationError, match=refusal):
+        invite(world, role=role, jurisdiction=jurisdiction)
+    assert not Invitation.objects.exists()
+
+
+def test_a_posted_role_the_form_does_not_offer_is_refused(world, client_for):
+    response = client_for(world.cochair).post(
+        reverse("invitation_create"),
+        {
+            "jurisdiction_code": "eu",
+            "jurisdiction": world.eu.pk,
+            "email": "s@example.test",
+            "role": "secretariat",
+        },
+    )
+    assert response.status_code == 200
+    assert not Invitation.objects.exists()
 
 
 def test_weak_password_is_refused_and_creates_nothing(world, client):
@@ -156,9 +279,7 @@ def test_secretariat_cannot_grant_secretariat_but_cochair_can(world):
     with pytest.raises(PermissionDenied):
         invite(world, role="secretariat", jurisdiction=None, actor=world.secretariat)
     invitation, token = invite(world, role="secretariat", jurisdiction=None)
-    user = services.invitation_accept(
-        token=token, email="new@example.test", full_name="New Staff", password=STRONG
-    )
+    user = services.invitation_accept(token=token, full_name="New Staff", password=STRONG)
     assert user.is_secretariat and user.jurisdiction is None
 
 

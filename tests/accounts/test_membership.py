@@ -212,3 +212,111 @@ def test_secretariat_designates_focal_points(world):
     )
     world.member_nz.refresh_from_db()
     assert world.member_nz.is_focal_point
+
+
+# ------------------------------------------------------------------------------
+# A status change is confirmed on a page that says what it does
+# ------------------------------------------------------------------------------
+
+
+def summary_of(jurisdiction, status):
+    import workspaces.access  # noqa: F401 - provides what officials lose in dialogues
+    from accounts import selectors
+
+    return selectors.status_change_summary(jurisdiction=jurisdiction, status=status)
+
+
+def test_to_observer_the_summary_counts_the_full_members_only_items(world, dialogue):
+    summary = summary_of(world.eu, "observer")
+    # The focal point and the member; the deactivated official has nothing to lose.
+    assert summary.officials == 2
+    assert summary.losing_full_membership == 2
+    assert summary.losing_standing == 0
+    # "Offsets" lets observers contribute: they keep it, but not its members-only thread.
+    assert summary.losses.dialogues_lost == []
+    assert summary.losses.dialogues_read_only == []
+    assert [(loss.label, loss.count) for loss in summary.losses.items_hidden] == [("thread", 1)]
+    assert summary.refusal is None
+
+
+def test_to_observer_closed_and_read_only_dialogues_are_named(world, dialogue):
+    from workspaces.models import Workspace
+
+    Workspace.objects.filter(pk=dialogue.offsets.pk).update(observer_policy="read")
+    eu = summary_of(world.eu, "observer").losses
+    assert [(loss.label, loss.count) for loss in eu.dialogues_read_only] == [
+        ("Offsets and removals", 2)
+    ]
+    # New Zealand's dialogue is closed to observers: both its officials lose it.
+    nz = summary_of(world.nz, "observer").losses
+    assert [(loss.label, loss.count) for loss in nz.dialogues_lost] == [("Linking talks", 2)]
+
+
+def test_to_former_every_official_is_signed_out_and_every_dialogue_lost(world, dialogue):
+    invite_pending = services.invitation_create(
+        actor=world.cochair,
+        email="n@example.test",
+        full_name="",
+        jurisdiction=world.eu,
+        role="official",
+    )
+    assert invite_pending
+    summary = summary_of(world.eu, "former")
+    assert summary.losing_standing == 2
+    assert summary.invitations_revoked == 1
+    assert [(loss.label, loss.count) for loss in summary.losses.dialogues_lost] == [
+        ("Offsets and removals", 2)
+    ]
+    assert summary.losses.items_hidden == []
+    # A Co-Chair's jurisdiction cannot be made former: the page says so instead of offering it.
+    assert "Co-Chair" in summary_of(world.nz, "former").refusal
+
+
+def test_reading_the_confirmation_page_changes_nothing(world, dialogue, client_for):
+    client = client_for(world.cochair)
+    url = reverse("jurisdiction_status", kwargs={"code": "eu"})
+    for status in ("observer", "former", ""):
+        response = client.get(url, {"status": status} if status else {})
+        assert response.status_code == 200
+    page = client.get(url, {"status": "observer"}).content.decode()
+    assert "2 officials see only what is shared with observers" in page
+    assert "1 thread</li>" in page
+    world.eu.refresh_from_db()
+    assert world.eu.status == Jurisdiction.Status.FULL_MEMBER
+    assert not AuditEvent.objects.filter(action="jurisdiction_status").exists()
+
+
+def test_confirming_changes_the_status_and_records_the_reason(world, client_for):
+    client = client_for(world.cochair)
+    url = reverse("jurisdiction_status", kwargs={"code": "eu"})
+    response = client.post(url, {"status": "observer", "reason": "Asked to step back a year."})
+    assert response.status_code == 302
+    assert response.url == reverse("jurisdiction_detail", kwargs={"code": "eu"})
+    world.eu.refresh_from_db()
+    assert world.eu.status == Jurisdiction.Status.OBSERVER
+    event = AuditEvent.objects.get(action="jurisdiction_status")
+    assert event.detail == {
+        "from": "member",
+        "to": "observer",
+        "reason": "Asked to step back a year.",
+    }
+    assert event.actor == world.cochair
+
+
+def test_a_refused_change_goes_back_to_the_confirmation_with_the_reason_why(world, client_for):
+    client = client_for(world.cochair)
+    url = reverse("jurisdiction_status", kwargs={"code": "nz"})
+    response = client.post(url, {"status": "former"}, follow=True)
+    assert "appoint another Co-Chair first" in response.content.decode()
+    world.nz.refresh_from_db()
+    assert world.nz.status == Jurisdiction.Status.FULL_MEMBER
+
+
+def test_the_confirmation_page_is_for_who_manages_jurisdictions(world, client_for):
+    url = reverse("jurisdiction_status", kwargs={"code": "eu"})
+    # The focal point sees the jurisdiction's page, not this one; the change itself is refused.
+    client = client_for(world.focal_point)
+    assert client.get(url, {"status": "observer"}).status_code == 404
+    assert client.post(url, {"status": "observer"}).status_code == 403
+    world.eu.refresh_from_db()
+    assert world.eu.status == Jurisdiction.Status.FULL_MEMBER

@@ -2,10 +2,12 @@
 
 import pytest
 from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import decrypt
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from accounts.models import Jurisdiction, User
+from demo.accounts import DEMO_TOTP_SECRET, demo_logins
 from workspaces.access import Role, roles_of
 
 DOMAIN = "demo.enclave.test"
@@ -16,6 +18,7 @@ def test_seed_demo_creates_the_promised_logins_and_is_idempotent(db):
     call_command("seed_demo", verbosity=0)
     expected = {
         "cochair": {Role.CO_CHAIR, Role.MEMBER_OFFICIAL},
+        "cochair2": {Role.CO_CHAIR, Role.MEMBER_OFFICIAL},
         "secretariat": {Role.SECRETARIAT},
         "eu": {Role.MEMBER_OFFICIAL, Role.FOCAL_POINT},
         "california": {Role.MEMBER_OFFICIAL},
@@ -29,9 +32,16 @@ def test_seed_demo_creates_the_promised_logins_and_is_idempotent(db):
         user = User.objects.get(email=f"{local}@{DOMAIN}")
         assert user.check_password("enclave-demo")
         assert roles_of(user) == roles, local
+    # Two Co-Chairs, as the README says, from two continents, each with TOTP.
     assert User.objects.get(email=f"cochair@{DOMAIN}").jurisdiction.name == "New Zealand"
+    assert User.objects.get(email=f"cochair2@{DOMAIN}").jurisdiction.name == "Washington"
+    assert User.objects.filter(is_co_chair=True).count() == 2
     assert User.objects.count() == len(expected)
-    assert Authenticator.objects.filter(type="totp").count() == 2
+    totp = Authenticator.objects.filter(type="totp").select_related("user")
+    assert {a.user.email for a in totp} == {
+        f"{local}@{DOMAIN}" for local in ("cochair", "cochair2", "secretariat")
+    }
+    assert {decrypt(a.data["secret"]) for a in totp} == {DEMO_TOTP_SECRET}
     assert Jurisdiction.objects.get(code="cl").status == Jurisdiction.Status.OBSERVER
     for jurisdiction in Jurisdiction.objects.all():
         officials = set(jurisdiction.officials.values_list("pk", flat=True))
@@ -59,3 +69,11 @@ def test_seed_demo_refuses_production_settings(db):
     with pytest.raises(CommandError, match="refuses to run under production"):
         call_command("seed_demo", verbosity=0)
     assert not User.objects.exists()
+
+
+def test_the_demo_logins_name_both_co_chairs_with_their_totp():
+    logins = dict(demo_logins())
+    assert logins[f"cochair@{DOMAIN}"].startswith("Co-Chair, official of New Zealand")
+    assert logins[f"cochair2@{DOMAIN}"].startswith("Co-Chair, official of Washington")
+    assert DEMO_TOTP_SECRET in logins[f"cochair@{DOMAIN}"]
+    assert DEMO_TOTP_SECRET in logins[f"cochair2@{DOMAIN}"]

@@ -27,8 +27,10 @@ from .support import (
     DEMO_TOTP_SECRET,
     DOMAIN,
     MFA_USERS,
+    PHONE_CONTEXT,
     EnclaveServer,
     OpenAs,
+    PageRecorder,
     login,
     new_context,
 )
@@ -37,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 SERVER_START_TIMEOUT = 30.0
 COMMAND_TIMEOUT = 120.0
+# The HTML validity check, run after every other browser test (it checks the pages they opened).
+LAST_MODULE = "test_zz_valid_html.py"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -45,6 +49,8 @@ def pytest_collection_modifyitems(config, items):
     Playwright's sync API keeps an event loop running in the main thread for the whole session,
     and Django then refuses the database work of any ordinary test that comes after it
     (DESIGN.md, Known traps).
+
+    The HTML validity check runs last, over every page the other browser tests opened.
     """
     here = Path(__file__).parent
     browser_tests = [item for item in items if here in Path(item.path).parents]
@@ -52,6 +58,14 @@ def pytest_collection_modifyitems(config, items):
         skip = pytest.mark.skip(reason="browser tests run in their own process: pytest tests/e2e")
         for item in browser_tests:
             item.add_marker(skip)
+    items.sort(key=lambda item: Path(item.path).name == LAST_MODULE)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly when the HTML validity check was skipped (`pytest -q` shows no reasons)."""
+    for report in terminalreporter.stats.get("skipped", []):
+        if LAST_MODULE in report.nodeid and isinstance(report.longrepr, tuple):
+            terminalreporter.write_line(f"HTML validity NOT checked: {report.longrepr[2]}")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -140,6 +154,8 @@ def enclave_server(tmp_path_factory) -> Iterator[EnclaveServer]:
     tmp = tmp_path_factory.mktemp("e2e")
     mail_dir = tmp / "mail"
     mail_dir.mkdir()
+    pages_dir = tmp / "pages"
+    pages_dir.mkdir()
     env = os.environ.copy()
     env.pop("REDIS_URL", None)
     env.update(
@@ -175,7 +191,7 @@ def enclave_server(tmp_path_factory) -> Iterator[EnclaveServer]:
         )
     try:
         _wait_until_ready(process, f"{url}/accounts/login/", log)
-        yield EnclaveServer(url=url, mail_dir=mail_dir, log=log)
+        yield EnclaveServer(url=url, mail_dir=mail_dir, log=log, pages=PageRecorder(pages_dir))
     finally:
         _stop(process)
 
@@ -242,15 +258,18 @@ def signed_in_states() -> dict[str, dict]:
 @pytest.fixture
 def open_as(browser, enclave_server, signed_in_states) -> Iterator[OpenAs]:
     """open_as("eu") -> a page in a fresh context signed in as eu@ (signing in once per module;
-    with TOTP for MFA_USERS).
+    with TOTP for MFA_USERS). open_as("eu", phone=True) -> the same on a 390 px wide phone.
 
     The sign-in pages' accessibility is the business of the sign-in tests: no axe there.
     """
     contexts = []
 
-    def _open(handle: str) -> Page:
+    def _open(handle: str, *, phone: bool = False) -> Page:
         state = signed_in_states.get(handle)
-        context = new_context(browser, enclave_server, bypass_csp=True, storage_state=state)
+        options = PHONE_CONTEXT if phone else {}
+        context = new_context(
+            browser, enclave_server, bypass_csp=True, storage_state=state, **options
+        )
         contexts.append(context)
         page = context.new_page()
         if state is None:
@@ -260,7 +279,9 @@ def open_as(browser, enclave_server, signed_in_states) -> Iterator[OpenAs]:
                 totp_secret=DEMO_TOTP_SECRET if handle in MFA_USERS else None,
                 a11y=False,
             )
-            expect(page.get_by_role("navigation", name="Your account")).to_be_visible()
+            expect(
+                page.get_by_role("navigation", name="Your account", include_hidden=True)
+            ).to_be_attached()
             signed_in_states[handle] = context.storage_state()
         return page
 

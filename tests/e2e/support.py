@@ -1,4 +1,4 @@
-"""Helpers for the browser tests: sign-in, TOTP, email, axe-core, CSP."""
+"""Helpers for the browser tests: sign-in, TOTP, email, axe-core, CSP, the HTML pages served."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import email.policy
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import struct
 import time
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from email.utils import getaddresses
 from pathlib import Path
 
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, expect
+from playwright.sync_api import Error as PlaywrightError
 
 AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -35,31 +37,120 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 DEMO_PASSWORD = "enclave-demo"
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 DOMAIN = "demo.enclave.test"
-MFA_USERS = {"secretariat", "cochair"}
+MFA_USERS = {"secretariat", "cochair", "cochair2"}
+
+# A phone held upright (390 px wide CSS viewport), for the pages' narrow layout.
+PHONE_CONTEXT = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 EMAIL_TIMEOUT = 10.0
 ACTION_TIMEOUT_MS = 10_000
 
 
+# ------------------------------------------------------------------------------
+# The HTML pages the server sent (checked by test_zz_valid_html.py with the Nu Html Checker)
+# ------------------------------------------------------------------------------
+
+# Path segments that name one object (a dialogue's slug, a jurisdiction's code, a token): the
+# segment after one of these is a placeholder in a page's kind.
+_NAMED_BY_NEXT = {"w", "j", "invitations", "confirm-email", "key"}
+
+
+def page_kind(url: str, status: int) -> str:
+    """The kind of page at `url`: its path with ids and slugs as placeholders, and its status.
+
+    /w/offsets/t/12/?page=2 answering 200 -> "w-S-t-N.200"; the same kind for every dialogue,
+    thread and reader, so that a run keeps a bounded set of pages.
+    """
+    path = re.sub(r"^[a-z]+://[^/]+", "", url).split("?", 1)[0].split("#", 1)[0]
+    parts = [part for part in path.split("/") if part]
+    kind = []
+    for index, part in enumerate(parts):
+        if part.isdigit():
+            part = "N"
+        elif index and parts[index - 1] in _NAMED_BY_NEXT:
+            part = "S"
+        kind.append(re.sub(r"[^A-Za-z0-9_.-]", "_", part))
+    return f"{'-'.join(kind) or 'home'}.{status}"
+
+
+class PageRecorder:
+    """Keeps the HTML the server sent for the pages the browsers opened, a few per kind.
+
+    Only main-frame documents served as text/html (not redirects, not HTMX fragments, which are
+    not pages); each is written to `directory` as <kind>.<n>.html, and `urls` maps each file to
+    the URL it came from.
+    """
+
+    def __init__(self, directory: Path, *, per_kind: int = 2) -> None:
+        self.directory = directory
+        self.per_kind = per_kind
+        self.urls: dict[Path, str] = {}
+        self._count: dict[str, int] = {}
+
+    def watch(self, context: BrowserContext) -> None:
+        context.on("response", self._on_response)
+
+    def wants(self, kind: str) -> bool:
+        return self._count.get(kind, 0) < self.per_kind
+
+    def record(self, url: str, status: int, html: str, *, reader: str = "") -> Path | None:
+        """Keep `html` unless its kind (per `reader`, when given) has enough pages already."""
+        kind = f"{page_kind(url, status)}{'.' + reader if reader else ''}"
+        if not self.wants(kind):
+            return None
+        self._count[kind] = self._count.get(kind, 0) + 1
+        path = self.directory / f"{kind}.{self._count[kind]}.html"
+        path.write_text(html, encoding="utf-8")
+        self.urls[path] = f"{url} (as {reader})" if reader else url
+        return path
+
+    def _on_response(self, response: Response) -> None:
+        request = response.request
+        if request.resource_type != "document" or request.frame.parent_frame is not None:
+            return
+        if 300 <= response.status < 400 or not self.wants(page_kind(response.url, response.status)):
+            return
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            return
+        try:
+            # Reading the body from inside the event handler works with the sync API (the
+            # handler runs in its own greenlet); it fails only if the context closed first.
+            html = response.text()
+        except PlaywrightError:
+            return
+        self.record(response.url, response.status, html)
+
+
 @dataclass(frozen=True)
 class EnclaveServer:
-    """The running server: its base URL, where its emails land, and its log."""
+    """The running server: its base URL, where its emails land, its log, the pages it served."""
 
     url: str
     mail_dir: Path
     log: Path
+    pages: PageRecorder | None = None
 
 
 def new_context(browser: Browser, enclave_server: EnclaveServer, **options) -> BrowserContext:
-    """A browser context on the server, with short timeouts (fail in seconds, not 30 s)."""
+    """A browser context on the server, with short timeouts (fail in seconds, not 30 s).
+
+    The pages it opens are recorded for the HTML validity check (test_zz_valid_html.py).
+    """
     context = browser.new_context(base_url=enclave_server.url, **options)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     context.set_default_navigation_timeout(ACTION_TIMEOUT_MS)
+    if enclave_server.pages is not None:
+        enclave_server.pages.watch(context)
     return context
 
 
-OpenAs = Callable[[str], Page]
-"""open_as("eu") -> a page signed in as eu@ (the open_as fixture of conftest.py)."""
+OpenAs = Callable[..., Page]
+"""open_as("eu", phone=False) -> a page signed in as eu@ (the open_as fixture of conftest.py)."""
 
 
 def unique(label: str) -> str:
@@ -152,11 +243,14 @@ def login(
 
 
 def logout(page: Page) -> None:
-    """Sign out through the account menu's "Sign out" button; lands on the login page."""
+    """Sign out through the account menu's "Sign out" button (on a phone, the header's "Menu");
+    lands on the login page."""
     account = page.get_by_role("navigation", name="Your account")
+    if not account.is_visible():
+        account = page.get_by_role("navigation", name="Menu", exact=True)
     sign_out = account.get_by_role("button", name="Sign out")
     if not sign_out.is_visible():
-        account.locator("summary").click()  # the menu is a <details>
+        account.locator("summary").first.click()  # the menu is a <details>
     sign_out.click()
     page.wait_for_url("**/accounts/login/**")
 

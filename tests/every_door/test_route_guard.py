@@ -206,7 +206,8 @@ def url_for(name, route_pattern, objects):
 
 
 # GET routes whose holder is sent on to the page that shows the item.
-REDIRECTING_GETS = {"thread_unread", "post_permalink"}
+# (The acknowledgement page, with nothing to acknowledge, sends the reader on to the download.)
+REDIRECTING_GETS = {"thread_unread", "post_permalink", "document_acknowledge"}
 
 
 @contextlib.contextmanager
@@ -280,7 +281,11 @@ def test_declared_rule_holds(world, objects, client, name, pattern):
                 )
             client.force_login(holder, backend="accounts.backends.OfficialBackend")
             with refusals_recorded() as refusals:
-                as_holder = send(client, method, url)
+                # Forms answer an empty post with their errors (400): the holder posts valid data.
+                data = VALID_POST[name](objects) if name in VALID_POST else {}
+                as_holder = (
+                    _send_data(client, method, url, data) if data else send(client, method, url)
+                )
             expected = 302 if method == "POST" or name in REDIRECTING_GETS else 200
             assert as_holder.status_code == expected, f"{name}: holder got {as_holder.status_code}"
             assert not refusals, f"{name}: holder refused: {refusals}"
@@ -331,6 +336,7 @@ VALID_POST = {
         "file": _pdf("a-v2.pdf"),
         "change_note": "Revised",
     },
+    "document_delete": lambda o: {"reason": "Duplicate"},
 }
 # Routes acting on one's own item: someone else on the roster, holding the capability, is
 # refused (their item is not theirs). The objects are the Secretariat's, the document the

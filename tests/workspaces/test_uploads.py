@@ -111,8 +111,10 @@ def test_a_new_version_over_the_limit_is_refused_cleanly(
     url = reverse("document_add_version", kwargs={"slug": "offsets", "pk": document.pk})
     client = client_for(world.member)
     big = {"file": SimpleUploadedFile("b.txt", b"x" * (2000 + 2 * MB))}
-    response = client.post(url, big, follow=True)
-    assert response.status_code == 200 and SIZE_MESSAGE in response.content.decode()
+    response = client.post(url, big)
+    # The document page again, the size beside the file field.
+    assert response.status_code == 400 and SIZE_MESSAGE in response.content.decode()
+    assert 'aria-invalid="true"' in response.content.decode()
     big = {"file": SimpleUploadedFile("b.txt", b"x" * (2000 + 2 * MB))}
     response = client.post(url, big, headers={"x-requested-with": "XMLHttpRequest"})
     assert response.status_code == 413

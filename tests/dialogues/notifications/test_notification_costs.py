@@ -19,7 +19,7 @@ from dialogues.threads import services as thread_services
 from tests.factories import ThreadFactory
 from workspaces.models import Workspace
 
-BELL = re.compile(r'class="nav-count">(\d+)<')
+BELL = re.compile(r'class="nav-count" data-nav-count="(\d+)"')
 
 
 def _notify(recipient, threads, count: int, *, actor) -> None:
