@@ -11,6 +11,7 @@ from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.sites.shortcuts import get_current_site
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from core.mail import deliver
@@ -18,6 +19,7 @@ from core.mail import deliver
 from .audit import audit_record
 from .backends import OfficialBackend
 from .models import AuditEvent
+from .policy import sponsors_of
 from .signals import access_revoked
 
 # Emails whose whole point is the email (the user asked for a link or a code): when one cannot
@@ -82,6 +84,15 @@ class EnclaveAccountAdapter(DefaultAccountAdapter):
             clear_login(request)
             return self.respond_user_inactive(request, user)
         return super().pre_login(request, user, **kwargs)
+
+    def respond_user_inactive(self, request, user):
+        # A suspended official (their access review date passed unconfirmed) has just proved
+        # their password: the page says why they cannot sign in and whom to ask. Anyone else
+        # refused gets allauth's "inactive" page, which says nothing about the account.
+        if user.is_active and user.suspended_at is not None:
+            context = {"suspended_at": user.suspended_at, "sponsors": sponsors_of(user)}
+            return render(request, "account/suspended.html", context, status=403)
+        return super().respond_user_inactive(request, user)
 
     def get_reset_password_from_key_url(self, key: str) -> str:
         return on_site(super().get_reset_password_from_key_url(key))

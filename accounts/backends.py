@@ -1,4 +1,5 @@
-"""Authentication that refuses deactivated officials and officials of former jurisdictions."""
+"""Authentication that refuses deactivated and suspended officials and officials of former
+jurisdictions."""
 
 from allauth.account.auth_backends import AuthenticationBackend
 from asgiref.sync import sync_to_async

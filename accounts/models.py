@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import re
 import zoneinfo
 
@@ -47,6 +49,18 @@ class Jurisdiction(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status != self.Status.FORMER
+
+
+def months_after(day: datetime.date, months: int) -> datetime.date:
+    """`day` moved `months` calendar months on; the 31st becomes the month's last day."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def next_access_review() -> datetime.date:
+    """When access granted or confirmed today is next reviewed (ENCLAVE_ACCESS_REVIEW_MONTHS)."""
+    return months_after(timezone.localdate(), settings.ENCLAVE_ACCESS_REVIEW_MONTHS)
 
 
 def unique_handle(email: str) -> str:
@@ -113,6 +127,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("Django admin access"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=now)
+    # Access must be renewed (accounts/reviews.py): valid until this date unless a sponsor
+    # confirms it; past it, the account is suspended (no standing, nothing deleted).
+    access_review_on = models.DateField(_("access review date"), default=next_access_review)
+    last_confirmed_at = models.DateTimeField(_("access last confirmed"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
+    # The language of the emails Enclave writes to this person; empty: LANGUAGE_CODE.
+    language = models.CharField(_("language"), max_length=16, blank=True)
 
     objects = UserManager()
 
@@ -208,6 +229,8 @@ class Invitation(models.Model):
         related_name="invitation",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The invitee's language (bulk invitations carry one); empty: LANGUAGE_CODE.
+    language = models.CharField(_("language"), max_length=16, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -309,6 +332,14 @@ class AuditEvent(models.Model):
         MINUTES_APPROVED = "minutes_approved", _("Minutes approved")
         UNMASKED = "unmasked", _("Pseudonym unmasked")
         EXPORTED = "exported", _("Exported")
+        MEMBERSHIP_CONFIRMED = "membership_confirmed", _("Access confirmed")
+        USER_SUSPENDED = "user_suspended", _("Official suspended")
+        USER_RESTORED = "user_restored", _("Official restored")
+        REVIEW_REQUESTED = "review_requested", _("Access review requested")
+        DORMANT_NOTICED = "dormant_noticed", _("Dormant account reported")
+        UNDERTAKING_CHANGED = "undertaking_changed", _("Undertaking changed")
+        UNDERTAKING_ACCEPTED = "undertaking_accepted", _("Undertaking accepted")
+        INVITATIONS_UPLOADED = "invitations_uploaded", _("Invitations uploaded")
 
     # Indexed with the id, alone and after each filter column (Meta.indexes).
     created_at = models.DateTimeField(default=timezone.now)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from .audit import SystemActor
 from .models import AuditEvent, Invitation, Jurisdiction, User
-from .standing import has_standing
+from .standing import has_standing, people_with_standing
 
 
 class Role(enum.StrEnum):
@@ -413,3 +413,88 @@ def require_may_invite(
         raise PermissionDenied(
             _("A Co-Chair invitation is pending already: it must be accepted or revoked first.")
         )
+
+
+# ------------------------------------------------------------------------------
+# Access that must be renewed: who sponsors an official, who may confirm, end, restore
+# ------------------------------------------------------------------------------
+
+
+def _sponsored_by_focal_points(official: Any) -> bool:
+    """Co-Chairs and Secretariat staff answer to the Secretariat, not to a focal point."""
+    return official.jurisdiction_id is not None and not official.is_co_chair
+
+
+def sponsors_for(officials: list[User]) -> dict[int, list[User]]:
+    """Each official's sponsors, in three queries for the whole list: their jurisdiction's
+    focal points (other than themselves) with standing; the Secretariat (its staff with
+    standing, other than the official) for Secretariat staff, Co-Chairs and a jurisdiction
+    whose focal points cannot answer; the Co-Chairs where no one else can."""
+    jurisdiction_ids = {o.jurisdiction_id for o in officials if _sponsored_by_focal_points(o)}
+    focal_points: dict[int, list[User]] = {}
+    for person in User.objects.filter(
+        people_with_standing(), is_focal_point=True, jurisdiction_id__in=jurisdiction_ids
+    ).select_related("jurisdiction"):
+        focal_points.setdefault(person.jurisdiction_id, []).append(person)
+    secretariat = list(User.objects.filter(people_with_standing(), is_secretariat=True))
+    co_chairs = list(User.objects.filter(people_with_standing(), is_co_chair=True))
+    found: dict[int, list[User]] = {}
+    for official in officials:
+        own = []
+        if _sponsored_by_focal_points(official):
+            own = [p for p in focal_points.get(official.jurisdiction_id, []) if p.pk != official.pk]
+        # The Secretariat's only staff member answers to the Co-Chairs (who appoint it).
+        found[official.pk] = (
+            own
+            or [p for p in secretariat if p.pk != official.pk]
+            or [p for p in co_chairs if p.pk != official.pk]
+        )
+    return found
+
+
+def sponsors_of(official: User) -> list[User]:
+    return sponsors_for([official])[official.pk]
+
+
+# Who reviews access is who may deactivate officials (the Co-Chairs and the Secretariat for
+# everyone, a focal point for their own jurisdiction): the same people decide whether access
+# goes on. Which officials, and what ending it takes, is narrower (below).
+REVIEWING = Capability.DEACTIVATE_OFFICIALS
+
+
+def may_review_access(user: Any) -> bool:
+    """Whether `user` reviews anyone's access (the review page and its links exist for them)."""
+    return holds(user, REVIEWING)
+
+
+def can_review(user: Any, official: User) -> bool:
+    """May `user` confirm or restore `official`'s access? Their sponsors may (a focal point,
+    for their own jurisdiction's officials but its Co-Chairs), and so may the Secretariat and
+    the Co-Chairs, for anyone; nobody for themselves or the operator's account."""
+    if official.pk == user.pk or official.is_superuser:
+        return False
+    scopes = _scopes(user, REVIEWING)
+    if Scope.ALL in scopes:
+        return True
+    return (
+        Scope.OWN_JURISDICTION in scopes
+        and _sponsored_by_focal_points(official)
+        and official.jurisdiction_id == user.jurisdiction_id
+    )
+
+
+def can_end_membership(user: Any, official: User) -> bool:
+    """Ending access deactivates the account: who may review it and may deactivate it (a focal
+    point does not end another focal point's access, the Secretariat not a Co-Chair's)."""
+    return can_review(user, official) and can(user, Capability.DEACTIVATE_OFFICIALS, official)
+
+
+def reviewable(user: Any) -> QuerySet[User]:
+    """The officials whose access `user` may review: the same answer as `can_review`."""
+    scopes = _scopes(user, REVIEWING)
+    people = User.objects.exclude(pk=user.pk).exclude(is_superuser=True)
+    if Scope.ALL in scopes:
+        return people
+    if Scope.OWN_JURISDICTION in scopes and user.jurisdiction_id is not None:
+        return people.filter(jurisdiction_id=user.jurisdiction_id, is_co_chair=False)
+    return people.none()

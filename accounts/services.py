@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import secrets
@@ -15,14 +16,14 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.events import after_commit
 from core.mail import send_email
 
 from .audit import BOOTSTRAP_ACTOR, SystemActor, audit_record
-from .models import AuditEvent, Invitation, Jurisdiction, User, unique_handle
+from .models import AuditEvent, Invitation, Jurisdiction, User, next_access_review, unique_handle
 from .policy import (
     INVITATION_ROLE,
     Capability,
@@ -163,10 +164,13 @@ def invitation_create(
     jurisdiction: Jurisdiction | None,
     role: str,
     request: HttpRequest | None = None,
+    language: str | None = None,
 ) -> tuple[Invitation, str]:
     """Create an invitation and email its link. Returns the invitation and its one-time token.
 
     A `SystemActor` (the operator) may invite only a Co-Chair, and only while there is none.
+    `language` (one of settings.LANGUAGES): the email's, when the inviter named the invitee's
+    (bulk invitations); else the inviter's. It is not stored on the invitation.
     """
     require_may_invite(actor, role, jurisdiction)
     if role not in Invitation.Role.values:
@@ -199,6 +203,7 @@ def invitation_create(
         token_hash=_token_hash(token),
         invited_by=None if isinstance(actor, SystemActor) else actor,
         expires_at=timezone.now() + datetime.timedelta(days=settings.ENCLAVE_INVITATION_DAYS),
+        language=language or "",
     )
     audit_record(
         action=AuditEvent.Action.INVITATION_SENT,
@@ -217,12 +222,13 @@ def invitation_create(
     }
 
     def send() -> None:
-        invitation.email_sent = send_email(
-            kind="invitation",
-            subject=_("[Enclave] You are invited to join Enclave"),
-            body=render_to_string("accounts/email/invitation.txt", context),
-            to=[email],
-        )
+        with translation.override(language) if language else contextlib.nullcontext():
+            invitation.email_sent = send_email(
+                kind="invitation",
+                subject=_("[Enclave] You are invited to join Enclave"),
+                body=render_to_string("accounts/email/invitation.txt", context),
+                to=[email],
+            )
 
     # Sent once the invitation is saved; `email_sent` says how that went (None until then), so
     # the page can tell a Co-Chair that the mail server did not take it.
@@ -308,6 +314,7 @@ def invitation_accept(
         is_secretariat=invitation.role == Invitation.Role.SECRETARIAT,
         is_focal_point=invitation.role == Invitation.Role.FOCAL_POINT,
         is_co_chair=is_co_chair,
+        language=invitation.language,  # the emails keep the language the invitation was in
     )
     validate_password(password, user)
     user.set_password(password)
@@ -413,7 +420,10 @@ def official_reactivate(*, actor: User, official: User, request: HttpRequest | N
     if official.is_active:
         raise ValidationError(_("This official is active."))
     official.is_active = True
-    official.save(update_fields=["is_active"])
+    # A fresh review period: a date that passed while the account was off would suspend it
+    # the next night (accounts/reviews.py).
+    official.access_review_on = next_access_review()
+    official.save(update_fields=["is_active", "access_review_on"])
     audit_record(
         action=AuditEvent.Action.USER_REACTIVATED,
         actor=actor,

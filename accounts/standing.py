@@ -1,8 +1,9 @@
 """Standing: whether an account may act at all. One rule, asked by every door.
 
-An official stands when the account is active, belongs to a jurisdiction that is not former (or
-to the Secretariat), has enrolled a second factor where the policy requires one, and, for a
-door that carries a session of its own (a websocket), that session is still alive. The access
+An official stands when the account is active and not suspended (its access review date passed
+unconfirmed), belongs to a jurisdiction that is not former (or to the Secretariat), has enrolled
+a second factor where the policy requires one, and, for a door that carries a session of its
+own (a websocket), that session is still alive. The access
 policy (`workspaces/access.py`) asks `has_standing` before anything else, so every view, export,
 download and service refuses a user without standing; the websocket consumer asks
 `standing_lack` on connect and before every frame; the MFA middleware turns the missing second
@@ -19,6 +20,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from .models import Jurisdiction
 
@@ -32,6 +34,7 @@ class Lack(enum.StrEnum):
 
     SIGNED_OUT = "signed_out"
     INACTIVE = "inactive"
+    SUSPENDED = "suspended"  # its access review date passed unconfirmed (accounts/reviews.py)
     FORMER = "former"  # its jurisdiction left the partnership
     UNAFFILIATED = "unaffiliated"  # neither a jurisdiction's official nor Secretariat staff
     SESSION_ENDED = "session_ended"
@@ -59,15 +62,25 @@ def has_second_factor(user: Any) -> bool:
 
 
 def account_lack(user: Any) -> Lack | None:
-    """What sign-in checks: the account itself (active, jurisdiction not former)."""
+    """What sign-in checks: the account itself (active, not suspended, jurisdiction not
+    former)."""
     if not getattr(user, "is_authenticated", False):
         return Lack.SIGNED_OUT
     if not user.is_active:
         return Lack.INACTIVE
+    if user.suspended_at is not None or _review_lapsed(user):
+        return Lack.SUSPENDED
     jurisdiction = user.jurisdiction if user.jurisdiction_id else None
     if jurisdiction is not None and jurisdiction.status == Jurisdiction.Status.FORMER:
         return Lack.FORMER
     return None
+
+
+def _review_lapsed(user: Any) -> bool:
+    """Past the access review date unconfirmed: suspended from that day on, at every door,
+    whether or not the daily run (`review_memberships`) has recorded the suspension yet."""
+    review_on = getattr(user, "access_review_on", None)
+    return review_on is not None and not user.is_superuser and review_on < timezone.localdate()
 
 
 def standing_lack(user: Any, *, session_key: str | None = None) -> Lack | None:
@@ -107,4 +120,5 @@ def people_with_standing() -> Q:
     else:
         exempt = Q(is_co_chair=False, is_secretariat=False, is_staff=False)
         second = exempt | Q(factor)
-    return Q(is_active=True) & affiliated & second
+    reviewed = Q(is_superuser=True) | Q(access_review_on__gte=timezone.localdate())
+    return Q(is_active=True, suspended_at__isnull=True) & reviewed & affiliated & second

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.pagination import keyset_page, query_without_paging
 from core.refusals import errors_into, refusals_as_messages, say_form_errors
 
-from . import selectors, services
+from . import reviews, selectors, services
 from .adapter import announce
 from .forms import (
     AuditFilterForm,
@@ -36,6 +36,7 @@ from .policy import (
     get_visible_or_404,
     holds_or_404,
     invitation_roles,
+    may_review_access,
 )
 
 
@@ -83,7 +84,8 @@ def _invitation_form(request, jurisdiction: Jurisdiction | None, data=None) -> I
 @require_GET
 def membership(request):
     holds_or_404(request.user, Capability.VIEW_MEMBERSHIP)
-    jurisdictions = selectors.jurisdiction_list(user=request.user)
+    # Each with its officials due for review, suspended and dormant (accounts/reviews.py).
+    jurisdictions = reviews.with_review_counts(selectors.jurisdiction_list(user=request.user))
     if can(request.user, Capability.MANAGE_JURISDICTIONS) is False and jurisdictions.count() == 1:
         return redirect("jurisdiction_detail", code=jurisdictions.get().code)
     context = {
@@ -91,7 +93,9 @@ def membership(request):
         "secretariat": selectors.officials_of(user=request.user, jurisdiction=None),
         "co_chairs": selectors.co_chairs(user=request.user),
         "can_admit": can(request.user, Capability.MANAGE_JURISDICTIONS),
+        "can_invite": can(request.user, Capability.INVITE_OFFICIALS),
         "can_appoint_secretariat": can_grant(request.user, Role.SECRETARIAT, None),
+        "can_review": may_review_access(request.user),
     }
     return render(request, "accounts/membership.html", context)
 

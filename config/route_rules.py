@@ -86,10 +86,22 @@ ROUTE_RULES: dict[str, Rule] = {
     "jurisdiction_detail": needs(Capability.VIEW_MEMBERSHIP),
     "jurisdiction_status": Rule("capability", Capability.MANAGE_JURISDICTIONS, ("GET", "POST")),
     "invitation_create": needs(Capability.INVITE_OFFICIALS),
+    # Bulk invitations (CSV): the upload posts back to its own page with the preview; confirm
+    # refuses a missing, tampered or expired preview with a message on the upload page.
+    "bulk_invitations": needs(Capability.INVITE_OFFICIALS),
+    "bulk_invitations_confirm": needs(Capability.INVITE_OFFICIALS, post=True),
+    "bulk_invitations_result": needs(Capability.INVITE_OFFICIALS),
+    "bulk_invitations_template": needs(Capability.INVITE_OFFICIALS),
     "invitation_revoke": needs(Capability.INVITE_OFFICIALS, post=True),
     "official_deactivate": needs(Capability.DEACTIVATE_OFFICIALS, post=True),
     "official_reactivate": needs(Capability.DEACTIVATE_OFFICIALS, post=True),
     "official_role": needs(Capability.DESIGNATE_FOCAL_POINTS, post=True),
+    # Access reviews: who may deactivate officials (accounts.policy.REVIEWING), each over the
+    # officials they sponsor; an official the reader may not review is 404.
+    "access_reviews": needs(Capability.DEACTIVATE_OFFICIALS),
+    "access_review_confirm": needs(Capability.DEACTIVATE_OFFICIALS, post=True),
+    "access_review_end": needs(Capability.DEACTIVATE_OFFICIALS, post=True),
+    "access_review_restore": needs(Capability.DEACTIVATE_OFFICIALS, post=True),
     "audit_log": needs(Capability.READ_AUDIT),
     "audit_log_csv": needs(Capability.READ_AUDIT),  # the same events, filters and readers
     "invitation_accept": PUBLIC,
@@ -109,6 +121,10 @@ ROUTE_RULES: dict[str, Rule] = {
     "workspace_archive": in_workspace(Capability.MODERATE, post=True),
     "workspace_reopen": in_workspace(Capability.REOPEN, post=True),
     "workspace_roster": in_workspace(Capability.VIEW),
+    # The undertaking is the workspace's, not its content: shown before it is accepted.
+    "workspace_undertaking": in_workspace(Capability.VIEW),
+    "workspace_undertaking_accept": in_workspace(Capability.VIEW, post=True),
+    "workspace_undertaking_edit": in_workspace(Capability.MANAGE_ROSTER),
     "workspace_roster_add": in_workspace(Capability.MANAGE_ROSTER, post=True),
     "workspace_roster_remove": in_workspace(Capability.MANAGE_ROSTER, post=True),
     "mention_search": in_workspace(Capability.VIEW),

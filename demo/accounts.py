@@ -13,6 +13,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.models import Jurisdiction, User
 
@@ -48,6 +49,7 @@ OFFICIALS = [
     ("cochair2", "Marisol Vega", "us-wa", {"is_co_chair": True}),
     ("secretariat", "Lena Hoffmann", None, {"is_secretariat": True}),
     ("eu", "Camille Laurent", "eu", {"is_focal_point": True}),
+    ("brussels", "Pieter Janssens", "eu", {}),
     ("california", "Daniel Ortiz", "ca-cal", {}),
     ("quebec", "Sophie Tremblay", "ca-qc", {}),
     ("nz", "James Whitaker", "nz", {"is_focal_point": True}),
@@ -56,6 +58,12 @@ OFFICIALS = [
     ("japan", "Haruto Sato", "jp", {}),
 ]
 MFA_ENROLLED = {"cochair", "cochair2", "secretariat"}
+# So that the access review page shows something (accounts/reviews.py): Pieter Janssens's
+# access is due for review in 12 days (his focal point, Camille Laurent, is asked), and Haruto
+# Sato has not signed in for 120 days (dormant; the Secretariat sponsors Japan's officials).
+# Everyone else keeps their access for a year.
+REVIEW_DUE_IN_DAYS = {"brussels": 12}
+LAST_SIGN_IN_DAYS_AGO = {"japan": 120}
 
 
 def demo_logins() -> list[tuple[str, str]]:
@@ -107,6 +115,15 @@ def _officials(jurisdictions: dict[str, Jurisdiction]) -> dict[str, User]:
         if user is None:
             user = User(email=email, handle=local, full_name=full_name, **roles)
             user.jurisdiction = jurisdictions[code] if code else None
+            if local in REVIEW_DUE_IN_DAYS:
+                user.access_review_on = timezone.localdate() + datetime.timedelta(
+                    days=REVIEW_DUE_IN_DAYS[local]
+                )
+            if local in LAST_SIGN_IN_DAYS_AGO:
+                user.last_login = timezone.now() - datetime.timedelta(
+                    days=LAST_SIGN_IN_DAYS_AGO[local]
+                )
+                user.date_joined = user.last_login - datetime.timedelta(days=200)
             user.set_password(DEMO_PASSWORD)
             user.save()
             if user.jurisdiction:

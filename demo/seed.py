@@ -9,7 +9,7 @@ from accounts.models import User
 from .accounts import seed_accounts
 from .dialogue_sessions import seed_sessions
 from .dialogues import seed_chat, seed_dialogues
-from .workspaces import seed_documents
+from .workspaces import seed_documents, seed_undertakings
 
 
 @transaction.atomic
@@ -21,4 +21,5 @@ def seed_demo_world() -> dict[str, User]:
     seed_documents(officials)
     seed_chat(officials)
     seed_sessions(officials)
+    seed_undertakings(officials)  # last: what came before was written before it
     return officials

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
+from workspaces.access import people_who_can_view
 from workspaces.documents import document_add_version, document_upload
 from workspaces.models import Document, Workspace
+from workspaces.undertakings import undertaking_accept, undertaking_set
 
 
 def simple_pdf(title: str, lines: list[str]) -> bytes:
@@ -174,3 +176,29 @@ def seed_documents(officials: dict[str, User]) -> None:
                 upload=_file(filename, title, lines),
                 change_note=note,
             )
+
+
+# `linking`'s confidentiality undertaking: every demo account on its roster has accepted it but
+# James Whitaker (nz), who is asked to on his first visit, so the flow can be seen.
+UNDERTAKING_NOT_ACCEPTED_BY = "nz"
+LINKING_UNDERTAKING = """\
+**This dialogue is held under the Chatham House Rule.**
+
+You may use what you read and hear here, but you will not reveal the identity or the
+affiliation of the person who said it, nor of any other participant.
+
+- Do not copy, forward or quote documents, posts or chat messages outside Enclave.
+- Exports are for your own use and carry this undertaking's version.
+- If you are unsure whether something may be shared, ask the Secretariat first.
+"""
+
+
+def seed_undertakings(officials: dict[str, User]) -> None:
+    linking = Workspace.objects.get(slug="linking")
+    if linking.undertakings.exists():
+        return
+    undertaking = undertaking_set(
+        actor=officials["secretariat"], workspace=linking, text=LINKING_UNDERTAKING
+    )
+    for person in people_who_can_view(linking).exclude(handle=UNDERTAKING_NOT_ACCEPTED_BY):
+        undertaking_accept(actor=person, workspace=linking, version=undertaking.version)

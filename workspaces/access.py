@@ -12,7 +12,8 @@ import enum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, Q, QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts import policy as platform
@@ -37,6 +38,7 @@ from accounts.standing import has_standing, people_with_standing
 from .models import (
     Audience,
     MarkingAcknowledgement,
+    Undertaking,
     Workspace,
     WorkspaceGroupGrant,
     WorkspaceItem,
@@ -74,7 +76,11 @@ def get_visible_or_404(
     allowed = visible(user, model)
     if select_related:
         allowed = allowed.select_related(*select_related)
-    return platform.get_from_or_404(allowed, **lookup)
+    try:
+        return platform.get_from_or_404(allowed, **lookup)
+    except Http404:
+        _raise_if_undertaking_pending(user, model, lookup)
+        raise
 
 
 def require(user: Any, capability: Capability, obj: Model | None = None) -> None:
@@ -266,6 +272,54 @@ def _viewable_workspace_ids(user: Any) -> QuerySet:
     return workspaces.values("pk")
 
 
+def undertaking_pending(user: Any, workspace: Workspace) -> bool:
+    """Has `workspace` an undertaking whose current version `user` has not accepted? Until
+    they do, they see the workspace itself (its name, the undertaking) and nothing inside it:
+    `can` and `visible` refuse every item, so every door (pages, search, notifications,
+    exports, downloads, the chat socket) follows."""
+    return Undertaking.objects.pending_for(user).filter(workspace_id=workspace.pk).exists()
+
+
+class UndertakingPending(Exception):
+    """Raised by a lookup inside `workspace` that the reader may open once they accept its
+    undertaking: one handler (workspaces/undertaking_views.py) sends them to it and back."""
+
+    def __init__(self, workspace: Workspace):
+        super().__init__(workspace.slug)
+        self.workspace = workspace
+
+
+def require_undertaking_accepted(user: Any, workspace: Workspace) -> None:
+    if undertaking_pending(user, workspace):
+        raise UndertakingPending(workspace)
+
+
+def _raise_if_undertaking_pending(user: Any, model: type[Model], lookup: dict) -> None:
+    """An item not found for `user` that accepting its workspace's undertaking would show:
+    say so (only then, so nothing else is revealed than after accepting)."""
+    if not has_standing(user) or not (
+        issubclass(model, WorkspaceItem) or hasattr(model, "ACCESS_PARENT")
+    ):
+        return
+    pending = Undertaking.objects.pending_for(user).values("workspace_id")
+    field = f"{_item_prefix(model)}workspace_id"
+    workspace_id = (
+        model._default_manager.filter(_item_filter(user, model, _viewable_workspace_ids(user)))
+        .filter(**{f"{field}__in": pending}, **lookup)
+        .values_list(field, flat=True)
+        .first()
+    )
+    if workspace_id is not None:
+        raise UndertakingPending(Workspace.objects.get(pk=workspace_id))
+
+
+def _readable_workspace_ids(user: Any) -> QuerySet:
+    """The workspaces whose items `user` may see: viewable, less those whose current
+    undertaking they have not accepted (one more subquery, not a query per workspace)."""
+    pending = Undertaking.objects.pending_for(user).values("workspace_id")
+    return _viewable_workspace_ids(user).exclude(pk__in=pending)
+
+
 def _item_root(obj: Model) -> Model:
     while hasattr(type(obj), "ACCESS_PARENT"):
         obj = getattr(obj, type(obj).ACCESS_PARENT)
@@ -305,10 +359,25 @@ def _unreleased_gates(obj: Model) -> list[Capability]:
 
 def item_capabilities(user: Any, obj: Model) -> frozenset[Capability]:
     """Everything `user` may do on an item, in one roster read (pages ask once, not per flag)."""
+    return _item_capabilities(user, obj, undertaking=True)
+
+
+def hidden_by_undertaking(user: Any, obj: Model) -> bool:
+    """Is item `obj` hidden from `user` only because they have not accepted its workspace's
+    current undertaking (they would see it once they do)? The chat socket's close code says so."""
+    root = _item_root(obj)
+    return undertaking_pending(user, root.workspace) and _C.VIEW in _item_capabilities(
+        user, obj, undertaking=False
+    )
+
+
+def _item_capabilities(user: Any, obj: Model, *, undertaking: bool) -> frozenset[Capability]:
     root = _item_root(obj)
     if _removed(obj) or (root.audience == Audience.FULL_MEMBERS and not is_full_member(user)):
         return frozenset()
     capabilities = workspace_capabilities(user, root.workspace)
+    if undertaking and capabilities and undertaking_pending(user, root.workspace):
+        return frozenset()
     if any(gate not in capabilities for gate in _unreleased_gates(obj)):
         return frozenset()
     if getattr(root, "closed_at", None) is not None:
@@ -337,7 +406,7 @@ def _colleagues(user: Any, person: Any) -> bool:
 def colleagues_who_can_view(user: Any, obj: Model) -> QuerySet[User]:
     """The colleagues `user` may act for on `obj`: those of their own jurisdiction, themselves
     left out, who may view it (can_act_for's colleague rule, as a query)."""
-    if user.jurisdiction_id is None:
+    if user.jurisdiction_id is None or undertaking_pending(user, _item_root(obj).workspace):
         return User.objects.none()
     return people_who_can_view(obj).filter(jurisdiction_id=user.jurisdiction_id).exclude(pk=user.pk)
 
@@ -452,9 +521,11 @@ def _can_on_item(user: Any, capability: Capability, obj: Model) -> bool:
     return capability in item_capabilities(user, obj)
 
 
-def _item_filter(user: Any, model: type[Model]) -> Q:
+def _item_filter(user: Any, model: type[Model], workspace_ids: QuerySet | None = None) -> Q:
     prefix = _item_prefix(model)
-    condition = Q(**{f"{prefix}workspace_id__in": _viewable_workspace_ids(user)})
+    if workspace_ids is None:
+        workspace_ids = _readable_workspace_ids(user)
+    condition = Q(**{f"{prefix}workspace_id__in": workspace_ids})
     if not is_full_member(user):
         condition &= Q(**{f"{prefix}audience": Audience.EVERYONE})
     # At every level of the chain: not removed, and released (or the user holds the capability
@@ -527,7 +598,14 @@ def people_who_can_view(obj: Model) -> QuerySet[User]:
     if not isinstance(obj, Workspace):
         for gate in _unreleased_gates(obj):
             people = _holding(people, workspace, gate)
+        people = _accepted_undertaking(people, workspace)
     return people
+
+
+def _accepted_undertaking(people: QuerySet, workspace: Workspace) -> QuerySet:
+    """Those of `people` who accepted `workspace`'s current undertaking (all, if it has none)."""
+    current = Undertaking.objects.current().filter(workspace=workspace)
+    return people.filter(~Exists(current) | Q(pk__in=current.values("acceptances__user_id")))
 
 
 def _holding(people: QuerySet, workspace: Workspace, capability: Capability) -> QuerySet:
@@ -626,3 +704,32 @@ def status_change_losses(before: list[User], after: list[User]):
         return [Loss(titles[pk], n) for pk, n in sorted(counts.items(), key=lambda i: titles[i[0]])]
 
     return StatusLosses(listed(lost), listed(read_only), hidden)
+
+
+# ------------------------------------------------------------------------------
+# Access reviews (accounts/reviews.py): the dialogues each official is on, as the reader sees
+# ------------------------------------------------------------------------------
+
+
+def rosters_seen_by(reader: Any, officials: list[User]) -> dict[int, list[Workspace]]:
+    """For each of `officials`, the dialogues on whose roster they are (in person or through
+    their jurisdiction) among those `reader` may see, by title; three queries for the list."""
+    seen = {w.pk: w for w in visible(reader, Workspace)}
+    found: dict[int, list[Workspace]] = {o.pk: [] for o in officials}
+    by_group: dict[int, list[int]] = {}
+    for official in officials:
+        group_id = _roster_group_id(official)
+        if group_id:
+            by_group.setdefault(group_id, []).append(official.pk)
+    pairs = set(
+        WorkspaceUserGrant.objects.filter(
+            user_id__in=list(found), content_object_id__in=list(seen)
+        ).values_list("user_id", "content_object_id")
+    )
+    for group_id, workspace_id in WorkspaceGroupGrant.objects.filter(
+        group_id__in=list(by_group), content_object_id__in=list(seen)
+    ).values_list("group_id", "content_object_id"):
+        pairs |= {(pk, workspace_id) for pk in by_group[group_id]}
+    for pk, workspace_id in sorted(pairs, key=lambda pair: seen[pair[1]].title):
+        found[pk].append(seen[workspace_id])
+    return found

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.refusals import errors_into, refusals_as_messages, refusals_redirect_to, say_form_errors
 
-from . import selectors, services
+from . import selectors, services, undertakings
 from .access import (
     Capability,
     WorkspaceRole,
@@ -95,6 +95,7 @@ def workspace_settings(request, slug: str):
         "workspace": workspace,
         "form": form,
         "can_set_attribution": can(request.user, Capability.SET_ATTRIBUTION, workspace),
+        "undertaking": undertakings.current_undertaking(workspace),
     }
     return render(request, "workspaces/workspace_settings.html", context)
 
@@ -140,6 +141,8 @@ def workspace_roster(request, slug: str):
         "add_form": RosterAddForm(),
         "my_role": workspace_role(request.user, workspace),
     }
+    if can_manage:
+        context["undertaking"], context["acceptances"] = undertakings.acceptances(workspace)
     return render(request, "workspaces/workspace_roster.html", context)
 
 

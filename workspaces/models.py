@@ -245,3 +245,59 @@ class Pseudonym(models.Model):
             models.UniqueConstraint(fields=["context", "user"], name="one_pseudonym_per_context"),
             models.UniqueConstraint(fields=["context", "number"], name="unique_pseudonym_number"),
         ]
+
+
+class UndertakingQuerySet(models.QuerySet):
+    def current(self) -> UndertakingQuerySet:
+        """Each workspace's current version: the one no higher version of it follows."""
+        newer = Undertaking.objects.filter(
+            workspace_id=models.OuterRef("workspace_id"), version__gt=models.OuterRef("version")
+        )
+        return self.filter(~models.Exists(newer))
+
+    def pending_for(self, user) -> UndertakingQuerySet:
+        """Current versions `user` has not accepted (one subquery, however many workspaces)."""
+        return self.current().exclude(acceptances__user_id=user.pk)
+
+
+class Undertaking(models.Model):
+    """A version of a workspace's confidentiality undertaking. The highest version is current:
+    until a reader on the roster accepts it, nothing inside the workspace is served to them
+    (workspaces/access.py). Versions are never edited or deleted: a change is a new version."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="undertakings")
+    version = models.PositiveIntegerField()
+    text_source = models.TextField(_("text"))  # Markdown, as written
+    text_html = models.TextField(editable=False)  # rendered and sanitized once, on write
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = UndertakingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["workspace", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "version"], name="one_undertaking_version_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workspace} undertaking v{self.version}"
+
+
+class UndertakingAcceptance(models.Model):
+    """One reader's acceptance of one version; earlier versions' acceptances stay on record."""
+
+    undertaking = models.ForeignKey(
+        Undertaking, on_delete=models.CASCADE, related_name="acceptances"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    accepted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["undertaking", "user"], name="one_acceptance_per_user")
+        ]

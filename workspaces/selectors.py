@@ -8,7 +8,13 @@ from django.db.models import Count, OuterRef, Subquery
 from accounts.models import User
 from core.pagination import numbered_page
 
-from .access import Capability, get_visible_or_404, visible, workspace_capabilities_for
+from .access import (
+    Capability,
+    get_visible_or_404,
+    require_undertaking_accepted,
+    visible,
+    workspace_capabilities_for,
+)
 from .models import Document, DocumentVersion, Marking, Workspace
 
 SORTS = {
@@ -99,5 +105,8 @@ def workspace_directory(*, user: User):
 
 def visible_workspace(user: User, slug: str) -> Workspace:
     """The workspace at `slug` if the user may see it; 404 otherwise (missing and forbidden look
-    the same)."""
-    return get_visible_or_404(user, Workspace, slug=slug)
+    the same). Every page inside a dialogue opens it here: until the reader accepts its current
+    undertaking, UndertakingPending sends them to it first (workspaces/undertaking_views.py)."""
+    workspace = get_visible_or_404(user, Workspace, slug=slug)
+    require_undertaking_accepted(user, workspace)
+    return workspace

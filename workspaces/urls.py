@@ -3,7 +3,7 @@ dialogue pages, so that "w/new/" is matched before a workspace's "w/<slug>/"."""
 
 from django.urls import path
 
-from . import lifecycle_views, views
+from . import lifecycle_views, undertaking_views, views
 
 urlpatterns = [
     path("w/", lifecycle_views.workspace_directory, name="workspace_directory"),
@@ -22,6 +22,21 @@ urlpatterns = [
         "w/<slug:slug>/roster/remove/",
         lifecycle_views.workspace_roster_remove,
         name="workspace_roster_remove",
+    ),
+    path(
+        "w/<slug:slug>/undertaking/",
+        undertaking_views.undertaking,
+        name="workspace_undertaking",
+    ),
+    path(
+        "w/<slug:slug>/undertaking/accept/",
+        undertaking_views.undertaking_accept,
+        name="workspace_undertaking_accept",
+    ),
+    path(
+        "w/<slug:slug>/undertaking/edit/",
+        undertaking_views.undertaking_edit,
+        name="workspace_undertaking_edit",
     ),
     path("w/<slug:slug>/documents/", views.document_list, name="document_list"),
     path("w/<slug:slug>/documents/upload/", views.document_upload, name="document_upload"),

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
     "accounts.middleware.MfaRequiredMiddleware",
+    # A page inside a dialogue whose undertaking the reader has not accepted: to it first.
+    "workspaces.undertaking_views.UndertakingGateMiddleware",
 ]
 
 TEMPLATES = [
@@ -221,6 +223,10 @@ ENCLAVE_MFA_REQUIRED_FOR_ALL = env_bool("ENCLAVE_MFA_REQUIRED_FOR_ALL", False)
 # Where links in emails point (e.g. https://enclave.example.org); the request's host otherwise.
 ENCLAVE_SITE_URL = os.environ.get("ENCLAVE_SITE_URL", "")
 ENCLAVE_INVITATION_DAYS = int(os.environ.get("ENCLAVE_INVITATION_DAYS", "14"))
+# Access must be renewed: a sponsor confirms each official every N months (accounts/reviews.py);
+# an account with no sign-in for N days is reported to its sponsors as dormant.
+ENCLAVE_ACCESS_REVIEW_MONTHS = int(os.environ.get("ENCLAVE_ACCESS_REVIEW_MONTHS", "12"))
+ENCLAVE_DORMANT_DAYS = int(os.environ.get("ENCLAVE_DORMANT_DAYS", "90"))
 
 # Live chat limits: sockets per user, and a burst of messages per window per user.
 ENCLAVE_CHAT_MAX_SOCKETS_PER_USER = int(os.environ.get("ENCLAVE_CHAT_MAX_SOCKETS_PER_USER", "8"))

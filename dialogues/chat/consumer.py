@@ -29,13 +29,14 @@ from dialogues.chat.frames import BadFrame, parse_frame
 from dialogues.meetings.services import record_attendance
 from dialogues.models import ChatRoom
 from dialogues.notifications.selectors import unread_notification_count
-from workspaces.access import Capability, can, item_capabilities
+from workspaces.access import Capability, can, hidden_by_undertaking, item_capabilities
 
 # Close codes (see docs/realtime.md).
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_MANY_SOCKETS = 4429
+CLOSE_UNDERTAKING = 4451  # the dialogue's confidentiality undertaking is not accepted (yet)
 
 MAX_FRAME = 64 * 1024
 # Frames the server sends stay under this (daphne's size limit applies to them too).
@@ -242,8 +243,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not await database_sync_to_async(self._standing)():
             await self._revoke(CLOSE_UNAUTHENTICATED)
             return
-        if not await database_sync_to_async(self._room_still_visible)():
-            await self._revoke(CLOSE_FORBIDDEN)
+        refusal = await database_sync_to_async(self._room_refusal)()
+        if refusal is not None:
+            await self._revoke(refusal)
 
     async def counts_changed(self, event):
         """A notification for this user was created (dialogues/notifications/live.py): their
@@ -272,6 +274,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # `can` and `visible` agree).
         capabilities = item_capabilities(self.user, room) if room is not None else frozenset()
         if Capability.VIEW not in capabilities:
+            if room is not None and hidden_by_undertaking(self.user, room):
+                return CLOSE_UNDERTAKING  # theirs once they accept: the page shows the text
             return CLOSE_NOT_FOUND  # missing and forbidden look the same
         if not self._claim_socket():
             return CLOSE_TOO_MANY_SOCKETS
@@ -338,8 +342,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         ) % {"count": count}
         return json.dumps({"type": "counts", "notifications": count, "announce": announce})
 
-    def _room_still_visible(self) -> bool:
-        return can(self.user, Capability.VIEW, ChatRoom.objects.get(pk=self.room.pk))
+    def _room_refusal(self) -> int | None:
+        """None while the room is still this user's, else the code that closes the socket."""
+        room = ChatRoom.objects.select_related("workspace").get(pk=self.room.pk)
+        if can(self.user, Capability.VIEW, room):
+            return None
+        return CLOSE_UNDERTAKING if hidden_by_undertaking(self.user, room) else CLOSE_FORBIDDEN
 
 
 def _within_bytes(serialized: list[dict], limit: int = MAX_OUT_FRAME - 4096) -> list[dict]:

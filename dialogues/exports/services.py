@@ -28,8 +28,9 @@ from dialogues.models import (
     SessionAttendance,
     Thread,
 )
-from workspaces.access import Capability, require, visible
+from workspaces.access import Capability, require, require_undertaking_accepted, visible
 from workspaces.models import Document, Workspace
+from workspaces.undertakings import current_undertaking
 
 FORMATS = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8"}
 
@@ -158,20 +159,28 @@ def export(*, actor: User, target, fmt: str, request: HttpRequest | None = None)
         context["title"] = target.title
     else:
         workspace, kind = target, "workspace"
+        # The workspace itself is seen before its undertaking is accepted; its content is not.
+        require_undertaking_accepted(actor, workspace)
         threads = visible(actor, Thread).filter(workspace=workspace).order_by("created_at")
         sessions = visible(actor, DialogueSession).filter(workspace=workspace)
         context["threads"] = [_thread(actor, t) for t in threads]
         context["sessions"] = [_session(actor, s) for s in sessions]
         context["documents"] = _documents(actor, workspace)
         context["title"] = workspace.title
-    context.update(workspace=workspace, kind=kind)
+    # The confidentiality notice names the undertaking the reader accepted (its version).
+    context.update(workspace=workspace, kind=kind, undertaking=current_undertaking(workspace))
     text = render_to_string(f"dialogues/exports/export.{fmt}", context, request=request)
     audit_record(
         action=AuditEvent.Action.EXPORTED,
         actor=actor,
         scope=f"workspace:{workspace.slug}",
         summary=f"Exported {kind} {target.pk} of {workspace.slug} as {fmt}",
-        detail={"kind": kind, "id": target.pk, "format": fmt},
+        detail={
+            "kind": kind,
+            "id": target.pk,
+            "format": fmt,
+            "undertaking": context["undertaking"].version if context["undertaking"] else None,
+        },
         request=request,
     )
     filename = f"{workspace.slug}-{kind}-{target.pk}.{fmt}"

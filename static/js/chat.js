@@ -330,7 +330,7 @@
       if (frame.closed) { closed = true; }
       setLocked(frame.locked);
     },
-    revoked: function () {}, // the close (4401 or 4403) follows
+    revoked: function () {}, // the close (4401, 4403 or 4451) follows
     counts: function (frame) { // the reader's bell (static/js/enclave.js shows and announces it)
       if (window.EnclaveLive) { window.EnclaveLive.showNotifications(frame.notifications, frame.announce); }
     },
@@ -343,6 +343,21 @@
     setStatus("offline", t("ended"));
     updateForm();
     setTimeout(function () { window.location.reload(); }, RELOAD_MS);
+  }
+
+  function mustAccept() { // 4451: the dialogue's undertaking (a new version) is to be accepted first
+    finished = true;
+    clearInterval(pingTimer);
+    setStatus("offline", t("undertaking") ||
+      "This dialogue's confidentiality undertaking has changed: accept it to go on reading.");
+    var slug = /^\/w\/([^/]+)\//.exec(location.pathname);
+    if (slug) {
+      var link = document.createElement("a");
+      link.href = "/w/" + slug[1] + "/undertaking/?next=" + encodeURIComponent(location.pathname);
+      link.textContent = t("undertaking-link") || "Read the undertaking";
+      statusLine.querySelector("[data-chat-status-text]").append(" ", link);
+    }
+    updateForm();
   }
 
   function retry() { // 1 s doubling to 30 s, with jitter
@@ -375,7 +390,8 @@
       if (window.EnclaveLive) { window.EnclaveLive.socket = false; } // the poll takes over
       clearInterval(pingTimer);
       if (finished) { return; }
-      if (event.code === 4401 || event.code === 4403 || event.code === 4404) { end(); }
+      if (event.code === 4451) { mustAccept(); }
+      else if (event.code === 4401 || event.code === 4403 || event.code === 4404) { end(); }
       else if (opened) { retry(); }
       else { probe(); }
     });

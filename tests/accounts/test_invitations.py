@@ -311,3 +311,21 @@ def test_expiry_defaults_to_fourteen_days(world):
 def test_invitation_into_former_jurisdiction_is_refused(world):
     with pytest.raises(ValidationError, match="former"):
         invite(world, jurisdiction="former")
+
+
+def test_the_invitation_keeps_its_language_and_the_new_account_takes_it(world):
+    invitation, token = services.invitation_create(
+        actor=world.cochair,
+        email="lang@example.test",
+        full_name="Lang Official",
+        jurisdiction=world.eu,
+        role="official",
+        language="en",
+    )
+    assert invitation.language == "en"
+    user = services.invitation_accept(token=token, full_name="Lang Official", password=STRONG)
+    assert user.language == "en"
+    # A single invitation names no language: the account keeps the default.
+    _, token = invite(world, email="plain@example.test")
+    plain = services.invitation_accept(token=token, full_name="Plain", password=STRONG)
+    assert plain.language == ""

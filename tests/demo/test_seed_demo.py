@@ -21,6 +21,7 @@ def test_seed_demo_creates_the_promised_logins_and_is_idempotent(db):
         "cochair2": {Role.CO_CHAIR, Role.MEMBER_OFFICIAL},
         "secretariat": {Role.SECRETARIAT},
         "eu": {Role.MEMBER_OFFICIAL, Role.FOCAL_POINT},
+        "brussels": {Role.MEMBER_OFFICIAL},
         "california": {Role.MEMBER_OFFICIAL},
         "quebec": {Role.MEMBER_OFFICIAL},
         "nz": {Role.MEMBER_OFFICIAL, Role.FOCAL_POINT},

@@ -31,8 +31,9 @@ from dialogues.models import (
     Thread,
 )
 from dialogues.threads import services as thread_services
-from workspaces.access import visible
+from workspaces.access import undertaking_pending, visible
 from workspaces.models import Document, Workspace
+from workspaces.undertakings import undertaking_set
 
 MAX_PAGES = 1500
 FOLLOW = re.compile(r'href="(/(?:w|p|notifications|search)[^"#]*)"')
@@ -103,21 +104,56 @@ def crawl(client: Client, user) -> dict[str, str]:
     return seen
 
 
+def assert_crawl_clean(user) -> int:
+    client = Client()
+    client.force_login(user, backend="accounts.backends.OfficialBackend")
+    pages = crawl(client, user)
+    secrets = secrets_hidden_from(user)
+    for url, html in pages.items():
+        for secret in secrets:
+            assert secret not in html, f"{user.email} sees “{secret}” on {url}"
+    return len(pages)
+
+
+def assert_undertaking_hides_linking(user) -> None:
+    """`user` has not accepted linking's undertaking: its content is among their secrets (so
+    the crawl checks every page for it), and its pages send them to the undertaking."""
+    linking = Workspace.objects.get(slug="linking")
+    assert undertaking_pending(user, linking)
+    secrets = set(secrets_hidden_from(user))
+    for thread in Thread.objects.filter(workspace=linking):
+        assert thread.title in secrets, (user.email, thread.title)
+    client = Client()
+    client.force_login(user, backend="accounts.backends.OfficialBackend")
+    response = client.get(reverse("workspace_detail", kwargs={"slug": "linking"}))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("workspace_undertaking", kwargs={"slug": "linking"}))
+
+
 @pytest.mark.django_db
 def test_no_page_shows_what_its_reader_may_not_see(settings):
     settings.ENCLAVE_SITE_URL = "https://enclave.example.org"
     call_command("seed_demo", verbosity=0)
+    # The demo's one reader of `linking` who has not accepted its undertaking is crawled too.
+    assert_undertaking_hides_linking(User.objects.get(handle="nz"))
     checked = 0
     for user in User.objects.all():
-        client = Client()
-        client.force_login(user, backend="accounts.backends.OfficialBackend")
-        pages = crawl(client, user)
-        secrets = secrets_hidden_from(user)
-        for url, html in pages.items():
-            for secret in secrets:
-                assert secret not in html, f"{user.email} sees “{secret}” on {url}"
-        checked += len(pages)
+        checked += assert_crawl_clean(user)
     assert checked > 100
+
+
+@pytest.mark.django_db
+def test_a_new_undertaking_version_hides_the_dialogue_until_accepted_again(settings):
+    settings.ENCLAVE_SITE_URL = "https://enclave.example.org"
+    call_command("seed_demo", verbosity=0)
+    linking = Workspace.objects.get(slug="linking")
+    undertaking_set(
+        actor=User.objects.get(handle="secretariat"), workspace=linking, text="Version two."
+    )
+    for handle in ("eu", "korea"):  # both had accepted version one
+        user = User.objects.get(handle=handle)
+        assert_undertaking_hides_linking(user)
+        assert assert_crawl_clean(user) > 10
 
 
 @pytest.mark.django_db
@@ -142,3 +178,7 @@ def test_emails_carry_nothing_their_reader_may_not_see(
         # Leak-safe by default: no thread titles at all, readable or not.
         for thread in Thread.objects.all():
             assert thread.title not in message.body
+    # Nothing of linking reaches its reader who has not accepted its undertaking, links included.
+    nz_bodies = " ".join(m.body for m in mail.outbox if m.to[0] == "nz@demo.enclave.test")
+    for post in Post.objects.filter(thread__workspace__slug="linking"):
+        assert f"/p/{post.pk}/" not in nz_bodies
