@@ -12,6 +12,7 @@ audit log says what was already asked and reported).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -223,7 +224,7 @@ def membership_suspend(*, official: User, today: datetime.date) -> bool:
 @dataclass
 class ReviewRow:
     """One official on the review page, with what the reader may do (from the policy).
-    `dialogues` is filled by the page from the workspaces policy (what the reader may see)."""
+    `dialogues`: those the reader may see, from the workspaces policy (`provide_rosters`)."""
 
     official: User
     review_on: datetime.date
@@ -266,7 +267,21 @@ def review_rows(*, user: User) -> list[ReviewRow]:
                 may_restore=is_suspended and can_review(user, official),
             )
         )
+    if rows and _rosters:
+        found = _rosters[0](user, [row.official for row in rows])
+        for row in rows:
+            row.dialogues = found.get(row.official.pk, [])
     return rows
+
+
+# The dialogues each official is on, among those the reader may see: the workspaces policy
+# answers (accounts cannot import it; layers run one way), registered in its AppConfig.ready().
+RostersProvider = Callable[[User, list[User]], dict[int, list]]
+_rosters: list[RostersProvider] = []
+
+
+def provide_rosters(provider: RostersProvider) -> None:
+    _rosters[:] = [provider]
 
 
 # ------------------------------------------------------------------------------
