@@ -1,6 +1,7 @@
 """allauth, changed through its adapters: no open signup, audited session ends, links in
 emails on ENCLAVE_SITE_URL, and a mail server that is down never fails a sign-in."""
 
+import contextlib
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -14,11 +15,11 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from core.mail import deliver
+from core.mail import deliver, in_language
 
 from .audit import audit_record
 from .backends import OfficialBackend
-from .models import AuditEvent
+from .models import AuditEvent, User
 from .policy import sponsors_of
 from .signals import access_revoked
 
@@ -109,7 +110,10 @@ class EnclaveAccountAdapter(DefaultAccountAdapter):
         for key, value in ctx.items():
             if key.endswith("_url") and isinstance(value, str):
                 ctx[key] = on_site(value)
-        message = self.render_mail(template_prefix, email, ctx)
+        # In the language the account chose, whoever's request sends it (else the request's).
+        chosen = User.objects.filter(email__iexact=email).values_list("language", flat=True).first()
+        with in_language(chosen) if chosen else contextlib.nullcontext():
+            message = self.render_mail(template_prefix, email, ctx)
         sent = deliver(message, kind=template_prefix.rsplit("/", 1)[-1])
         if not sent and request is not None and template_prefix in ASKED_FOR:
             messages.error(

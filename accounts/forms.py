@@ -1,6 +1,7 @@
 """Forms for membership management, invitations and the profile."""
 
 from django import forms
+from django.conf import settings
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.html import escape
@@ -136,11 +137,33 @@ class TimeZoneField(forms.ChoiceField):
         return canonical(value) or value
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """Blank (the browser decides, as when signed out) and each language in its own name."""
+    return [("", _("The browser’s language")), *settings.LANGUAGES]
+
+
+class LanguageSelect(forms.Select):
+    """Each language's name is marked as written in that language, for screen readers."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value:
+            option["attrs"]["lang"] = value
+        return option
+
+
 class ProfileForm(forms.Form):
     full_name = forms.CharField(
         label=_("Full name"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=language_choices,
+        required=False,
+        help_text=_("Enclave’s pages and the emails it sends you are in this language."),
+        widget=LanguageSelect,
     )
     timezone = TimeZoneField(
         label=_("Time zone"),

@@ -1,4 +1,5 @@
-"""Per-request policies: session tracking, the user's own time zone, mandatory MFA enrolment."""
+"""Per-request policies: session tracking, the user's own language and time zone, mandatory MFA
+enrolment."""
 
 import hashlib
 import zoneinfo
@@ -8,7 +9,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .standing import Lack, standing_lack
@@ -47,6 +48,29 @@ class ThrottledUserSessionsMiddleware(UserSessionsMiddleware):
             digest = hashlib.sha256(session.session_key.encode()).hexdigest()[:32]
             if cache.add(f"usersession-seen:{digest}", 1, self.INTERVAL):
                 return super().__call__(request)
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """The signed-in user's stored language, on every device they sign in from.
+
+    LocaleMiddleware (before authentication) has already chosen from the language cookie and the
+    browser's Accept-Language; that choice stands for everyone signed out and for a user who has
+    not chosen (blank). A stored code Enclave no longer offers is ignored the same way."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language:
+            try:
+                language = translation.get_supported_language_variant(user.language)
+            except LookupError:
+                language = None
+            if language:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
         return self.get_response(request)
 
 

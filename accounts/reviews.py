@@ -4,9 +4,10 @@ account is suspended (no standing anywhere, nothing deleted) until a sponsor res
 
 The services a sponsor calls (`membership_confirm`, `membership_end`, `membership_restore`), the
 reads of the review page and the membership page, and the daily run (`memberships_review`,
-which `manage.py review_memberships` calls): ask sponsors 30 and 7 days before the date,
-suspend past it, report dormant accounts. Every step is audited; the run is idempotent (the
-audit log says what was already asked and reported).
+which `manage.py review_memberships` calls): ask sponsors 30 and 7 days before the date (an
+email, and `accounts.signals.access_review_asked` for the bell the layers above ring), suspend
+past it, report dormant accounts. Every step is audited; the run is idempotent (the audit log
+says what was already asked and reported).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from .policy import (
     sponsors_for,
 )
 from .services import official_deactivate, sessions_end_all, site_url
-from .signals import announce_access_revoked
+from .signals import announce_access_review_asked, announce_access_revoked
 
 # Who acts when the date passes: no account, the daily run.
 REVIEW_ACTOR = SystemActor(label="Enclave's access review")
@@ -350,6 +351,11 @@ def memberships_review(*, today: datetime.date | None = None) -> ReviewRun:
                 people[sponsor.pk] = sponsor
                 notices.setdefault(sponsor.pk, _Notice()).dormant.append(official)
         run.asked, run.dormant = len(asks), len(noticed)
+        # The bell (the layers above ring it), once per sponsor, when the asks are committed.
+        for pk, notice in notices.items():
+            announce_access_review_asked(
+                sender=User, sponsor=people[pk], due=len(notice.due), dormant=len(notice.dormant)
+            )
     # Once the asks are recorded: a failed email is logged (core.mail), not asked again.
     for pk, notice in notices.items():
         run.emails += _tell_sponsor(people[pk], notice)

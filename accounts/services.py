@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import secrets
@@ -14,13 +13,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.events import after_commit
-from core.mail import send_email
+from core.mail import send_email_in
 
 from .audit import BOOTSTRAP_ACTOR, SystemActor, audit_record
 from .models import AuditEvent, Invitation, Jurisdiction, User, next_access_review, unique_handle
@@ -169,8 +169,10 @@ def invitation_create(
     """Create an invitation and email its link. Returns the invitation and its one-time token.
 
     A `SystemActor` (the operator) may invite only a Co-Chair, and only while there is none.
-    `language` (one of settings.LANGUAGES): the email's, when the inviter named the invitee's
-    (bulk invitations); else the inviter's. It is not stored on the invitation.
+    `language` (one of settings.LANGUAGES): the invitee's, when the inviter named it (bulk
+    invitations); stored on the invitation, it is the email's language and the new account's.
+    Else the email is in the inviter's language and the account takes the one the invitee
+    accepts in.
     """
     require_may_invite(actor, role, jurisdiction)
     if role not in Invitation.Role.values:
@@ -215,20 +217,22 @@ def invitation_create(
     )
     # The expiry as the invitation page says it: the same instant in the same zone, not the
     # inviter's (selectors.invitation_zone).
+    # The expiry is written when the email is, in the email's language (its month's name).
     context = {
         "invitation": invitation,
         "url": invitation_url(token, request),
-        "expires": invitation_expiry(invitation),
+        "expires": lazy(invitation_expiry, str)(invitation),
     }
 
     def send() -> None:
-        with translation.override(language) if language else contextlib.nullcontext():
-            invitation.email_sent = send_email(
-                kind="invitation",
-                subject=_("[Enclave] You are invited to join Enclave"),
-                body=render_to_string("accounts/email/invitation.txt", context),
-                to=[email],
-            )
+        invitation.email_sent = send_email_in(
+            invitation.language or translation.get_language(),
+            kind="invitation",
+            subject=gettext_lazy("[Enclave] You are invited to join Enclave"),
+            template="accounts/email/invitation.txt",
+            context=context,
+            to=[email],
+        )
 
     # Sent once the invitation is saved; `email_sent` says how that went (None until then), so
     # the page can tell a Co-Chair that the mail server did not take it.
@@ -265,6 +269,13 @@ def invitation_for_token(token: str) -> Invitation | None:
         .filter(token_hash=_token_hash(token))
         .first()
     )
+
+
+def _accepting_language(request: HttpRequest | None) -> str:
+    """The language the invitation page was shown in (LocaleMiddleware's choice), or blank."""
+    if request is None:
+        return ""
+    return translation.get_language() or ""
 
 
 INVITATION_REFUSALS = {
@@ -314,7 +325,9 @@ def invitation_accept(
         is_secretariat=invitation.role == Invitation.Role.SECRETARIAT,
         is_focal_point=invitation.role == Invitation.Role.FOCAL_POINT,
         is_co_chair=is_co_chair,
-        language=invitation.language,  # the emails keep the language the invitation was in
+        # The invitation's language when the inviter named one, else the one the invitee
+        # accepts in (the sign-in page's switcher, or the browser's): their emails follow it.
+        language=invitation.language or _accepting_language(request),
     )
     validate_password(password, user)
     user.set_password(password)
@@ -435,11 +448,20 @@ def official_reactivate(*, actor: User, official: User, request: HttpRequest | N
 
 
 @transaction.atomic
-def profile_update(*, actor: User, full_name: str, timezone_name: str) -> User:
+def profile_update(
+    *, actor: User, full_name: str, timezone_name: str, language: str | None = None
+) -> User:
+    """`language`: one of settings.LANGUAGES, or blank for the browser's; None leaves it."""
     actor.full_name = full_name.strip()
     actor.timezone = timezone_name
+    fields = ["full_name", "timezone"]
+    if language is not None:
+        if language and language not in dict(settings.LANGUAGES):
+            raise ValidationError({"language": _("Choose one of the languages offered.")})
+        actor.language = language
+        fields.append("language")
     actor.full_clean(exclude=["password", "email"])
-    actor.save(update_fields=["full_name", "timezone"])
+    actor.save(update_fields=fields)
     return actor
 
 

@@ -17,3 +17,20 @@ def announce_access_revoked(*, sender, user_ids, session_keys=()) -> None:
         after_commit(
             lambda: access_revoked.send(sender=sender, user_ids=user_ids, session_keys=session_keys)
         )
+
+
+# Sent after commit when the daily access review (accounts.reviews.memberships_review) asks a
+# sponsor to review officials, once per sponsor per run. Keyword arguments: sponsor (the User
+# asked), due (how many officials' access is due for review) and dormant (how many went
+# dormant). Counts only: whoever shows the notice names no official.
+access_review_asked = Signal()
+
+
+def announce_access_review_asked(*, sender, sponsor, due: int, dormant: int) -> None:
+    """Send `access_review_asked` once the current transaction commits (core.events)."""
+    if due or dormant:
+        after_commit(
+            lambda: access_review_asked.send(
+                sender=sender, sponsor=sponsor, due=due, dormant=dormant
+            )
+        )

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,6 +28,7 @@ from .forms import (
     JurisdictionStatusForm,
     ProfileForm,
 )
+from .languages import remember_language
 from .models import AuditEvent, Invitation, Jurisdiction, User
 from .policy import (
     Capability,
@@ -44,16 +46,23 @@ from .policy import (
 def profile(request):
     user = request.user
     form = ProfileForm(
-        request.POST or None, initial={"full_name": user.full_name, "timezone": user.timezone}
+        request.POST or None,
+        initial={"full_name": user.full_name, "timezone": user.timezone, "language": user.language},
     )
     if request.method == "POST" and form.is_valid():
-        services.profile_update(
-            actor=user,
-            full_name=form.cleaned_data["full_name"],
-            timezone_name=form.cleaned_data["timezone"],
-        )
-        messages.success(request, _("Your profile is saved."))
-        return redirect("profile")
+        with errors_into(form) as attempt:
+            services.profile_update(
+                actor=user,
+                full_name=form.cleaned_data["full_name"],
+                timezone_name=form.cleaned_data["timezone"],
+                language=form.cleaned_data["language"],
+            )
+        if attempt.succeeded:
+            # The new language from this answer on: its message, and the cookie for the pages
+            # seen signed out on this device.
+            translation.activate(user.language or translation.get_language_from_request(request))
+            messages.success(request, _("Your profile is saved."))
+            return remember_language(redirect("profile"), user.language)
     # Every time the Secretariat revealed who was behind one of the user's pseudonyms.
     unmaskings = AuditEvent.objects.filter(
         action=AuditEvent.Action.UNMASKED, target_user=user

@@ -105,6 +105,7 @@ ROUTE_RULES: dict[str, Rule] = {
     "audit_log": needs(Capability.READ_AUDIT),
     "audit_log_csv": needs(Capability.READ_AUDIT),  # the same events, filters and readers
     "invitation_accept": PUBLIC,
+    "set_language": PUBLIC_POST,  # the language cookie; `next` kept on this host (Django's view)
     "healthz": PUBLIC,  # "ok" or "unavailable", nothing else
     # Dialogues. Workspace routes: 404 to anyone not on the roster (in_workspace).
     "search": SIGNED_IN,

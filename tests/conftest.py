@@ -78,6 +78,16 @@ def client_for(db):
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """A request in another language leaves it active in the thread: no test inherits it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     """Rate limits and used TOTP codes live in the cache: no test inherits another's."""
     from django.core.cache import cache

@@ -30,6 +30,7 @@ from accounts.policy import (  # noqa: F401 - the platform vocabulary, answered 
     holds,
     holds_or_404,
     is_full_member,
+    may_review_access,
     platform_standing,
     roles_of,
 )

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("ENCLAVE_VAR_DIR", BASE_DIR / "var"))
@@ -70,6 +69,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed in, the language stored on the user wins over the cookie and Accept-Language that
+    # LocaleMiddleware read (signed out, those decide alone); before anything writes a message.
+    "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "config.middleware.MalformedRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -250,7 +252,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Internationalisation and time
 # ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+# Each language is named in its own tongue: a reader looks for the one they can read.
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español"), ("ja", "日本語")]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -24,6 +24,8 @@ class Notification(models.Model):
         MINUTES_APPROVED = "minutes_approved", _("Minutes approved")
         ACTION_ASSIGNED = "action_assigned", _("Action assigned to you")
         UNMASKED = "unmasked", _("Your pseudonym was unmasked")
+        # About no workspace: the daily access review asks a sponsor (accounts.reviews).
+        ACCESS_REVIEW = "access_review", _("Access reviews due")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -32,13 +34,20 @@ class Notification(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    # Empty only for a notice about no workspace (ACCESS_REVIEW): it links to its own page and
+    # is shown while its reader may still act on it (dialogues/notifications/selectors.py).
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, related_name="+")
     post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, related_name="+")
     room = models.ForeignKey("ChatRoom", on_delete=models.CASCADE, null=True, related_name="+")
     session = models.ForeignKey(
         "DialogueSession", on_delete=models.CASCADE, null=True, related_name="+"
     )
+    # How many things a notice about no single item concerns (ACCESS_REVIEW: officials to
+    # review); a count only, so the notice names nobody.
+    item_count = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)

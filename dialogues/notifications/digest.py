@@ -1,18 +1,19 @@
-"""The daily digest: per workspace, how many new items; no titles, no content, no names."""
+"""The daily digest: per workspace, how many new items (and how many access review notices);
+no titles, no content, no names."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import site_url
 from accounts.standing import people_with_standing
-from core.mail import send_email
+from core.mail import send_email_in
 from dialogues.models import Notification, NotificationPreference
 from dialogues.notifications.services import still_visible
 
@@ -31,15 +32,19 @@ def send_digest(user: User) -> bool:
         )
     if not shown:
         return False
-    counts = Counter(n.workspace for n in shown)
+    counts = Counter(n.workspace for n in shown if n.workspace_id is not None)
     context = {
         "groups": sorted(counts.items(), key=lambda item: item[0].title),
+        # Notices about no workspace (access reviews): how many, nothing more.
+        "reviews": sum(1 for n in shown if n.workspace_id is None),
         "url": site_url(None) + reverse("notifications"),
     }
-    if not send_email(
+    if not send_email_in(
+        user.language,  # each recipient's own, whatever the cron's
         kind="digest",
-        subject="[Enclave] Your daily digest",
-        body=render_to_string("dialogues/notifications/email/digest.txt", context),
+        subject=gettext_lazy("[Enclave] Your daily digest"),
+        template="dialogues/notifications/email/digest.txt",
+        context=context,
         to=[user.email],
     ):
         # Left for the next run, which counts them again.

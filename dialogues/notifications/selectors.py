@@ -18,6 +18,7 @@ from dialogues.models import (
     Thread,
 )
 from workspaces.access import (
+    may_review_access,
     visible,
 )
 from workspaces.attribution import for_places
@@ -34,7 +35,16 @@ def _still_visible(user: User, model, field: str):
 
 # What a notification is about: the item field it sets, and (built on demand, as building
 # the visibility filter is the costly part) the condition that the user may still see it.
-_ABOUT_WORKSPACE = Q(thread__isnull=True, room__isnull=True, session__isnull=True)
+_ABOUT_WORKSPACE = Q(
+    workspace__isnull=False, thread__isnull=True, room__isnull=True, session__isnull=True
+)
+# About no workspace: the access review a sponsor is asked for (accounts.reviews), shown while
+# the reader may still review someone's access (the platform policy), named by a count only.
+_ABOUT_REVIEWS = Q(workspace__isnull=True, kind=Notification.Kind.ACCESS_REVIEW)
+
+
+def _may_still_review(user: User) -> Q:
+    return _ABOUT_REVIEWS if may_review_access(user) else Q(pk__in=[])
 
 
 NOTIFICATION_SUBJECTS = {
@@ -49,6 +59,7 @@ NOTIFICATION_SUBJECTS = {
         Q(session__isnull=False),
         lambda user: _still_visible(user, DialogueSession, "session_id"),
     ),
+    "reviews": (_ABOUT_REVIEWS, _may_still_review),
 }
 
 
@@ -84,7 +95,8 @@ def visible_notifications(*, user: User, subjects=tuple(NOTIFICATION_SUBJECTS)):
 
 def _subject(notification: Notification):
     """What a notification is about, for its byline: a notification leaves the live view, so
-    Chatham House names nobody and anonymous shows the pseudonym in this item's context."""
+    Chatham House names nobody and anonymous shows the pseudonym in this item's context. None
+    for a notice about no workspace (an access review), which has no byline."""
     return (
         notification.thread or notification.session or notification.room or notification.workspace
     )
@@ -122,6 +134,8 @@ def notifications_page(*, user: User, before=None, after=None) -> KeysetPage:
     places = {}
     for notification in notifications:
         item = _subject(notification)
+        if item is None:
+            continue
         if isinstance(item, ChatRoom):
             item = sessions.get(item.pk, item)
         places[notification.pk] = context_of(item)
@@ -129,7 +143,7 @@ def notifications_page(*, user: User, before=None, after=None) -> KeysetPage:
     for notification in notifications:
         notification.shown_actor = (
             bylines[places[notification.pk][1]].speaker(notification.actor)
-            if notification.actor_id
+            if notification.actor_id and notification.pk in places
             else None
         )
     return page
@@ -146,6 +160,7 @@ def unread_notification_count(*, user: User) -> int:
         about_room=Count("room_id"),
         about_session=Count("session_id"),
         about_workspace=Count("pk", filter=_ABOUT_WORKSPACE),
+        about_reviews=Count("pk", filter=_ABOUT_REVIEWS),
     )
     subjects = [key.removeprefix("about_") for key, count in present.items() if count]
     condition = _visible(user, subjects)

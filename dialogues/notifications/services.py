@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.services import site_url
 from core.events import after_commit
-from core.mail import send_email
+from core.mail import send_email_in
 from core.markup import plain_excerpt
 from dialogues.attribution.bylines import DialogueBylines
 from dialogues.models import (
@@ -31,6 +30,7 @@ from dialogues.notifications.live import announce_counts
 from workspaces.access import (
     Capability,
     can,
+    may_review_access,
     people_who_can_view,
 )
 
@@ -44,6 +44,8 @@ EMAIL_PREFERENCE = {
     Notification.Kind.MINUTES_APPROVED: "email_sessions",
     Notification.Kind.ACTION_ASSIGNED: "email_sessions",
     Notification.Kind.UNMASKED: None,  # always emailed: it concerns the person's identity
+    # Kinds absent here are not emailed from here: an access review's email is the review's
+    # own (accounts.reviews), sent with the notice.
 }
 
 
@@ -107,7 +109,33 @@ def notify(
     return created
 
 
+def access_review_notify(*, sponsor: User, due: int, dormant: int) -> Notification | None:
+    """Ring `sponsor`'s bell: the daily access review asked them to review `due` officials
+    and told them of `dormant` ones (one notice per sponsor and run, naming nobody: a count
+    and a link to the review page). Nothing for someone who reviews nobody's access."""
+    count = due + dormant
+    if count <= 0 or not may_review_access(sponsor):
+        return None
+    notification = Notification.objects.create(
+        recipient=sponsor,
+        kind=Notification.Kind.ACCESS_REVIEW,
+        actor=None,
+        workspace=None,
+        item_count=count,
+    )
+    announce_counts([sponsor.pk])
+    return notification
+
+
+def ring_access_review(sender, *, sponsor: User, due: int, dormant: int, **kwargs) -> None:
+    """Receiver of `accounts.signals.access_review_asked` (connected in DialoguesConfig)."""
+    access_review_notify(sponsor=sponsor, due=due, dormant=dormant)
+
+
 def notification_link(notification: Notification) -> str:
+    if notification.workspace_id is None:
+        # The only notice about no workspace: an access review.
+        return reverse("access_reviews")
     if notification.session_id:
         return reverse(
             "session_detail",
@@ -126,6 +154,12 @@ def notification_link(notification: Notification) -> str:
 
 
 def still_visible(notification: Notification) -> bool:
+    if notification.workspace_id is None:
+        # An access review: shown while its reader may still review someone's access (which
+        # needs standing: the platform policy gives no role without it).
+        return notification.kind == Notification.Kind.ACCESS_REVIEW and may_review_access(
+            notification.recipient
+        )
     target = (
         notification.post
         or notification.thread
@@ -164,6 +198,8 @@ def send_immediate_emails(notification_ids: list[int]) -> int:
         pk__in=notification_ids, emailed_at__isnull=True
     ).select_related("recipient", "workspace", "thread", "post", "session")
     for notification in notifications:
+        if notification.kind not in EMAIL_PREFERENCE or notification.workspace_id is None:
+            continue  # emailed where it was made (an access review's own email), not here
         preference = preferences_of(notification.recipient)
         wanted = EMAIL_PREFERENCE[notification.kind]
         if wanted is not None and not getattr(preference, wanted):
@@ -171,10 +207,15 @@ def send_immediate_emails(notification_ids: list[int]) -> int:
         if not still_visible(notification):
             continue
         context = email_context(notification, base)
-        if not send_email(
+        # Subject and body in the recipient's language, whoever's action sent it.
+        if not send_email_in(
+            notification.recipient.language,
             kind="notification",
-            subject=f"[Enclave] New activity in {notification.workspace.title}",
-            body=render_to_string("dialogues/notifications/email/notification.txt", context),
+            subject=lambda title=notification.workspace.title: (
+                _("[Enclave] New activity in %(title)s") % {"title": title}
+            ),
+            template="dialogues/notifications/email/notification.txt",
+            context=context,
             to=[notification.recipient.email],
         ):
             # Not marked emailed; the bell still shows it and the daily digest counts it.

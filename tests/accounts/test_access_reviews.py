@@ -386,6 +386,68 @@ def test_a_new_dormancy_is_reported_again(world):
     assert reviews.memberships_review().dormant == 0
 
 
+def test_the_run_rings_each_sponsors_bell_once(world, client_for, committed):
+    """The bell (dialogues' notifications, rung by accounts.signals.access_review_asked after
+    commit): one notice per sponsor and run, naming nobody, linking to the review page."""
+    from dialogues.models import Notification
+    from dialogues.notifications.selectors import unread_notification_count
+
+    User.objects.exclude(pk=world.member.pk).update(last_login=timezone.now())
+    User.objects.filter(pk=world.member.pk).update(
+        last_login=timezone.now() - datetime.timedelta(days=100)
+    )
+    set_review(world.member, days(30))
+    second = UserFactory(email="second@example.test", jurisdiction=world.eu)
+    set_review(second, days(7))
+    set_review(world.member_nz, days(90))  # not yet
+
+    def bells():
+        return Notification.objects.filter(kind=Notification.Kind.ACCESS_REVIEW)
+
+    with committed():
+        run = reviews.memberships_review()
+    assert (run.asked, run.dormant) == (2, 1)
+    # One notice for the focal point (two officials due, one of them dormant), none for the
+    # officials themselves or anyone else.
+    (bell,) = bells()
+    assert (bell.recipient, bell.workspace, bell.item_count) == (world.focal_point, None, 3)
+    assert unread_notification_count(user=world.focal_point) == 1
+    assert unread_notification_count(user=world.member) == 0
+    with committed():
+        assert reviews.memberships_review().asked == 0  # a second run the same day
+    assert bells().count() == 1
+    client = client_for(world.focal_point)
+    page = client.get(reverse("notifications")).content.decode()
+    assert "Access reviews due" in page and "3 officials" in page
+    for official in (world.member, second):
+        assert official.full_name not in page and official.email not in page
+    opened = client.get(reverse("notification_open", kwargs={"pk": bell.pk}))
+    assert opened.status_code == 302 and opened.url == reverse("access_reviews")
+    assert client.get(opened.url).status_code == 200
+    # The 7-day ask of the first official (the second one is suspended by now) rings again.
+    with committed():
+        assert reviews.memberships_review(today=days(23)).asked == 1
+    assert bells().count() == 2
+
+
+def test_a_sponsor_who_no_longer_reviews_loses_the_bell(world, client_for, committed):
+    from dialogues.models import Notification
+    from dialogues.notifications.selectors import unread_notification_count
+
+    set_review(world.member, days(7))
+    with committed():
+        reviews.memberships_review()
+    bell = Notification.objects.get(kind=Notification.Kind.ACCESS_REVIEW)
+    assert unread_notification_count(user=world.focal_point) == 1
+    User.objects.filter(pk=world.focal_point.pk).update(is_focal_point=False)
+    world.focal_point.refresh_from_db()
+    assert unread_notification_count(user=world.focal_point) == 0
+    client = client_for(world.focal_point)
+    assert "Access reviews due" not in client.get(reverse("notifications")).content.decode()
+    opened = client.get(reverse("notification_open", kwargs={"pk": bell.pk}))
+    assert opened.status_code == 404
+
+
 def test_the_command_is_idempotent(world, capsys):
     set_review(world.member, days(-3))
     set_review(world.member_nz, days(6))

@@ -140,7 +140,7 @@ def test_each_status(world):
         (",Nobody,eu,official,en", "email address is missing"),
         ("a@example.org,,xx,official,en", "No jurisdiction with the code “xx”"),
         ("a@example.org,,eu,emperor,en", "is not a role"),
-        ("a@example.org,,eu,official,fr", "language “fr” is not offered"),
+        ("a@example.org,,eu,official,de", "language “de” is not offered"),
         ("a@example.org,,at,official,en", "former member"),  # Atlantis
         ("a@example.org,,,official,en", "Choose the jurisdiction"),
         ("a@example.org,,eu,secretariat,en", "do not belong to a jurisdiction"),

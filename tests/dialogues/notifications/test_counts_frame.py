@@ -68,3 +68,24 @@ async def test_the_frame_counts_only_what_the_reader_may_see(world, dialogue):
         frame = json.loads(await observer.receive_from(timeout=5))
     assert frame["type"] == "counts" and frame["notifications"] == before
     await observer.disconnect()
+
+
+async def test_an_access_review_rings_the_sponsors_socket(world, dialogue):
+    """The daily review rings a sponsor's bell (a notice about no workspace): their open
+    sockets get a counts frame that counts it."""
+    from accounts.signals import access_review_asked
+
+    room = await database_sync_to_async(ChatRoom.objects.get)(
+        workspace=dialogue.offsets, is_workspace_room=True
+    )
+    sponsor, _ok, _code = await connect(world.focal_point, room)
+    bystander, _ok, _code = await connect(world.member, room)
+    before = await database_sync_to_async(unread_notification_count)(user=world.focal_point)
+    await sync_to_async(access_review_asked.send)(
+        sender=None, sponsor=world.focal_point, due=2, dormant=0
+    )
+    frame = await receive(sponsor, "counts")
+    assert frame["notifications"] == before + 1
+    assert await nothing_but_presence(bystander)
+    await sponsor.disconnect()
+    await bystander.disconnect()
