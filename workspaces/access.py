@@ -441,6 +441,19 @@ def approval_lack(
     return None
 
 
+def can_delete_document(
+    user: Any, document: Model, *, capabilities: frozenset | None = None
+) -> bool:
+    """A moderator, or the uploader where they may remove their own: the rule
+    documents.document_delete enforces, asked by the document page for its Delete button.
+    `capabilities`: the reader's item_capabilities on `document`, when the caller has them."""
+    if capabilities is None:
+        capabilities = item_capabilities(user, document)
+    return _C.MODERATE in capabilities or can_remove_own(
+        user, document, author_id=document.uploaded_by_id, capabilities=capabilities
+    )
+
+
 def must_acknowledge(user: Any, document: Model) -> bool:
     """Is `user` asked to acknowledge `document`'s handling marking before downloading it? Only
     a marked document, once per marking, and never its uploader, who chose the marking. The

@@ -27,7 +27,7 @@ from .access import (
     Capability,
     audiences_for,
     can,
-    can_remove_own,
+    can_delete_document,
     get_visible_or_404,
     item_capabilities,
     must_acknowledge,
@@ -138,14 +138,6 @@ def document_upload(request, slug: str):
     )
 
 
-def _may_delete(user, document: Document, capabilities: frozenset) -> bool:
-    """The delete service's rule (documents.document_delete): a moderator, or the uploader
-    where they may remove their own."""
-    return Capability.MODERATE in capabilities or can_remove_own(
-        user, document, author_id=document.uploaded_by_id, capabilities=capabilities
-    )
-
-
 def _detail_page(request, document: Document, *, version_form=None, delete_form=None):
     """The document page; with a form posted from it that was refused, that form again with
     its errors beside its fields (400). Every button asks the policy what its service does."""
@@ -158,7 +150,7 @@ def _detail_page(request, document: Document, *, version_form=None, delete_form=
         "versions": selectors.document_versions(document=document),
         "needs_acknowledgement": must_acknowledge(request.user, document),
         "can_add_version": Capability.CONTRIBUTE in capabilities,
-        "can_delete": _may_delete(request.user, document, capabilities),
+        "can_delete": can_delete_document(request.user, document, capabilities=capabilities),
         "can_discuss": Capability.CONTRIBUTE in capabilities,
         "version_form": version_form or VersionUploadForm(),
         "delete_form": delete_form or DocumentDeleteForm(),
@@ -199,7 +191,7 @@ def document_add_version(request, slug: str, pk: int):
 @require_POST
 def document_delete(request, slug: str, pk: int):
     document = _document(request, slug, pk)
-    if not _may_delete(request.user, document, item_capabilities(request.user, document)):
+    if not can_delete_document(request.user, document):
         raise PermissionDenied  # as the service would, before any word about the reason
     form = DocumentDeleteForm(request.POST)
     if form.is_valid():
