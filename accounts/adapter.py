@@ -14,10 +14,11 @@ from django.contrib import messages
 from django.contrib.sites.shortcuts import get_current_site
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.mail import deliver, in_language
 
-from .audit import audit_record
+from .audit import audit_record, sentence
 from .backends import OfficialBackend
 from .models import AuditEvent, User
 from .policy import sponsors_of
@@ -145,7 +146,7 @@ class EnclaveUserSessionsAdapter(DefaultUserSessionsAdapter):
                 action=AuditEvent.Action.SESSION_ENDED,
                 actor=getattr(request, "user", None),
                 target_user=session.user,
-                summary=f"Session from {session.ip} ended",
+                summary=sentence(gettext_noop("Session from %(ip)s ended"), ip=session.ip),
                 detail={"ip": session.ip, "user_agent": session.user_agent[:200]},
                 request=request,
             )

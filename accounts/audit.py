@@ -1,15 +1,21 @@
-"""Writing the append-only audit log, and how a record reads back (its actor, reason, link)."""
+"""Writing the append-only audit log, and how a record reads back (its actor, what it says in the
+reader's language, its reason, its link)."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_noop
 
 from .models import AuditEvent, Jurisdiction, User
 
@@ -59,7 +65,12 @@ class SystemActor:
     is_authenticated = False
 
 
-BOOTSTRAP_ACTOR = SystemActor(label="the operator via bootstrap")
+BOOTSTRAP_ACTOR = SystemActor(label=gettext_noop("the operator via bootstrap"))
+# Labels of the platform itself inside actor labels, stored in English and shown translated (a
+# jurisdiction's name is content and stays as written).
+PLATFORM_LABELS = frozenset(
+    {BOOTSTRAP_ACTOR.label, gettext_noop("Secretariat"), gettext_noop("Operator")}
+)
 
 
 def actor_label(user: Any) -> str:
@@ -67,7 +78,109 @@ def actor_label(user: Any) -> str:
         return user.label
     if user is None or not getattr(user, "is_authenticated", False):
         return ""
-    return f"{user.full_name} <{user.email}> ({user.affiliation})"
+    # In English whoever writes: the platform's own affiliations are translated when shown.
+    with translation.override("en"):
+        affiliation = user.affiliation
+    return f"{user.full_name} <{user.email}> ({affiliation})"
+
+
+# ------------------------------------------------------------------------------
+# What a record says: an English template and its parameters, read in each reader's language
+# ------------------------------------------------------------------------------
+
+LABEL = "_label"  # a key ending so holds a UI label's English msgid, translated when shown
+LABELS = "_labels"  # ... a list of them, shown joined
+DATE = "_date"  # ... a date as an ISO string, written as the reader's language writes dates
+_PLAIN = (str, int, float, bool, type(None))
+# A % that opens no named placeholder: with a mapping, "%s" would print the whole mapping.
+_UNNAMED = re.compile(r"%(?!\()")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """What an audit record says, kept so that every reader reads it in their own language.
+
+    `template` is an English msgid with %(name)s placeholders, marked with gettext_noop where
+    it is written (makemessages extracts it; nothing is translated when the record is made).
+    `params` are plain JSON values: ids, slugs, emails, names, numbers. They are content and are
+    never translated, except where the key's ending says the value is not content:
+
+    - `…_label`: a UI label (a role, a status, a marking, a kind of second factor), stored as
+      its English msgid and translated when shown. Pass the label itself, a choice's lazy
+      `.label` or `gettext_noop("…")`: never a label already translated for the writer.
+    - `…_labels`: a list of such labels, each translated, shown joined.
+    - `…_date`: a date (pass a `datetime.date`), stored as ISO, shown as the reader's
+      language writes dates.
+
+    Make one with `sentence()`, which checks it. The English sentence is stored too, as the
+    record's `summary`: for logs, older tools, and the fallback of `event_summary`.
+    """
+
+    template: str
+    params: dict[str, Any]
+
+    def english(self) -> str:
+        return _composed(self.template, self.params, translated=False)
+
+
+def sentence(template: str, /, **params: Any) -> Sentence:
+    """A checked Sentence: `template` formats with `params` (a mistake fails here, where it is
+    written, not later on the audit page) and every value is stored as plain JSON."""
+    if not isinstance(template, str) or isinstance(template, Promise):
+        raise TypeError("An audit template is an English msgid: mark it with gettext_noop.")
+    if len(template) > AuditEvent._meta.get_field("summary_template").max_length:
+        raise ValueError(f"Audit template too long: {template!r}")
+    if _UNNAMED.search(template.replace("%%", "")):
+        raise ValueError(f"Name every placeholder, %(name)s: {template!r}")
+    made = Sentence(str(template), {key: _stored(key, value) for key, value in params.items()})
+    made.english()  # raises KeyError, TypeError or ValueError when they do not fit
+    return made
+
+
+def _msgid(key: str, label: Any) -> str:
+    if isinstance(label, Promise):
+        with translation.override(None):  # no catalog: a lazy label reads as its msgid
+            label = str(label)
+    if not isinstance(label, str):
+        raise TypeError(f"{key}: a label is a string, not {type(label).__name__}")
+    return str(label)
+
+
+def _stored(key: str, value: Any) -> Any:
+    if key.endswith(LABEL):
+        return _msgid(key, value)
+    if key.endswith(LABELS):
+        if isinstance(value, str | Promise):
+            raise TypeError(f"{key}: a list of labels, not one")
+        return [_msgid(key, label) for label in value]
+    if key.endswith(DATE):
+        if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+            raise TypeError(f"{key}: a date, not {type(value).__name__}")
+        return value.isoformat()
+    if isinstance(value, Promise):
+        raise TypeError(f"{key}: translated for the writer; a label goes under a *_label key")
+    if not isinstance(value, _PLAIN):
+        raise TypeError(f"{key}: {type(value).__name__} is not a plain JSON value")
+    return str(value) if isinstance(value, str) else value
+
+
+def _label(msgid: str, translated: bool) -> str:
+    # gettext("") would return the catalog's header.
+    return gettext(msgid) if translated and msgid else msgid
+
+
+def _shown(key: str, value: Any, translated: bool) -> Any:
+    if key.endswith(LABEL):
+        return _label(value, translated)
+    if key.endswith(LABELS):
+        return ", ".join(_label(label, translated) for label in value)
+    if key.endswith(DATE) and translated:
+        return date_format(datetime.date.fromisoformat(value), "DATE_FORMAT")
+    return value
+
+
+def _composed(template: str, params: Mapping[str, Any], *, translated: bool) -> str:
+    return template % {key: _shown(key, value, translated) for key, value in params.items()}
 
 
 def audit_record(
@@ -76,15 +189,21 @@ def audit_record(
     actor: User | None,
     target_user: User | None = None,
     jurisdiction: Jurisdiction | None = None,
-    summary: str = "",
+    summary: Sentence | str = "",
     detail: dict | None = None,
     scope: str = "",
     request: HttpRequest | None = None,
 ) -> AuditEvent:
+    """Write one record. `summary` is a Sentence (see `sentence`); free text (a test's marker)
+    is stored as it is, read the same by everyone."""
     if jurisdiction is None:
         # The jurisdiction concerned: the target's, else the actor's own.
         concerned = target_user or (actor if getattr(actor, "is_authenticated", False) else None)
         jurisdiction = concerned.jurisdiction if concerned is not None else None
+    if isinstance(summary, Sentence):
+        template, params, text = summary.template, summary.params, summary.english()
+    else:
+        template, params, text = "", {}, str(summary)
     event = AuditEvent.objects.create(
         action=action,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -92,7 +211,9 @@ def audit_record(
         target_user=target_user,
         jurisdiction=jurisdiction,
         ip_address=client_ip(request),
-        summary=summary[:500],
+        summary=text[:500],
+        summary_template=template,
+        summary_params=params,
         scope=scope,
         detail=detail or {},
     )
@@ -129,8 +250,25 @@ def actor_parts(label: str) -> ActorParts:
     name."""
     found = _ACTOR_LABEL.match(label or "")
     if found is None:
-        return ActorParts(name=label or "")
-    return ActorParts(**found.groupdict())
+        name = label or ""
+        return ActorParts(name=gettext(name) if name in PLATFORM_LABELS else name)
+    parts = found.groupdict()
+    if parts["affiliation"] in PLATFORM_LABELS:
+        parts["affiliation"] = gettext(parts["affiliation"])
+    return ActorParts(**parts)
+
+
+def event_summary(event: AuditEvent) -> str:
+    """What `event` says, in the active language. A record written before templates (or with
+    free text) says its `summary`; one whose template no longer fits its parameters (a changed
+    template, a translation that drops or renames a placeholder) says its English `summary`."""
+    params = event.summary_params
+    if not event.summary_template or not isinstance(params, dict):
+        return event.summary
+    try:
+        return _composed(gettext(event.summary_template), params, translated=True)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return event.summary
 
 
 def event_reason(event: AuditEvent) -> str:

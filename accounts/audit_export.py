@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from . import selectors
-from .audit import actor_parts, audit_record, event_reason
+from .audit import actor_parts, audit_record, event_reason, event_summary, sentence
 from .models import AuditEvent, User
 from .policy import Capability, require
 
@@ -60,7 +61,7 @@ def audit_log_export(
         action=AuditEvent.Action.EXPORTED,
         actor=actor,
         scope="audit",
-        summary="Audit log exported as CSV",
+        summary=sentence(gettext_noop("Audit log exported as CSV")),
         detail={"kind": "audit_log", "format": "csv", "filters": _filters_detail(filters)},
         request=request,
     )
@@ -84,14 +85,18 @@ def audit_log_export(
         _("IP address"),
     ]
     labels = {value: str(label) for value, label in AuditEvent.Action.choices}
-    return _lines(events, header, labels, timezone.get_current_timezone())
+    zone, language = timezone.get_current_timezone(), translation.get_language()
+    return _lines(events, header, labels, zone, language)
 
 
-def _lines(events, header: list[str], labels: dict[str, str], zone) -> Iterator[str]:
+def _lines(events, header: list[str], labels: dict[str, str], zone, language) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield "\ufeff" + writer.writerow(header)
     for event in events:
         actor = actor_parts(event.actor_label)
+        # Each summary in the reader's language: the stream may run where another is active.
+        with translation.override(language):
+            summary = event_summary(event)
         target = event.target_user
         cells = [
             timezone.localtime(event.created_at, zone).isoformat(timespec="seconds"),
@@ -102,7 +107,7 @@ def _lines(events, header: list[str], labels: dict[str, str], zone) -> Iterator[
             target.full_name if target else "",
             target.email if target else "",
             str(event.jurisdiction) if event.jurisdiction_id else "",
-            event.summary,
+            summary,
             event_reason(event),
             event.scope,
             event.ip_address or "",

@@ -29,9 +29,9 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
-from .audit import audit_record
+from .audit import audit_record, sentence
 from .models import AuditEvent, Invitation, Jurisdiction, User
 from .policy import (
     Capability,
@@ -420,7 +420,11 @@ def invitations_send_batch(
         action=AuditEvent.Action.INVITATIONS_UPLOADED,
         actor=actor,
         jurisdiction=context,
-        summary=f"{len(sent)} invitation(s) sent from a CSV of {len(rows)} row(s)",
+        summary=sentence(
+            gettext_noop("%(sent)s invitation(s) sent from a CSV of %(rows)s row(s)"),
+            sent=len(sent),
+            rows=len(rows),
+        ),
         detail={
             "rows": len(rows),
             "sent": len(sent),

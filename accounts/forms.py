@@ -1,5 +1,6 @@
 """Forms for membership management, invitations and the profile."""
 
+from allauth.mfa.webauthn import forms as webauthn_forms
 from django import forms
 from django.conf import settings
 from django.db.models import Case, Q, Value, When
@@ -9,6 +10,23 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent, Invitation, Jurisdiction, User
 from .time_zones import aliases_of, canonical, zone_choices
+
+
+class AddWebAuthnForm(webauthn_forms.AddWebAuthnForm):
+    """allauth's, with a label in the reader's language: its `name` field has none, so Django
+    would show the field's name ("Name") in English (settings.MFA_FORMS)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Name")
+
+
+class EditWebAuthnForm(webauthn_forms.EditWebAuthnForm):
+    """The same for renaming a security key."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Name")
 
 
 class JurisdictionAdmitForm(forms.Form):
@@ -41,6 +59,21 @@ class JurisdictionStatusForm(forms.Form):
     )
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """Blank (the browser decides, as when signed out) and each language in its own name."""
+    return [("", _("The browser’s language")), *settings.LANGUAGES]
+
+
+class LanguageSelect(forms.Select):
+    """Each language's name is marked as written in that language, for screen readers."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value:
+            option["attrs"]["lang"] = value
+        return option
+
+
 class InvitationForm(forms.Form):
     email = forms.EmailField(
         label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "off"})
@@ -57,6 +90,17 @@ class InvitationForm(forms.Form):
         queryset=Jurisdiction.objects.none(),
         required=False,
         empty_label=_("— Secretariat —"),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=lambda: [("", _("Let the invitee choose")), *settings.LANGUAGES],
+        required=False,
+        help_text=_(
+            "The invitation email is written in this language, and the new account starts in "
+            "it. Without a choice, the email is in your language and the invitee picks theirs "
+            "when accepting."
+        ),
+        widget=LanguageSelect,
     )
 
     def __init__(self, *args, jurisdictions=None, roles=None, **kwargs):
@@ -135,21 +179,6 @@ class TimeZoneField(forms.ChoiceField):
     def to_python(self, value):
         value = super().to_python(value)
         return canonical(value) or value
-
-
-def language_choices() -> list[tuple[str, str]]:
-    """Blank (the browser decides, as when signed out) and each language in its own name."""
-    return [("", _("The browser’s language")), *settings.LANGUAGES]
-
-
-class LanguageSelect(forms.Select):
-    """Each language's name is marked as written in that language, for screen readers."""
-
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        if value:
-            option["attrs"]["lang"] = value
-        return option
 
 
 class ProfileForm(forms.Form):

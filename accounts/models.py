@@ -373,6 +373,10 @@ class AuditEvent(models.Model):
     scope = models.CharField(max_length=80, blank=True, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     summary = models.CharField(max_length=500, blank=True)
+    # The summary as an English msgid and its parameters, composed in the reader's language
+    # when shown (accounts.audit.event_summary); blank on records written before them.
+    summary_template = models.CharField(max_length=300, blank=True)
+    summary_params = models.JSONField(default=dict, blank=True)
     detail = models.JSONField(default=dict, blank=True)
 
     objects = AuditEventQuerySet.as_manager()

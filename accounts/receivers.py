@@ -5,8 +5,9 @@ from allauth.mfa.signals import authentication_failed as mfa_authentication_fail
 from allauth.mfa.signals import authenticator_added, authenticator_removed
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.utils.translation import gettext_noop
 
-from .audit import audit_record
+from .audit import audit_record, sentence
 from .models import AuditEvent, User
 from .signals import access_revoked, announce_access_revoked
 
@@ -34,7 +35,7 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
         action=AuditEvent.Action.LOGIN_FAILED,
         actor=None,
         target_user=target,
-        summary=f"Failed sign-in for {email}",
+        summary=sentence(gettext_noop("Failed sign-in for %(email)s"), email=email),
         detail={"email": email},
         request=request,
     )
@@ -46,7 +47,10 @@ def audit_mfa_added(sender, request, user, authenticator, **kwargs):
         action=AuditEvent.Action.MFA_ADDED,
         actor=user,
         target_user=user,
-        summary=f"{authenticator.get_type_display()} added",
+        summary=sentence(
+            gettext_noop("%(type_label)s added"),
+            type_label=authenticator.Type(authenticator.type).label,
+        ),
         detail={"type": authenticator.type},
         request=request,
     )
@@ -58,7 +62,10 @@ def audit_mfa_removed(sender, request, user, authenticator, **kwargs):
         action=AuditEvent.Action.MFA_REMOVED,
         actor=user,
         target_user=user,
-        summary=f"{authenticator.get_type_display()} removed",
+        summary=sentence(
+            gettext_noop("%(type_label)s removed"),
+            type_label=authenticator.Type(authenticator.type).label,
+        ),
         detail={"type": authenticator.type},
         request=request,
     )
@@ -87,7 +94,7 @@ def audit_email_changed(sender, request, user, from_email_address, to_email_addr
         action=AuditEvent.Action.EMAIL_CHANGED,
         actor=user,
         target_user=user,
-        summary=f"Email changed to {to_email_address.email}",
+        summary=sentence(gettext_noop("Email changed to %(email)s"), email=to_email_address.email),
         detail={
             "from": getattr(from_email_address, "email", None),
             "to": to_email_address.email,
@@ -102,7 +109,7 @@ def audit_mfa_failed(sender, request, user, authenticator=None, **kwargs):
         action=AuditEvent.Action.LOGIN_FAILED,
         actor=None,
         target_user=user,
-        summary=f"Wrong second-factor code for {user.email}",
+        summary=sentence(gettext_noop("Wrong second-factor code for %(email)s"), email=user.email),
         detail={"email": user.email, "second_factor": True},
         request=request,
     )

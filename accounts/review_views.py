@@ -51,7 +51,7 @@ def access_review_confirm(request):
                 _("Access of %(name)s confirmed until %(date)s.")
                 % {
                     "name": official.full_name,
-                    "date": date_format(official.access_review_on, "j F Y"),
+                    "date": date_format(official.access_review_on, "DATE_FORMAT"),
                 },
             )
     return redirect("access_reviews")
@@ -89,7 +89,7 @@ def access_review_restore(request):
                 _("Access of %(name)s restored until %(date)s.")
                 % {
                     "name": official.full_name,
-                    "date": date_format(official.access_review_on, "j F Y"),
+                    "date": date_format(official.access_review_on, "DATE_FORMAT"),
                 },
             )
     return redirect("access_reviews")

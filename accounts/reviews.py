@@ -26,11 +26,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from core.mail import send_email
 
-from .audit import SystemActor, audit_record
+from .audit import SystemActor, audit_record, sentence
 from .models import AuditEvent, Jurisdiction, User, next_access_review
 from .policy import (
     can_end_membership,
@@ -142,7 +142,11 @@ def membership_confirm(*, actor: User, official: User, request: HttpRequest | No
         action=AuditEvent.Action.MEMBERSHIP_CONFIRMED,
         actor=actor,
         target_user=official,
-        summary=f"{official.email}: access confirmed until {official.access_review_on}",
+        summary=sentence(
+            gettext_noop("%(email)s: access confirmed until %(review_date)s"),
+            email=official.email,
+            review_date=official.access_review_on,
+        ),
         detail={"review_on": str(official.access_review_on), "previous": str(previous)},
         request=request,
     )
@@ -184,7 +188,11 @@ def membership_restore(*, actor: User, official: User, request: HttpRequest | No
         action=AuditEvent.Action.USER_RESTORED,
         actor=actor,
         target_user=official,
-        summary=f"{official.email}: access restored until {official.access_review_on}",
+        summary=sentence(
+            gettext_noop("%(email)s: access restored until %(review_date)s"),
+            email=official.email,
+            review_date=official.access_review_on,
+        ),
         detail={"review_on": str(official.access_review_on)},
         request=request,
     )
@@ -210,7 +218,11 @@ def membership_suspend(*, official: User, today: datetime.date) -> bool:
         action=AuditEvent.Action.USER_SUSPENDED,
         actor=REVIEW_ACTOR,
         target_user=official,
-        summary=f"{official.email} suspended: access not confirmed by {official.access_review_on}",
+        summary=sentence(
+            gettext_noop("%(email)s suspended: access not confirmed by %(review_date)s"),
+            email=official.email,
+            review_date=official.access_review_on,
+        ),
         detail={"review_on": str(official.access_review_on), "sessions_ended": ended},
     )
     announce_access_revoked(sender=User, user_ids=[official.pk])
@@ -327,8 +339,14 @@ def memberships_review(*, today: datetime.date | None = None) -> ReviewRun:
                 action=AuditEvent.Action.REVIEW_REQUESTED,
                 actor=REVIEW_ACTOR,
                 target_user=official,
-                summary=f"{official.email}: access review requested ({threshold} days before "
-                f"{official.access_review_on})",
+                summary=sentence(
+                    gettext_noop(
+                        "%(email)s: access review requested (%(days)s days before %(review_date)s)"
+                    ),
+                    email=official.email,
+                    days=threshold,
+                    review_date=official.access_review_on,
+                ),
                 detail={"threshold": threshold, "review_on": str(official.access_review_on)},
             )
         for official in noticed:
@@ -336,7 +354,11 @@ def memberships_review(*, today: datetime.date | None = None) -> ReviewRun:
                 action=AuditEvent.Action.DORMANT_NOTICED,
                 actor=REVIEW_ACTOR,
                 target_user=official,
-                summary=f"{official.email}: no sign-in for {settings.ENCLAVE_DORMANT_DAYS} days",
+                summary=sentence(
+                    gettext_noop("%(email)s: no sign-in for %(days)s days"),
+                    email=official.email,
+                    days=settings.ENCLAVE_DORMANT_DAYS,
+                ),
                 detail={"last_login": str(official.last_login) if official.last_login else None},
             )
         sponsors = sponsors_for([o for o, _t in asks] + noticed)

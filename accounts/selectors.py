@@ -11,10 +11,17 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
-from .audit import ActorParts, AuditLink, actor_parts, event_reason, provided_audit_links
+from .audit import (
+    ActorParts,
+    AuditLink,
+    actor_parts,
+    event_reason,
+    event_summary,
+    provided_audit_links,
+)
 from .models import AuditEvent, Invitation, Jurisdiction, User
 from .policy import Capability, can, is_full_member, visible
 from .standing import has_standing
@@ -107,6 +114,7 @@ class AuditRow:
 
     event: AuditEvent
     actor: ActorParts
+    summary: str  # in the reader's language
     reason: str
     link: AuditLink | None
     target_url: str | None
@@ -139,6 +147,7 @@ def audit_rows(*, user: User, events: list[AuditEvent]) -> list[AuditRow]:
             AuditRow(
                 event=event,
                 actor=actor_parts(event.actor_label),
+                summary=event_summary(event),
                 reason=event_reason(event),
                 link=link,
                 target_url=_official_url(
@@ -181,7 +190,7 @@ def invitation_expiry(invitation: Invitation) -> str:
     moment = timezone.localtime(invitation.expires_at, zone)
     abbreviation = moment.tzname() or zone.key
     name = abbreviation if abbreviation == zone.key else f"{abbreviation} ({zone.key})"
-    return f"{format_date(moment, 'j F Y, H:i')} {name}"
+    return f"{date_format(moment, 'DATE_FORMAT')}, {time_format(moment, 'TIME_FORMAT')} {name}"
 
 
 # ------------------------------------------------------------------------------

@@ -17,12 +17,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from core.events import after_commit
 from core.mail import send_email_in
 
-from .audit import BOOTSTRAP_ACTOR, SystemActor, audit_record
+from .audit import BOOTSTRAP_ACTOR, SystemActor, audit_record, sentence
 from .models import AuditEvent, Invitation, Jurisdiction, User, next_access_review, unique_handle
 from .policy import (
     INVITATION_ROLE,
@@ -95,7 +95,11 @@ def jurisdiction_admit(
         action=AuditEvent.Action.JURISDICTION_ADMITTED,
         actor=actor,
         jurisdiction=jurisdiction,
-        summary=f"{name} admitted as {jurisdiction.get_status_display()}",
+        summary=sentence(
+            gettext_noop("%(name)s admitted as %(status_label)s"),
+            name=name,
+            status_label=Jurisdiction.Status(jurisdiction.status).label,
+        ),
         request=request,
     )
     return jurisdiction
@@ -125,8 +129,12 @@ def jurisdiction_set_status(
         action=AuditEvent.Action.JURISDICTION_STATUS,
         actor=actor,
         jurisdiction=jurisdiction,
-        summary=f"{jurisdiction}: {Jurisdiction.Status(previous).label} → "
-        f"{jurisdiction.get_status_display()}",
+        summary=sentence(
+            gettext_noop("%(jurisdiction)s: %(from_label)s → %(to_label)s"),
+            jurisdiction=jurisdiction.name,
+            from_label=Jurisdiction.Status(previous).label,
+            to_label=Jurisdiction.Status(status).label,
+        ),
         detail={"from": previous, "to": status, **({"reason": reason} if reason else {})},
         request=request,
     )
@@ -169,12 +177,14 @@ def invitation_create(
     """Create an invitation and email its link. Returns the invitation and its one-time token.
 
     A `SystemActor` (the operator) may invite only a Co-Chair, and only while there is none.
-    `language` (one of settings.LANGUAGES): the invitee's, when the inviter named it (bulk
-    invitations); stored on the invitation, it is the email's language and the new account's.
-    Else the email is in the inviter's language and the account takes the one the invitee
+    `language` (one of settings.LANGUAGES): the invitee's, when the inviter named it (on the
+    form or in the bulk CSV); stored on the invitation, it is the email's language and the new
+    account's. Else the email is in the inviter's language and the account takes the one the invitee
     accepts in.
     """
     require_may_invite(actor, role, jurisdiction)
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
     if role not in Invitation.Role.values:
         raise ValidationError(_("Choose a valid role."))
     # The same rules the invitation form offers its roles by (policy.invitation_roles).
@@ -211,7 +221,14 @@ def invitation_create(
         action=AuditEvent.Action.INVITATION_SENT,
         actor=actor,
         jurisdiction=jurisdiction,
-        summary=f"{email} invited as {invitation.get_role_display()} of {invitation.affiliation}",
+        summary=sentence(
+            gettext_noop("%(email)s invited as %(role_label)s of %(jurisdiction)s")
+            if invitation.jurisdiction_id
+            else gettext_noop("%(email)s invited as %(role_label)s"),
+            email=email,
+            role_label=Invitation.Role(invitation.role).label,
+            jurisdiction=invitation.jurisdiction.name if invitation.jurisdiction_id else "",
+        ),
         detail={"invitation": invitation.pk, "email": email, "role": role},
         request=request,
     )
@@ -256,7 +273,7 @@ def invitation_revoke(
         action=AuditEvent.Action.INVITATION_REVOKED,
         actor=actor,
         jurisdiction=invitation.jurisdiction,
-        summary=f"Invitation for {invitation.email} revoked",
+        summary=sentence(gettext_noop("Invitation for %(email)s revoked"), email=invitation.email),
         detail={"invitation": invitation.pk},
         request=request,
     )
@@ -342,8 +359,14 @@ def invitation_accept(
         action=AuditEvent.Action.INVITATION_ACCEPTED,
         actor=user,
         target_user=user,
-        summary=f"{user.email} joined as {invitation.get_role_display()} of "
-        f"{invitation.affiliation}",
+        summary=sentence(
+            gettext_noop("%(email)s joined as %(role_label)s of %(jurisdiction)s")
+            if invitation.jurisdiction_id
+            else gettext_noop("%(email)s joined as %(role_label)s"),
+            email=user.email,
+            role_label=Invitation.Role(invitation.role).label,
+            jurisdiction=invitation.jurisdiction.name if invitation.jurisdiction_id else "",
+        ),
         detail={"invitation": invitation.pk, "invited_by": invitation.invited_by_id},
         request=request,
     )
@@ -393,7 +416,13 @@ def official_set_role(
         action=AuditEvent.Action.ROLE_CHANGED,
         actor=actor,
         target_user=official,
-        summary=f"{official.email}: {role.value} {'granted' if granted else 'removed'}",
+        summary=sentence(
+            gettext_noop("%(email)s: %(role_label)s granted")
+            if granted
+            else gettext_noop("%(email)s: %(role_label)s removed"),
+            email=official.email,
+            role_label=Invitation.Role(role.value).label,
+        ),
         detail={"role": role.value, "granted": granted},
         request=request,
     )
@@ -418,7 +447,11 @@ def official_deactivate(
         action=AuditEvent.Action.USER_DEACTIVATED,
         actor=actor,
         target_user=official,
-        summary=f"{official.email} deactivated ({ended} session(s) ended)",
+        summary=sentence(
+            gettext_noop("%(email)s deactivated (%(sessions)s session(s) ended)"),
+            email=official.email,
+            sessions=ended,
+        ),
         detail={"reason": reason, "sessions_ended": ended},
         request=request,
     )
@@ -441,7 +474,7 @@ def official_reactivate(*, actor: User, official: User, request: HttpRequest | N
         action=AuditEvent.Action.USER_REACTIVATED,
         actor=actor,
         target_user=official,
-        summary=f"{official.email} reactivated",
+        summary=sentence(gettext_noop("%(email)s reactivated"), email=official.email),
         request=request,
     )
     return official

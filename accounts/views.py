@@ -19,6 +19,7 @@ from core.refusals import errors_into, refusals_as_messages, say_form_errors
 
 from . import reviews, selectors, services
 from .adapter import announce
+from .audit import event_summary
 from .forms import (
     AuditFilterForm,
     DeactivateForm,
@@ -64,9 +65,13 @@ def profile(request):
             messages.success(request, _("Your profile is saved."))
             return remember_language(redirect("profile"), user.language)
     # Every time the Secretariat revealed who was behind one of the user's pseudonyms.
-    unmaskings = AuditEvent.objects.filter(
-        action=AuditEvent.Action.UNMASKED, target_user=user
-    ).order_by("-created_at")
+    unmaskings = list(
+        AuditEvent.objects.filter(action=AuditEvent.Action.UNMASKED, target_user=user).order_by(
+            "-created_at"
+        )
+    )
+    for event in unmaskings:
+        event.shown_summary = event_summary(event)  # in the reader's language
     return render(request, "accounts/profile.html", {"form": form, "unmaskings": unmaskings})
 
 
@@ -206,6 +211,7 @@ def invitation_create(request):
                 full_name=form.cleaned_data["full_name"],
                 jurisdiction=form.cleaned_data["jurisdiction"],
                 role=form.cleaned_data["role"],
+                language=form.cleaned_data["language"] or None,
                 request=request,
             )
         if attempt.succeeded:

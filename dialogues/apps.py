@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class DialoguesConfig(AppConfig):
@@ -12,6 +13,7 @@ class DialoguesConfig(AppConfig):
         from dialogues.chat.revocation import close_revoked_sockets
         from dialogues.chat.services import open_workspace_room
         from dialogues.notifications.services import ring_access_review
+        from dialogues.search.sqlite import register_fold
         from dialogues.threads.selectors import document_discussion
         from workspaces.page_hooks import provide_discussion_finder
         from workspaces.signals import workspace_created
@@ -21,3 +23,4 @@ class DialoguesConfig(AppConfig):
         workspace_created.connect(open_workspace_room, dispatch_uid="dialogues.workspace_room")
         provide_discussion_finder(document_discussion)
         provide_audit_links(audit_item_links)
+        connection_created.connect(register_fold, dispatch_uid="dialogues.search_fold")

@@ -16,8 +16,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from accounts.audit import audit_record
+from accounts.audit import audit_record, sentence
 from accounts.models import AuditEvent, User
 from core.markup import render_markdown
 
@@ -162,7 +163,11 @@ def document_upload(
             action=AuditEvent.Action.DOCUMENT_UPLOADED,
             actor=actor,
             scope=_scope(workspace),
-            summary=f"Document {document.pk} uploaded to {workspace.slug}",
+            summary=sentence(
+                gettext_noop("Document %(document)s uploaded to %(workspace)s"),
+                document=document.pk,
+                workspace=workspace.slug,
+            ),
             detail={
                 "document": document.pk,
                 "version": version.pk,
@@ -211,7 +216,11 @@ def document_add_version(
             action=AuditEvent.Action.DOCUMENT_VERSION,
             actor=actor,
             scope=_scope(document.workspace),
-            summary=f"Document {document.pk}: version {number} added",
+            summary=sentence(
+                gettext_noop("Document %(document)s: version %(version)s added"),
+                document=document.pk,
+                version=number,
+            ),
             detail={"document": document.pk, "version": version.pk, "sha256": digest},
             request=request,
         )
@@ -240,7 +249,7 @@ def document_delete(
         actor=actor,
         target_user=document.uploaded_by,
         scope=_scope(document.workspace),
-        summary=f"Document {document.pk} deleted",
+        summary=sentence(gettext_noop("Document %(document)s deleted"), document=document.pk),
         detail={"document": document.pk, "reason": document.delete_reason},
         request=request,
     )
@@ -269,7 +278,11 @@ def marking_acknowledge(
             action=AuditEvent.Action.MARKING_ACKNOWLEDGED,
             actor=actor,
             scope=_scope(document.workspace),
-            summary=f"Document {document.pk}: {document.get_marking_display()} acknowledged",
+            summary=sentence(
+                gettext_noop("Document %(document)s: %(marking_label)s acknowledged"),
+                document=document.pk,
+                marking_label=Marking(document.marking).label,
+            ),
             detail={"document": document.pk, "marking": document.marking},
             request=request,
         )

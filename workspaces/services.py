@@ -9,8 +9,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from accounts.audit import audit_record
+from accounts.audit import audit_record, sentence
 from accounts.models import AuditEvent, Jurisdiction, User
 from accounts.signals import announce_access_revoked
 from core.markup import render_markdown
@@ -70,7 +71,14 @@ def roster_add_jurisdiction(
         actor=actor,
         jurisdiction=jurisdiction,
         scope=_scope(workspace),
-        summary=f"{jurisdiction} added to {workspace.slug} as {role.value}",
+        summary=sentence(
+            gettext_noop("%(jurisdiction)s added to %(workspace)s as %(role_label)s"),
+            jurisdiction=jurisdiction.name,
+            workspace=workspace.slug,
+            role_label=gettext_noop("Facilitator")
+            if role is WorkspaceRole.FACILITATOR
+            else gettext_noop("Participant"),
+        ),
         detail={"workspace": workspace.pk, "jurisdiction": jurisdiction.pk, "role": role.value},
         request=request,
     )
@@ -96,7 +104,14 @@ def roster_add_user(
         actor=actor,
         target_user=user,
         scope=_scope(workspace),
-        summary=f"{user.email} added to {workspace.slug} as {role.value}",
+        summary=sentence(
+            gettext_noop("%(email)s added to %(workspace)s as %(role_label)s"),
+            email=user.email,
+            workspace=workspace.slug,
+            role_label=gettext_noop("Facilitator")
+            if role is WorkspaceRole.FACILITATOR
+            else gettext_noop("Participant"),
+        ),
         detail={"workspace": workspace.pk, "user": user.pk, "role": role.value},
         request=request,
     )
@@ -115,7 +130,11 @@ def roster_join(*, actor: User, workspace: Workspace, request: HttpRequest | Non
         actor=actor,
         target_user=actor,
         scope=_scope(workspace),
-        summary=f"{actor.email} joined {workspace.slug} as facilitator",
+        summary=sentence(
+            gettext_noop("%(email)s joined %(workspace)s as facilitator"),
+            email=actor.email,
+            workspace=workspace.slug,
+        ),
         detail={"workspace": workspace.pk, "user": actor.pk, "self": True},
         request=request,
     )
@@ -161,7 +180,9 @@ def roster_remove(
         target_user=user,
         jurisdiction=jurisdiction,
         scope=_scope(workspace),
-        summary=f"{what} removed from {workspace.slug}",
+        summary=sentence(
+            gettext_noop("%(who)s removed from %(workspace)s"), who=what, workspace=workspace.slug
+        ),
         detail={"workspace": workspace.pk},
         request=request,
     )
@@ -184,7 +205,7 @@ def workspace_archive(
         action=AuditEvent.Action.WORKSPACE_ARCHIVED,
         actor=actor,
         scope=_scope(workspace),
-        summary=f"{workspace.slug} archived",
+        summary=sentence(gettext_noop("%(workspace)s archived"), workspace=workspace.slug),
         detail={"workspace": workspace.pk, "reason": reason.strip()},
         request=request,
     )
@@ -204,7 +225,7 @@ def workspace_reopen(
         action=AuditEvent.Action.WORKSPACE_REOPENED,
         actor=actor,
         scope=_scope(workspace),
-        summary=f"{workspace.slug} reopened",
+        summary=sentence(gettext_noop("%(workspace)s reopened"), workspace=workspace.slug),
         detail={"workspace": workspace.pk},
         request=request,
     )
@@ -254,7 +275,7 @@ def workspace_create(
         action=AuditEvent.Action.WORKSPACE_CREATED,
         actor=actor,
         scope=_scope(workspace),
-        summary=f"Workspace {slug} created",
+        summary=sentence(gettext_noop("Workspace %(workspace)s created"), workspace=slug),
         detail={"workspace": workspace.pk},
         request=request,
     )
@@ -297,7 +318,13 @@ def workspace_update(
         action=AuditEvent.Action.WORKSPACE_CHANGED,
         actor=actor,
         scope=_scope(workspace),
-        summary=f"Workspace {workspace.slug}: {', '.join(sorted(changed))} changed",
+        summary=sentence(
+            gettext_noop("Workspace %(workspace)s: %(fields_labels)s changed"),
+            workspace=workspace.slug,
+            fields_labels=[
+                Workspace._meta.get_field(name).verbose_name for name in sorted(changed)
+            ],
+        ),
         detail={"workspace": workspace.pk, "fields": sorted(changed)},
         request=request,
     )

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from accounts.audit import audit_record
+from accounts.audit import audit_record, sentence
 from accounts.models import AuditEvent, User
 from accounts.signals import announce_access_revoked
 from core.markup import render_markdown
@@ -68,7 +69,11 @@ def undertaking_set(
         action=AuditEvent.Action.UNDERTAKING_CHANGED,
         actor=actor,
         scope=_scope(workspace),
-        summary=f"Undertaking of {workspace.slug} set to version {undertaking.version}",
+        summary=sentence(
+            gettext_noop("Undertaking of %(workspace)s set to version %(version)s"),
+            workspace=workspace.slug,
+            version=undertaking.version,
+        ),
         detail={"workspace": workspace.pk, "version": undertaking.version},
         request=request,
     )
@@ -106,7 +111,11 @@ def _accept(
             action=AuditEvent.Action.UNDERTAKING_ACCEPTED,
             actor=actor,
             scope=_scope(workspace),
-            summary=f"Undertaking of {workspace.slug} version {undertaking.version} accepted",
+            summary=sentence(
+                gettext_noop("Undertaking of %(workspace)s version %(version)s accepted"),
+                workspace=workspace.slug,
+                version=undertaking.version,
+            ),
             detail={"workspace": workspace.pk, "version": undertaking.version},
             request=request,
         )

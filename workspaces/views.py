@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -16,7 +17,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from accounts.audit import audit_record
+from accounts.audit import audit_record, sentence
 from accounts.models import AuditEvent
 from core.pagination import query_without_paging
 from core.params import id_param
@@ -245,7 +246,9 @@ def _version_to_serve(request, slug: str, pk: int, version_id: int | None) -> Do
             action=AuditEvent.Action.DOWNLOAD_REFUSED,
             actor=request.user,
             scope=f"workspace:{slug}",
-            summary=f"Download of document {pk} refused",
+            summary=sentence(
+                gettext_noop("Download of document %(document)s refused"), document=pk
+            ),
             detail={"workspace": slug, "document": pk, "version": version_id},
             request=request,
         )
@@ -266,7 +269,11 @@ def document_download(request, slug: str, pk: int, version: int | None = None):
         action=AuditEvent.Action.DOCUMENT_DOWNLOADED,
         actor=request.user,
         scope=f"workspace:{slug}",
-        summary=f"Document {pk} version {served.number} downloaded",
+        summary=sentence(
+            gettext_noop("Document %(document)s version %(version)s downloaded"),
+            document=pk,
+            version=served.number,
+        ),
         detail={"workspace": slug, "document": pk, "version": served.pk, "sha256": served.sha256},
         request=request,
     )

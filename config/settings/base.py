@@ -217,6 +217,11 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Enclave"
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+# allauth's security key forms with their one unlabelled field labelled, so it is translated.
+MFA_FORMS = {
+    "add_webauthn": "accounts.forms.AddWebAuthnForm",
+    "edit_webauthn": "accounts.forms.EditWebAuthnForm",
+}
 USERSESSIONS_TRACK_ACTIVITY = True
 USERSESSIONS_ADAPTER = "accounts.adapter.EnclaveUserSessionsAdapter"
 
@@ -258,6 +263,8 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and times read as each language writes them; templates name a format, never a pattern.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # ------------------------------------------------------------------------------
 # Static files and email

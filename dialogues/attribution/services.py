@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from accounts.audit import audit_record
+from accounts.audit import audit_record, sentence
 from accounts.models import AuditEvent, User
 from dialogues.models import ChatMessage, ChatRoom, DialogueSession, Notification, Thread
 from workspaces.access import Capability, can, require
@@ -47,7 +48,12 @@ def attribution_set(*, actor: User, workspace: Workspace, mode: str, request=Non
         action=AuditEvent.Action.ATTRIBUTION_CHANGED,
         actor=actor,
         scope=f"workspace:{workspace.slug}",
-        summary=f"Workspace {workspace.slug} attribution {before} -> {mode}",
+        summary=sentence(
+            gettext_noop("Workspace %(workspace)s attribution %(from_label)s → %(to_label)s"),
+            workspace=workspace.slug,
+            from_label=AttributionMode(before).label,
+            to_label=AttributionMode(mode).label,
+        ),
         detail={"workspace": workspace.pk, "from": before, "to": mode},
         request=request,
     )
@@ -82,9 +88,11 @@ def pseudonym_unmask(*, actor: User, pseudonym: Pseudonym, reason: str, request=
         actor=actor,
         target_user=person,
         scope=f"workspace:{pseudonym.workspace.slug}",
-        summary=(
-            f"Participant {pseudonym.number} in {pseudonym.context} of "
-            f"{pseudonym.workspace.slug} unmasked"
+        summary=sentence(
+            gettext_noop("Participant %(number)s in %(context)s of %(workspace)s unmasked"),
+            number=pseudonym.number,
+            context=pseudonym.context,
+            workspace=pseudonym.workspace.slug,
         ),
         detail={"context": pseudonym.context, "number": pseudonym.number, "reason": reason},
         request=request,

@@ -19,9 +19,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from accounts.audit import audit_record
+from accounts.audit import audit_record, sentence
 from accounts.models import AuditEvent, User
 from core.events import after_commit
 from dialogues.attribution.bylines import DialogueBylines
@@ -171,7 +173,7 @@ def message_send(*, actor: User, room: ChatRoom, body: str, client_id: str) -> t
     if mute is not None and not can(actor, Capability.MODERATE, room):
         raise PermissionDenied(
             _("You are muted in this room until %(until)s.")
-            % {"until": timezone.localtime(mute.until).strftime("%H:%M")}
+            % {"until": time_format(timezone.localtime(mute.until), "TIME_FORMAT")}
         )
     body = _clean_body(body)
     people = room_people(room)
@@ -304,7 +306,11 @@ def message_hide(
         actor=actor,
         target_user=message.author,
         scope=f"workspace:{message.room.workspace.slug}",
-        summary=f"Chat message {message.room_id}#{message.seq} hidden",
+        summary=sentence(
+            gettext_noop("Chat message %(room)s#%(seq)s hidden"),
+            room=message.room_id,
+            seq=message.seq,
+        ),
         detail={"room": message.room_id, "seq": message.seq, "reason": reason},
         request=request,
     )
@@ -340,7 +346,12 @@ def member_mute(
         actor=actor,
         target_user=user,
         scope=f"workspace:{room.workspace.slug}",
-        summary=f"{user.email} muted in room {room.pk} for {minutes} min",
+        summary=sentence(
+            gettext_noop("%(email)s muted in room %(room)s for %(minutes)s min"),
+            email=user.email,
+            room=room.pk,
+            minutes=int(minutes),
+        ),
         detail={"room": room.pk, "minutes": int(minutes), "reason": reason},
         request=request,
     )
@@ -370,7 +381,12 @@ def room_set_locked(
         action=action,
         actor=actor,
         scope=f"workspace:{room.workspace.slug}",
-        summary=f"Room {room.pk} {'locked' if locked else 'unlocked'}",
+        summary=sentence(
+            gettext_noop("Room %(room)s locked")
+            if locked
+            else gettext_noop("Room %(room)s unlocked"),
+            room=room.pk,
+        ),
         detail={"room": room.pk, "reason": (reason or "").strip()[:300]},
         request=request,
     )

@@ -14,8 +14,9 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from accounts.audit import audit_record
+from accounts.audit import audit_record, sentence
 from accounts.models import AuditEvent, User
 from dialogues.attribution.bylines import DialogueBylines
 from dialogues.meetings.minutes import minutes_visible
@@ -174,7 +175,16 @@ def export(*, actor: User, target, fmt: str, request: HttpRequest | None = None)
         action=AuditEvent.Action.EXPORTED,
         actor=actor,
         scope=f"workspace:{workspace.slug}",
-        summary=f"Exported {kind} {target.pk} of {workspace.slug} as {fmt}",
+        summary=sentence(
+            {
+                "thread": gettext_noop("Exported thread %(id)s of %(workspace)s as %(format)s"),
+                "session": gettext_noop("Exported session %(id)s of %(workspace)s as %(format)s"),
+                "workspace": gettext_noop("Exported workspace %(workspace)s as %(format)s"),
+            }[kind],
+            id=target.pk,
+            workspace=workspace.slug,
+            format=fmt,
+        ),
         detail={
             "kind": kind,
             "id": target.pk,

@@ -8,6 +8,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -180,9 +181,8 @@ def minutes_comment_add(
     session = locked_session(session)
     if not review_open(session):
         if session.review_until is not None and session.status == Status.MINUTES_IN_REVIEW:
-            raise ValidationError(
-                _("Comments closed on %(date)s.") % {"date": session.review_until.isoformat()}
-            )
+            closed = date_format(session.review_until, "DATE_FORMAT")
+            raise ValidationError(_("Comments closed on %(date)s.") % {"date": closed})
         raise ValidationError(_("Comments are open while the minutes are in review."))
     if kind not in MinutesComment.Kind.values:
         raise ValidationError(_("Choose a comment or a suggested correction."))

@@ -19,9 +19,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
-from accounts.audit import audit_record
+from accounts.audit import audit_record, sentence
 from accounts.models import AuditEvent, User
 from core.markup import render_markdown
 from dialogues.attribution.bylines import DialogueBylines
@@ -425,7 +425,12 @@ def session_transition(
         ),
         actor=actor,
         scope=_scope(session),
-        summary=f"Session {session.pk} {before} -> {session.status}",
+        summary=sentence(
+            gettext_noop("Session %(session)s %(from_label)s → %(to_label)s"),
+            session=session.pk,
+            from_label=DialogueSession.Status(before).label,
+            to_label=DialogueSession.Status(session.status).label,
+        ),
         detail={"session": session.pk, "from": before, "to": session.status},
         request=request,
     )

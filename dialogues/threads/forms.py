@@ -30,7 +30,10 @@ class EditForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    target = forms.ModelChoiceField(label=_("Move to"), queryset=Workspace.objects.none())
+    # Our own blank choice: Django's ("- Select an option -") is untranslated in es and ja.
+    target = forms.ModelChoiceField(
+        label=_("Move to"), queryset=Workspace.objects.none(), empty_label=_("—")
+    )
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
     def __init__(self, *args, targets=None, **kwargs):

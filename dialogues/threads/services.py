@@ -9,8 +9,9 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from accounts.audit import audit_record
+from accounts.audit import audit_record, sentence
 from accounts.models import AuditEvent, User
 from core.markup import mentioned_handles
 from dialogues.attribution.bylines import DialogueBylines
@@ -280,7 +281,12 @@ def thread_set_pinned(
         action,
         actor,
         thread,
-        f"Thread {thread.pk} {'pinned' if pinned else 'unpinned'}",
+        sentence(
+            gettext_noop("Thread %(thread)s pinned")
+            if pinned
+            else gettext_noop("Thread %(thread)s unpinned"),
+            thread=thread.pk,
+        ),
         (reason or "").strip()[:300],
         request=request,
     )
@@ -312,7 +318,12 @@ def thread_set_locked(
         action,
         actor,
         thread,
-        f"Thread {thread.pk} {'locked' if locked else 'unlocked'}",
+        sentence(
+            gettext_noop("Thread %(thread)s locked")
+            if locked
+            else gettext_noop("Thread %(thread)s unlocked"),
+            thread=thread.pk,
+        ),
         reason,
         request=request,
     )
@@ -342,7 +353,12 @@ def post_set_hidden(
         action,
         actor,
         post.thread,
-        f"Post {post.pk} {'hidden' if hidden else 'shown again'}",
+        sentence(
+            gettext_noop("Post %(post)s hidden")
+            if hidden
+            else gettext_noop("Post %(post)s shown again"),
+            post=post.pk,
+        ),
         # Showing it again may give a reason too; the audit log keeps it.
         post.hidden_reason if hidden else (reason or "").strip()[:300],
         post=post,
@@ -396,7 +412,12 @@ def thread_move(
         AuditEvent.Action.THREAD_MOVED,
         actor,
         thread,
-        f"Thread {thread.pk} moved from {source.slug} to {target.slug}",
+        sentence(
+            gettext_noop("Thread %(thread)s moved from %(source)s to %(target)s"),
+            thread=thread.pk,
+            source=source.slug,
+            target=target.slug,
+        ),
         reason,
         request=request,
     )

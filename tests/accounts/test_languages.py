@@ -251,6 +251,46 @@ def test_without_a_pick_the_invitation_email_is_in_the_inviters_language(
     assert rendered_in["accounts/email/invitation.txt"] == ["es"]
 
 
+def _post_invitation(client, world, language: str):
+    data = {
+        "email": "new@example.test",
+        "full_name": "New Official",
+        "role": "official",
+        "jurisdiction": world.eu.pk,
+        "jurisdiction_code": "eu",
+        "language": language,
+    }
+    return client.post(reverse("invitation_create"), data)
+
+
+def test_the_invitation_form_offers_each_language_in_its_own_name(world, client_for):
+    page = client_for(world.cochair).get(reverse("jurisdiction_detail", kwargs={"code": "eu"}))
+    select = re.search(r'<select name="language".*?</select>', page.content.decode(), re.S)
+    assert select is not None
+    assert re.findall(r'<option value="([^"]*)"', select.group(0)) == ["", "en", "fr", "es", "ja"]
+    assert '<option value="fr" lang="fr">Français</option>' in select.group(0)
+
+
+def test_the_single_invitation_form_sends_in_the_language_picked(
+    world, client_for, django_capture_on_commit_callbacks, rendered_in
+):
+    client = client_for(world.cochair)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_invitation(client, world, "ja")
+    assert response.status_code == 302
+    assert Invitation.objects.get(email="new@example.test").language == "ja"
+    assert rendered_in["accounts/email/invitation.txt"] == ["ja"]
+    assert len(mail.outbox) == 1
+
+
+def test_the_single_invitation_form_refuses_a_language_not_offered(world, client_for):
+    response = _post_invitation(client_for(world.cochair), world, "xx")
+    assert response.status_code == 200
+    assert "xx" in response.content.decode()  # the choice refused beside the field
+    assert not Invitation.objects.filter(email="new@example.test").exists()
+    assert mail.outbox == []
+
+
 def test_mail_renders_subject_and_body_in_the_readers_language(db, rendered_in):
     with translation.override("en"):
         sent = send_email_in(

@@ -11,7 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
+from accounts.audit import event_summary
 from accounts.models import AuditEvent
 from dialogues.attribution import services as attribution_services
 from dialogues.chat import services as chat_services
@@ -409,6 +411,7 @@ def test_only_the_secretariat_unmasks_with_a_reason_audited_and_told(
     assert any(a.email in m.to for m in mail.outbox)
     profile = client_for(a).get(reverse("profile")).text
     assert "Report of abusive posts" in profile
+    assert escape(event_summary(event)) in profile  # what the log says, in the reader's language
     # The thread page offers unmasking to the Secretariat only.
     thread_url = reverse("thread_detail", args=[dialogue.workspace.slug, dialogue.thread.pk])
     assert url in staff.get(thread_url).text
