@@ -39,9 +39,14 @@ dev: serve
 serve: $(STAMP)
 	@mkdir -p var/staticfiles  # WhiteNoise serves from the source folders; it only wants STATIC_ROOT to exist
 	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py extract_document_text -v0  # versions stored before text extraction existed
 	@if [ ! -f var/.demo-loaded ]; then $(BIN)/python manage.py seed_demo && touch var/.demo-loaded; \
 	else $(BIN)/python manage.py shell -c "from demo.accounts import demo_logins; print('Demo logins (password enclave-demo):'); [print(f'  {e:<34} {w}') for e, w in demo_logins()]"; fi
 	@echo "Enclave: http://127.0.0.1:$(PORT)/ (DEBUG $$([ "$$ENCLAVE_DEBUG" = 1 ] && echo on || echo off))"
+	@# Background work (document text, previews) runs in one task worker beside daphne; it stops
+	@# with it.
+	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py db_worker --no-reload & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/daphne -b 127.0.0.1 -p $(PORT) \
 		--websocket-max-message-size 524288 config.asgi:application
 

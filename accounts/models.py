@@ -340,6 +340,9 @@ class AuditEvent(models.Model):
         UNDERTAKING_CHANGED = "undertaking_changed", _("Undertaking changed")
         UNDERTAKING_ACCEPTED = "undertaking_accepted", _("Undertaking accepted")
         INVITATIONS_UPLOADED = "invitations_uploaded", _("Invitations uploaded")
+        DOCUMENT_TEXT_UNAVAILABLE = "document_text_unavailable", _("Document text unavailable")
+        DOWNLOAD_TRACED = "download_traced", _("Download traced")
+        DOCUMENT_WATERMARK = "document_watermark", _("Document watermarking changed")
 
     # Indexed with the id, alone and after each filter column (Meta.indexes).
     created_at = models.DateTimeField(default=timezone.now)

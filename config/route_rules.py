@@ -104,6 +104,8 @@ ROUTE_RULES: dict[str, Rule] = {
     "access_review_restore": needs(Capability.DEACTIVATE_OFFICIALS, post=True),
     "audit_log": needs(Capability.READ_AUDIT),
     "audit_log_csv": needs(Capability.READ_AUDIT),  # the same events, filters and readers
+    # A leaked copy back to its download: the audit log's readers; anonymous ones, with a reason
+    "download_trace": needs(Capability.READ_AUDIT),
     "invitation_accept": PUBLIC,
     "set_language": PUBLIC_POST,  # the language cookie; `next` kept on this host (Django's view)
     "healthz": PUBLIC,  # "ok" or "unavailable", nothing else
@@ -158,9 +160,12 @@ ROUTE_RULES: dict[str, Rule] = {
     "document_detail": in_workspace(Capability.VIEW),
     "document_add_version": in_workspace(Capability.CONTRIBUTE, post=True),
     "document_delete": in_workspace(Capability.VIEW, post=True),
+    "document_watermark": in_workspace(Capability.MODERATE, post=True),
     "document_acknowledge": in_workspace(Capability.VIEW),
     "document_download": in_workspace(Capability.VIEW),
     "version_download": in_workspace(Capability.VIEW),
+    # Preview images: the download's rule (a preview is its version's, read through visible)
+    "document_preview": in_workspace(Capability.VIEW),
     # Dialogue sessions (drafts exist only for those who run sessions)
     "session_list": in_workspace(Capability.VIEW),
     "session_create": in_workspace(Capability.RUN_SESSIONS),

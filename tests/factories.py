@@ -27,7 +27,14 @@ from workspaces.models import Audience, Document, Marking, Workspace
 TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 PASSWORD = "correct horse battery staple"
 # The smallest file the documents' sniffing takes for a PDF.
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A valid one-page PDF (blank): a watermarked download can stamp it.
+PDF = (
+    b"%PDF-1.4\n1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n2 0 obj\n"
+    b"<</Type/Pages/Kids[3 0 R]/Count 1>>\nendobj\n3 0 obj\n"
+    b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>\nendobj\nxref\n0 4\n"
+    b"0000000000 65535 f \n0000000009 00000 n \n0000000054 00000 n \n0000000105 00000 n \n"
+    b"trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n170\n%%EOF\n"
+)
 
 
 class JurisdictionFactory(factory.django.DjangoModelFactory):

@@ -56,6 +56,12 @@ def mentions_offered(mode: str) -> bool:
     return mode != AttributionMode.ANONYMOUS
 
 
+def stamp_names_reader(workspace: Workspace) -> bool:
+    """Whether a watermarked copy names its reader. In an anonymous dialogue it carries the
+    download id alone: only the Secretariat can turn it into a name, by an audited trace."""
+    return workspace.attribution != AttributionMode.ANONYMOUS
+
+
 def pseudonym_for(*, workspace: Workspace, context: str, user_id: int) -> Pseudonym:
     """The person's pseudonym in this context, numbered in order of first appearance."""
     existing = Pseudonym.objects.filter(context=context, user_id=user_id).first()

@@ -31,6 +31,7 @@ from .access import (
     require_remove_own,
 )
 from .attribution import for_workspace
+from .document_text import extraction_enqueue
 from .file_types_and_names import RejectedFile, clean_filename, sniff
 from .models import (
     Audience,
@@ -120,8 +121,11 @@ def document_upload(
     tags: str | list[str] = "",
     audience: str = Audience.EVERYONE,
     marking: str = Marking.NONE,
+    watermark: bool | None = None,
     request: HttpRequest | None = None,
 ) -> Document:
+    """Share a document. `watermark`: stamp each PDF served with its reader's name and a
+    download id; None, on for marked documents."""
     require(actor, Capability.CONTRIBUTE, workspace)
     if audience not in Audience.values:
         raise ValidationError(_("Choose who may read the document."))
@@ -147,6 +151,7 @@ def document_upload(
             tags=Document.stored_tags(tags),
             audience=audience,
             marking=marking,
+            watermark=marking != Marking.NONE if watermark is None else watermark,
             uploaded_by=actor,
         )
         version = _new_version(
@@ -179,6 +184,7 @@ def document_upload(
         Workspace.objects.filter(pk=workspace.pk).update(last_activity_at=timezone.now())
         # In an anonymous workspace, library pseudonyms are numbered in order of first upload.
         for_workspace(workspace).speaker(actor)
+        extraction_enqueue(version)
         return document
 
     return _with_stored_file(upload, kind, write)
@@ -224,6 +230,7 @@ def document_add_version(
             detail={"document": document.pk, "version": version.pk, "sha256": digest},
             request=request,
         )
+        extraction_enqueue(version)
         return version
 
     return _with_stored_file(upload, kind, write)
@@ -251,6 +258,35 @@ def document_delete(
         scope=_scope(document.workspace),
         summary=sentence(gettext_noop("Document %(document)s deleted"), document=document.pk),
         detail={"document": document.pk, "reason": document.delete_reason},
+        request=request,
+    )
+    return document
+
+
+def document_watermark_set(
+    *, actor: User, document: Document, on: bool, request: HttpRequest | None = None
+) -> Document:
+    """Whether each PDF download of `document` is a stamped copy: the dialogue's moderators
+    decide (turning it off weakens a leak's trace, so not every contributor may); a marked
+    document stays watermarked, as on upload."""
+    require(actor, Capability.MODERATE, document)
+    if not on and document.is_marked:
+        raise ValidationError(_("Marked documents are always watermarked."))
+    if document.watermark == on:
+        return document
+    document.watermark = on
+    document.save(update_fields=["watermark"])
+    template = (
+        gettext_noop("Document %(document)s: each PDF download watermarked")
+        if on
+        else gettext_noop("Document %(document)s: downloads no longer watermarked")
+    )
+    audit_record(
+        action=AuditEvent.Action.DOCUMENT_WATERMARK,
+        actor=actor,
+        scope=_scope(document.workspace),
+        summary=sentence(template, document=document.pk),
+        detail={"document": document.pk, "watermark": on},
         request=request,
     )
     return document

@@ -2,7 +2,8 @@
 
 Django's FileResponse under ASGI reads the whole file first; this streams it through an async
 iterator in fixed chunks. Behind nginx, a setting hands the bytes to nginx (X-Accel-Redirect)
-after the same checks.
+after the same checks. A watermarked copy (workspaces/watermarks.py) and a preview image are
+streamed the same way, always by daphne.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 
 from .file_types_and_names import content_disposition
-from .models import DocumentVersion, documents_storage
+from .models import DocumentPreview, DocumentVersion, documents_storage
 
 # 1 MiB reads, sent as one body message each (config/response_backpressure.py raises Django's and
 # Twisted's 64/128 KiB pieces to match): Python's per-chunk overhead, not the bytes, limited
@@ -60,3 +61,25 @@ def file_response(version: DocumentVersion) -> HttpResponse:
         response = StreamingHttpResponse(_chunks(handle))
         response["Content-Length"] = str(version.size)
     return download_headers(response, version)
+
+
+def copy_response(handle, size: int, version: DocumentVersion) -> HttpResponse:
+    """A copy made for this download (an open temporary file), streamed, then closed."""
+    response = StreamingHttpResponse(_chunks(handle))
+    response["Content-Length"] = str(size)
+    return download_headers(response, version)
+
+
+def preview_response(preview: DocumentPreview) -> HttpResponse:
+    """A preview image, shown inline on the document page, with a download's lockdown: no
+    script, no sniffing, never cached."""
+    handle = documents_storage().open(preview.file.name, "rb")
+    response = StreamingHttpResponse(_chunks(handle))
+    response["Content-Length"] = str(handle.size)
+    response["Content-Type"] = "image/png"
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response

@@ -43,6 +43,14 @@ class DocumentUploadForm(_RefusesFile, forms.Form):
     )
     audience = forms.ChoiceField(label=_("Who may read it"), choices=Audience.choices)
     marking = forms.ChoiceField(label=_("Handling marking"), choices=Marking.choices)
+    watermark = forms.BooleanField(
+        label=_("Watermark each PDF download"),
+        required=False,
+        help_text=_(
+            "Every page of each copy carries a discreet stamp that identifies its reader, so "
+            "that a leaked copy can be traced. Marked documents are always watermarked."
+        ),
+    )
 
 
 class VersionUploadForm(_RefusesFile, forms.Form):
@@ -56,6 +64,35 @@ class DocumentDeleteForm(forms.Form):
         max_length=300,
         help_text=_("Kept in the audit log, with your name."),
     )
+
+
+class DownloadTraceForm(forms.Form):
+    code = forms.CharField(
+        label=_("Download id"),
+        required=False,
+        max_length=32,
+        help_text=_("As stamped at the foot of each page, e.g. K7Q2M4XZ3A."),
+    )
+    file = forms.FileField(
+        label=_("Or the leaked PDF"),
+        required=False,
+        help_text=_("Its stamp, its metadata or its exact bytes lead back to the download."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "Needed when the copy comes from an anonymous dialogue: tracing it unmasks its "
+            "reader. Kept in the audit log."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("code") and not data.get("file"):
+            raise forms.ValidationError(_("Type a download id or choose the leaked PDF."))
+        return data
 
 
 class DocumentFilterForm(forms.Form):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -168,6 +169,9 @@ class Document(WorkspaceItem):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     delete_reason = models.CharField(max_length=300, blank=True)
+    # Each PDF served carries its reader's stamp (workspaces/watermarks.py); on by default for
+    # marked documents.
+    watermark = models.BooleanField(_("watermark each download"), default=False)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -188,6 +192,14 @@ class Document(WorkspaceItem):
         return f",{','.join(tags)}," if tags else ""
 
 
+class TextState(models.TextChoices):
+    """Where a version's text extraction stands (workspaces/document_text.py)."""
+
+    PENDING = "pending", _("Indexing")
+    INDEXED = "indexed", _("Indexed")
+    UNAVAILABLE = "unavailable", _("Text unavailable")
+
+
 class DocumentVersion(models.Model):
     ACCESS_PARENT = "document"
 
@@ -204,6 +216,12 @@ class DocumentVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    text_state = models.CharField(
+        max_length=12, choices=TextState.choices, default=TextState.PENDING
+    )
+    # Why the text is unavailable: one of workspaces.extraction.jobs.REASONS, never content.
+    text_reason = models.CharField(max_length=20, blank=True)
+    text_truncated = models.BooleanField(default=False)  # the text reached the worker's cap
 
     class Meta:
         ordering = ["-number"]
@@ -213,6 +231,88 @@ class DocumentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} v{self.number}"
+
+
+class PassageLocation(models.TextChoices):
+    NONE = "", _("Text")
+    PAGE = "page", _("Page")
+    SHEET = "sheet", _("Sheet")
+    SLIDE = "slide", _("Slide")
+
+
+class DocumentPassage(models.Model):
+    """A piece of a version's extracted text (a page, or a few thousand characters of a sheet,
+    a slide or a word-processing file), read only through the policy like its document."""
+
+    ACCESS_PARENT = "version"
+
+    version = models.ForeignKey(DocumentVersion, on_delete=models.CASCADE, related_name="passages")
+    position = models.PositiveIntegerField()  # order in the document
+    location = models.CharField(max_length=5, choices=PassageLocation.choices, blank=True)
+    number = models.PositiveIntegerField(null=True, blank=True)  # page or slide number
+    name = models.CharField(max_length=200, blank=True)  # sheet name
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "position"], name="one_passage_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} passage {self.position}"
+
+    @property
+    def where(self) -> str:
+        """Where in the document the passage was found, for a search result or a preview."""
+        if self.location == PassageLocation.PAGE:
+            return gettext("Page %(number)s") % {"number": self.number}
+        if self.location == PassageLocation.SLIDE:
+            return gettext("Slide %(number)s") % {"number": self.number}
+        if self.location == PassageLocation.SHEET:
+            return gettext("Sheet “%(name)s”") % {"name": self.name}
+        return ""
+
+
+class DocumentPreview(models.Model):
+    """A PNG preview of a version's page (or of an image), in the documents storage: served
+    only by the preview view, after the policy's check."""
+
+    ACCESS_PARENT = "version"
+
+    version = models.ForeignKey(DocumentVersion, on_delete=models.CASCADE, related_name="previews")
+    page = models.PositiveSmallIntegerField()
+    file = models.FileField(storage=documents_storage, max_length=200)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["version", "page"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "page"], name="one_preview_per_page")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} preview {self.page}"
+
+
+class Download(models.Model):
+    """One copy served: who took which version when, and the SHA-256 of the bytes they got, so
+    a leaked copy leads back here by its stamped id or by its digest (both indexed). Read only
+    by the trace page (workspaces/watermarks.py), never listed to readers."""
+
+    code = models.CharField(max_length=16, unique=True)  # the download id, stamped on the copy
+    version = models.ForeignKey(DocumentVersion, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    watermarked = models.BooleanField()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class MarkingAcknowledgement(models.Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.paginator import Page
 from django.db.models import Count, OuterRef, Subquery
 
@@ -15,7 +17,17 @@ from .access import (
     visible,
     workspace_capabilities_for,
 )
-from .models import Document, DocumentVersion, Marking, Workspace
+from .extraction import jobs
+from .models import (
+    Document,
+    DocumentPassage,
+    DocumentPreview,
+    DocumentVersion,
+    Marking,
+    TextState,
+    Workspace,
+)
+from .watermarks import is_stamped
 
 SORTS = {
     "date": "-updated_at",
@@ -92,6 +104,47 @@ def workspace_tags(*, user: User, workspace: Workspace) -> list[str]:
 
 def document_versions(*, document: Document):
     return document.versions.select_related("uploaded_by__jurisdiction")
+
+
+TEXT_PREVIEW_PASSAGES = 3
+
+
+@dataclass(frozen=True)
+class VersionReading:
+    """What the document page shows of a version besides its file: where its text stands,
+    its page images, or (office files, text) the start of its text."""
+
+    state: str
+    reason: str
+    images: list[DocumentPreview]
+    passages: list[DocumentPassage]
+    stamped: bool  # a download of it is a watermarked copy
+    watermark_impossible: bool  # the document is watermarked, but this type cannot be
+
+
+def version_reading(*, user: User, document: Document, version: DocumentVersion | None):
+    """Read through the policy, like the document (previews and passages are its items)."""
+    if version is None:
+        return None
+    kind = jobs.base_type(version.content_type)
+    images, passages = [], []
+    if version.text_state != TextState.PENDING:
+        images = list(visible(user, DocumentPreview).filter(version=version).order_by("page"))
+        if kind not in jobs.KINDS["preview"]:
+            passages = list(
+                visible(user, DocumentPassage)
+                .filter(version=version)
+                .order_by("position")[:TEXT_PREVIEW_PASSAGES]
+            )
+    stamped = is_stamped(document, version)
+    return VersionReading(
+        state=version.text_state,
+        reason=version.text_reason,
+        images=images,
+        passages=passages,
+        stamped=stamped,
+        watermark_impossible=document.watermark and not stamped,
+    )
 
 
 def workspace_directory(*, user: User):

@@ -48,6 +48,11 @@ urlpatterns = [
     ),
     path("w/<slug:slug>/documents/<int:pk>/delete/", views.document_delete, name="document_delete"),
     path(
+        "w/<slug:slug>/documents/<int:pk>/watermark/",
+        views.document_watermark,
+        name="document_watermark",
+    ),
+    path(
         "w/<slug:slug>/documents/<int:pk>/acknowledge/",
         views.document_acknowledge,
         name="document_acknowledge",
@@ -62,4 +67,10 @@ urlpatterns = [
         views.document_download,
         name="version_download",
     ),
+    path(
+        "w/<slug:slug>/documents/<int:pk>/previews/<int:preview>/",
+        views.document_preview,
+        name="document_preview",
+    ),
+    path("audit/trace/", views.download_trace, name="download_trace"),
 ]

@@ -21,24 +21,31 @@ from accounts.audit import audit_record, sentence
 from accounts.models import AuditEvent
 from core.pagination import query_without_paging
 from core.params import id_param
-from core.refusals import errors_into
+from core.refusals import errors_into, refusals_as_messages
 
-from . import documents, selectors
+from . import documents, selectors, watermarks
 from .access import (
     Capability,
     audiences_for,
     can,
     can_delete_document,
     get_visible_or_404,
+    holds_or_404,
     item_capabilities,
     must_acknowledge,
     visible,
     workspace_capabilities,
 )
-from .attribution import for_workspace
-from .downloads import file_response
-from .forms import DocumentDeleteForm, DocumentFilterForm, DocumentUploadForm, VersionUploadForm
-from .models import Document, DocumentVersion
+from .attribution import for_workspace, stamp_names_reader
+from .downloads import copy_response, file_response, preview_response
+from .forms import (
+    DocumentDeleteForm,
+    DocumentFilterForm,
+    DocumentUploadForm,
+    DownloadTraceForm,
+    VersionUploadForm,
+)
+from .models import Document, DocumentPreview, DocumentVersion
 from .page_hooks import discussion_of
 from .selectors import visible_workspace
 
@@ -115,6 +122,7 @@ def document_upload(request, slug: str):
                 tags=data["tags"],
                 audience=data["audience"],
                 marking=data["marking"],
+                watermark=data["watermark"] or None,  # unticked: as the marking says
                 request=request,
             )
         if attempt.succeeded:
@@ -143,15 +151,20 @@ def _detail_page(request, document: Document, *, version_form=None, delete_form=
     """The document page; with a form posted from it that was refused, that form again with
     its errors beside its fields (400). Every button asks the policy what its service does."""
     capabilities = item_capabilities(request.user, document)
+    versions = list(selectors.document_versions(document=document))
+    latest = versions[0] if versions else None
     context = {
         "workspace": document.workspace,
         "people": for_workspace(document.workspace),
         "document": document,
         "discussion": discussion_of(request.user, document),
-        "versions": selectors.document_versions(document=document),
+        "versions": versions,
+        "reading": selectors.version_reading(user=request.user, document=document, version=latest),
+        "names_reader": stamp_names_reader(document.workspace),
         "needs_acknowledgement": must_acknowledge(request.user, document),
         "can_add_version": Capability.CONTRIBUTE in capabilities,
         "can_delete": can_delete_document(request.user, document, capabilities=capabilities),
+        "can_set_watermark": Capability.MODERATE in capabilities and not document.is_marked,
         "can_discuss": Capability.CONTRIBUTE in capabilities,
         "version_form": version_form or VersionUploadForm(),
         "delete_form": delete_form or DocumentDeleteForm(),
@@ -209,6 +222,21 @@ def document_delete(request, slug: str, pk: int):
     return _detail_page(request, document, delete_form=form)
 
 
+@require_POST
+def document_watermark(request, slug: str, pk: int):
+    document = _document(request, slug, pk)
+    on = request.POST.get("watermark") == "on"
+    with refusals_as_messages(request):
+        documents.document_watermark_set(
+            actor=request.user, document=document, on=on, request=request
+        )
+        if on:
+            messages.success(request, _("Each PDF copy of this document is now watermarked."))
+        else:
+            messages.success(request, _("Copies of this document are no longer watermarked."))
+    return redirect("document_detail", slug=slug, pk=pk)
+
+
 @require_http_methods(["GET", "POST"])
 def document_acknowledge(request, slug: str, pk: int):
     document = _document(request, slug, pk)
@@ -261,20 +289,55 @@ def document_download(request, slug: str, pk: int, version: int | None = None):
     # A sync view: the middleware already runs in Django's request thread, so the policy check,
     # the audit record and opening the file happen there without hopping back and forth between
     # the event loop and that thread. The bytes still stream asynchronously (downloads.py).
+    # A watermarked copy is stamped here, by a worker subprocess this thread waits for.
     served = _version_to_serve(request, slug, pk, version)
     if must_acknowledge(request.user, served.document):
         url = reverse("document_acknowledge", kwargs={"slug": slug, "pk": pk})
         return redirect(f"{url}?version={served.pk}")
-    audit_record(
-        action=AuditEvent.Action.DOCUMENT_DOWNLOADED,
-        actor=request.user,
-        scope=f"workspace:{slug}",
-        summary=sentence(
-            gettext_noop("Document %(document)s version %(version)s downloaded"),
-            document=pk,
-            version=served.number,
-        ),
-        detail={"workspace": slug, "document": pk, "version": served.pk, "sha256": served.sha256},
-        request=request,
-    )
+    copy = watermarks.download_serve(actor=request.user, version=served, request=request)
+    if copy.refusal:
+        context = {"workspace": served.document.workspace, "document": served.document}
+        context["refusal"] = copy.refusal
+        return render(request, "workspaces/download_refused.html", context, status=copy.status)
+    if copy.copy is not None:
+        return copy_response(copy.copy, copy.size, served)
     return file_response(served)
+
+
+@require_safe
+def document_preview(request, slug: str, pk: int, preview: int):
+    """A preview image: asked of the policy like the download (previews are the document's)."""
+    shown = get_visible_or_404(
+        request.user,
+        DocumentPreview,
+        pk=preview,
+        version__document__pk=pk,
+        version__document__workspace__slug=slug,
+    )
+    return preview_response(shown)
+
+
+# ------------------------------------------------------------------------------
+# Tracing a leaked copy (the audit log's readers)
+# ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def download_trace(request):
+    holds_or_404(request.user, Capability.READ_AUDIT)
+    posted = request.method == "POST"
+    form = DownloadTraceForm(request.POST if posted else None, request.FILES or None)
+    trace = None
+    if posted and form.is_valid():
+        with errors_into(form, "reason"):
+            trace = watermarks.download_trace(
+                actor=request.user,
+                code=form.cleaned_data["code"],
+                upload=form.cleaned_data["file"],
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+    status = 400 if posted and form.errors else 200
+    return render(
+        request, "workspaces/download_trace.html", {"form": form, "trace": trace}, status=status
+    )

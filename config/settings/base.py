@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "channels",
     "guardian",
+    "django_tasks_db",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -177,6 +178,14 @@ CACHES["fragments"] = {
 }
 
 # ------------------------------------------------------------------------------
+# Background work (django.tasks): queued in the database, run by `manage.py db_worker`
+# ------------------------------------------------------------------------------
+# `make run` starts one worker beside daphne; production runs db_worker processes (docs/deploy).
+# Tests run each task at enqueue (config/settings/test.py). Work that reads an untrusted file
+# runs inside the task in a sandboxed subprocess (workspaces/extraction).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# ------------------------------------------------------------------------------
 # Authentication: allauth, invitation-only, MFA
 # ------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -288,6 +297,10 @@ ENCLAVE_DOCUMENT_MAX_BYTES = int(os.environ.get("ENCLAVE_DOCUMENT_MAX_BYTES", 10
 # Behind nginx: the internal location that serves the documents directory, e.g.
 # "/protected-documents/". Empty: daphne streams the bytes itself.
 ENCLAVE_DOCUMENTS_X_ACCEL_PREFIX = os.environ.get("ENCLAVE_DOCUMENTS_X_ACCEL_PREFIX", "")
+# Watermarked downloads: how many copies one server process stamps at once (each in a worker
+# subprocess of up to 768 MB of address space), and how long a download waits for its turn.
+ENCLAVE_WATERMARK_CONCURRENCY = int(os.environ.get("ENCLAVE_WATERMARK_CONCURRENCY", "2"))
+ENCLAVE_WATERMARK_WAIT_SECONDS = float(os.environ.get("ENCLAVE_WATERMARK_WAIT_SECONDS", "20"))
 # Uploads always spool to a temporary file, and stop as soon as they pass the size limit; the
 # request size rule (workspaces.uploads) is applied before the body is read (config/asgi.py).
 FILE_UPLOAD_HANDLERS = ["workspaces.uploads.LimitedTemporaryFileUploadHandler"]

@@ -37,5 +37,7 @@ STORAGES = {
     "documents": DOCUMENTS_STORAGE,
 }
 WHITENOISE_AUTOREFRESH = True
+# Each task runs when it is enqueued (after commit), in the test's own process: no worker.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 # Request lines would drown the test output; security lines stay.
 LOGGING["loggers"]["enclave.request"] = {"level": "WARNING"}  # noqa: F405

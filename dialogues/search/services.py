@@ -1,33 +1,43 @@
-"""One search box over what the user may see: workspaces, documents, threads and posts.
+"""One search box over what the user may see: workspaces, documents, the text inside
+documents, threads and posts.
 
 `search(user=..., query=...)` is the entry point. What it may return is decided once, by the
 policy: every kind starts from `visible(user, Model)` (posts also from `readable_text_filter`: a
-hidden post's text is searched only by those who may still read it), and nothing below reads
-rows from anywhere else. Bylines leave the live view: each post hit carries `shown_author` and a
+hidden post's text is searched only by those who may still read it; a document's text, its
+passages, only in its newest version: `searchable_passages`), and nothing below reads rows from
+anywhere else. Bylines leave the live view: each post hit carries `shown_author` and a
 snippet whose mentions read as the thread's outside bylines show people.
 
 PostgreSQL: full-text search (websearch syntax) in English, French, Spanish and Japanese, with
 ranking and highlighted snippets. Each kind keeps one `tsvector` in a stored generated column
 with a GIN index (`VECTOR_COLUMN`, built by the migrations with `enclave_search_vector` from the
-same text the snippets are cut from: `_text`, `_document_text`): the text's vectors in three
-text search configurations (English, French, Spanish: each its language's stemmer after
-unaccent), and the bigrams of its CJK runs. A query is the OR of the user's words in each
-configuration (`_tsquery`), its CJK runs turned into bigram phrases (text.cjk_query), so
-"marches" finds "marchés", "Quebec" "Québec", "emissions" "emission", and 排出量 finds
-排出量取引 but not 排出 and 取引 apart. The SQL functions doing this are workspaces migration
-0006's. No query rebuilds a vector per row. The parts, for anything that searches:
-- one query builder per kind, `workspaces_matching`, `documents_matching`, `threads_matching`,
-  `posts_matching` (queryset, query): the rows of a (visible) queryset that match, each with its
-  `rank` (`StoredVector` names the column; it may be used inside subqueries);
+same text the snippets are cut from: `_text`, `_document_text`; a passage's text, workspaces
+migration 0008): the text's vectors in three text search configurations (English, French,
+Spanish: each its language's stemmer after unaccent), and the bigrams of its CJK runs. A query
+is the OR of the user's words in each configuration (`_tsquery`), its CJK runs turned into
+bigram phrases (text.cjk_query), so "marches" finds "marchés", "Quebec" "Québec", "emissions"
+"emission", and 排出量 finds 排出量取引 but not 排出 and 取引 apart. The SQL functions doing
+this are workspaces migration 0006's. No query rebuilds a vector per row. The parts, for
+anything that searches:
+- one query builder per kind, `workspaces_matching`, `documents_matching`,
+  `passages_matching`, `threads_matching`, `posts_matching` (queryset, query): the rows of a
+  (visible) queryset that match, each with its `rank` (`StoredVector` names the column; it may
+  be used inside subqueries);
 - `top(matching, query, order, limit)`: the best `limit` of those by rank, then `order`, then
   id, in one query that ranks the ids of the CANDIDATES most recent matches only and reads
-  whole rows (and snippets) for the winners alone;
+  whole rows (and snippets) for the winners alone (`one_per`: the best row of each group only,
+  as the best passage of each document);
 - `_<kind>_hits`: the rows as `Hit`s, their snippets completed by `_complete` (CJK matches are
   marked in Python: PostgreSQL's parser sees a CJK run as one word).
 
 SQLite: every word must appear in one of the fields, compared folded (case and accents dropped,
 `enclave_fold`: dialogues/search/sqlite.py), as a substring (which is what a CJK word needs),
-newest first, with the words marked in the snippet by their folded positions (`_fallback_*`).
+newest first, with the words marked in the snippet by their folded positions (`_fallback_*`);
+a document's first passage holding every word stands for it.
+
+A document found inside is one hit (kind "passage") with its best passage: the snippet, and
+where it is (`DocumentPassage.where`: "Page 3", "Sheet “Prices”", "Slide 2"). Hits name no
+uploader, as document hits do not.
 
 At most WORKSPACE_LIMIT workspaces and LIMIT items of each other kind; neither the number of
 queries nor the rows a query ranks grow with the archive.
@@ -42,9 +52,20 @@ from html import unescape
 
 from django.contrib.postgres.search import SearchQueryField, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q, QuerySet, TextField, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    Window,
+)
 from django.db.models.expressions import Col, Expression
-from django.db.models.functions import Concat, Replace
+from django.db.models.functions import Concat, Replace, RowNumber
 from django.db.models.lookups import Contains
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -67,15 +88,20 @@ from dialogues.search.text import (
 from dialogues.search.text import spans as found_in
 from workspaces.access import readable_text_filter, visible
 from workspaces.attribution import Bylines, for_places
-from workspaces.models import Document, Workspace
+from workspaces.models import Document, DocumentPassage, DocumentVersion, Workspace
 
 LIMIT = 20
 WORKSPACE_LIMIT = 5
 CANDIDATES = 1000  # matches ranked per kind, the most recent first (see `top`)
+# Text inside documents is ranked among the DOCUMENT_CANDIDATES most recent documents (newest
+# versions) that match, the first PER_DOCUMENT matching passages of each: a long report that
+# matches on every page takes no more of the window than a short note.
+DOCUMENT_CANDIDATES = 50
+PER_DOCUMENT = CANDIDATES // DOCUMENT_CANDIDATES
 # START and STOP (text.py) mark matches: they cannot occur in escaped text (`_marked`).
 
-# Workspaces, documents, threads and posts each keep their vector in this column, generated by
-# PostgreSQL and indexed (GIN): workspaces migration 0006 and dialogues 0009.
+# Workspaces, documents, passages, threads and posts each keep their vector in this column,
+# generated by PostgreSQL and indexed (GIN): workspaces migrations 0006 and 0008, dialogues 0009.
 VECTOR_COLUMN = "search_vector"
 
 
@@ -89,6 +115,7 @@ class Hit:
     post: Post | None = None
     document: Document | None = None
     shown_author: Speaker | None = None
+    passage: DocumentPassage | None = None  # a "passage" hit: `passage.where` says where
 
 
 def search(*, user: User, query: str) -> list[Hit]:
@@ -97,6 +124,7 @@ def search(*, user: User, query: str) -> list[Hit]:
         return []
     workspaces = visible(user, Workspace)
     documents = visible(user, Document)
+    passages = searchable_passages(user)
     threads = visible(user, Thread)
     posts = visible(user, Post)
     readable = readable_text_filter(user, Post)
@@ -104,15 +132,27 @@ def search(*, user: User, query: str) -> list[Hit]:
         return [
             *_workspace_hits(workspaces_matching(workspaces, query), query),
             *_document_hits(documents_matching(documents, query), query),
+            *_passage_hits(passages_matching(passages, query), query),
             *_thread_hits(threads_matching(threads, query), query),
             *_post_hits(posts_matching(posts, query), readable, query),
         ]
     return [
         *_fallback_document_hits(documents, words),
+        *_fallback_passage_hits(passages, words),
         *_fallback_workspace_hits(workspaces, words),
         *_fallback_thread_hits(threads, words),
         *_fallback_post_hits(posts.filter(readable), words),
     ]
+
+
+def searchable_passages(user: User) -> QuerySet:
+    """The passages `user` may search: the policy's (`visible`: roster, audience, undertakings
+    and deletion, as for their document), of each document's newest version only. A version
+    still being indexed has none yet: until then its document is not found by its text."""
+    newer = DocumentVersion.objects.filter(
+        document_id=OuterRef("version__document_id"), number__gt=OuterRef("version__number")
+    )
+    return visible(user, DocumentPassage).filter(~Exists(newer))
 
 
 # ------------------------------------------------------------------------------
@@ -157,6 +197,11 @@ def _plain_html(html: str, limit: int) -> str:
 def _plain(text: str) -> str:
     """`_text` in Python: what a headline was cut from, when Python cuts one instead."""
     return text.replace("<", " ").replace(">", " ")
+
+
+def _flat(text: str) -> str:
+    """A page's or a sheet's text on one line: a snippet keeps no line breaks or runs of spaces."""
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _headlines(query: str, text):
@@ -291,6 +336,11 @@ def documents_matching(documents: QuerySet, query: str) -> QuerySet:
     return _matching(documents, query)
 
 
+def passages_matching(passages: QuerySet, query: str) -> QuerySet:
+    """The document passages matching `query` by their text, with `rank`."""
+    return _matching(passages, query)
+
+
 def threads_matching(threads: QuerySet, query: str) -> QuerySet:
     """The threads matching `query` by title, with `rank`."""
     return _matching(threads, query)
@@ -309,6 +359,7 @@ def top(
     *,
     within: QuerySet | None = None,
     candidates: int = 0,
+    one_per: str = "",
     related: tuple[str, ...] = (),
     **annotations,
 ) -> list:
@@ -319,9 +370,10 @@ def top(
     found in more rows than that ranks the most recent ones, and costs the same in a year's
     archive as in a decade's. They are taken from `within` (default `matching`), which may be a
     wider queryset of the same kind that is cheaper to walk in `order` (through that order's
-    index); whatever is ranked and returned is in `matching`. The ranking reads ids only; the
-    outer query reads the winners' whole rows, their `related` rows and `annotations`
-    (snippets, made for the winners alone).
+    index); whatever is ranked and returned is in `matching`. With `one_per` (a column), only
+    the best ranked row of each value of it competes (the best passage of each version). The
+    ranking reads ids only; the outer query reads the winners' whole rows, their `related` rows
+    and `annotations` (snippets, made for the winners alone).
     """
     recency, ranking = order or ("-pk",), ("-rank", *order, "-pk")
     model = matching.model
@@ -331,6 +383,9 @@ def top(
         ranked = model._default_manager.filter(pk__in=window).annotate(rank=_rank(query))
     else:
         ranked = matching.filter(pk__in=window)
+    if one_per:
+        best = Window(RowNumber(), partition_by=F(one_per), order_by=ranking)
+        ranked = ranked.annotate(place=best).filter(place=1)
     winners = ranked.order_by(*ranking).values("pk")[:limit]
     rows = model._default_manager.filter(pk__in=winners)
     if related:
@@ -367,6 +422,38 @@ def _document_hits(matching: QuerySet, query: str) -> list[Hit]:
         )
         for d in found
     ]
+
+
+def _passage_hits(matching: QuerySet, query: str) -> list[Hit]:
+    # The window is of documents first: walking versions newest first stops at the
+    # DOCUMENT_CANDIDATES-th that matches, where numbering the passages of every match would
+    # read them all. Of those, the first PER_DOCUMENT matches each are ranked, and the best
+    # passage of each version competes.
+    recent = matching.order_by("-version_id").values("version_id").distinct()
+    first = Window(RowNumber(), partition_by=F("version_id"), order_by=("position",))
+    window = matching.filter(version_id__in=recent[:DOCUMENT_CANDIDATES])
+    found = top(
+        window.annotate(place=first).filter(place__lte=PER_DOCUMENT),
+        query,
+        ("-version_id", "position"),
+        LIMIT,
+        one_per="version_id",
+        related=("version__document__workspace",),
+        snippet=_headlines(query, _text("text")),
+    )
+    return [_passage_hit(p, _complete(p.snippet, query, _plain(p.text))) for p in found]
+
+
+def _passage_hit(passage: DocumentPassage, snippet: str) -> Hit:
+    document = passage.version.document
+    return Hit(
+        "passage",
+        document.title,
+        _marked(_flat(snippet)),
+        document.workspace,
+        document=document,
+        passage=passage,
+    )
 
 
 def _document_source(document: Document) -> str:
@@ -453,6 +540,23 @@ def _fallback_document_hits(documents: QuerySet, words: list[str]) -> list[Hit]:
         text = " ".join([document.title, description, ", ".join(document.tag_list)])
         snippet = _fallback_snippet(text, words)
         hits.append(Hit("document", document.title, snippet, document.workspace, document=document))
+    return hits
+
+
+def _fallback_passage_hits(passages: QuerySet, words: list[str]) -> list[Hit]:
+    """The first passage holding every word of each of the newest matching versions."""
+    first = Window(RowNumber(), partition_by=F("version_id"), order_by=("position",))
+    found = (
+        passages.filter(_words_filter(["text"], words))
+        .annotate(place=first)
+        .filter(place=1)
+        .select_related("version__document__workspace")
+        .order_by("-version_id")[:LIMIT]
+    )
+    hits = []
+    for passage in found:
+        text = unicodedata.normalize("NFC", _flat(passage.text))
+        hits.append(_passage_hit(passage, _cut(text, found_in(text, words))))
     return hits
 
 

@@ -45,9 +45,26 @@ OBJECT_ARGUMENTS = {
     "minutes_share": lambda o: _reviewed(o),
     "minutes_comment": lambda o: _reviewed(o),
     "pseudonym_unmask": lambda o: {"slug": o["workspace"].slug, "pk": o["pseudonym"].pk},
+    "document_preview": lambda o: _preview(o["document"]),
     "mfa_remove_webauthn": lambda o: {"pk": 1},
     "mfa_edit_webauthn": lambda o: {"pk": 1},
 }
+
+
+def _preview(document):
+    """A preview image of the document's version, stored as the extraction task stores one."""
+    from django.core.files.base import ContentFile
+
+    from workspaces.models import DocumentPreview, documents_storage
+
+    version = document.versions.order_by("-number").first()
+    preview = DocumentPreview.objects.filter(version=version).first()
+    if preview is None:
+        name = documents_storage().save("preview-guard.png", ContentFile(b"\x89PNG\r\n\x1a\n"))
+        preview = DocumentPreview.objects.create(
+            version=version, page=1, file=name, width=1, height=1
+        )
+    return {"slug": document.workspace.slug, "pk": document.pk, "preview": preview.pk}
 
 
 def _reviewed(o, **extra):

@@ -258,7 +258,9 @@ def test_versions_history_and_any_version_download(world, dialogue, client_for):
 
 
 def test_marked_document_needs_one_acknowledgement(world, dialogue, client_for):
-    document = upload(world, dialogue, "draft.pdf", PDF, marking="draft")
+    from tests.factories import PDF as VALID_PDF  # marked: watermarked, so it must be stampable
+
+    document = upload(world, dialogue, "draft.pdf", VALID_PDF, marking="draft")
     client = client_for(world.observer)
     response = _download(client, document)
     assert response.status_code == 302 and "/acknowledge/" in response.url
