@@ -454,6 +454,19 @@ def can_delete_document(
     )
 
 
+def can_switch_watermark(
+    user: Any, document: Model, *, capabilities: frozenset | None = None
+) -> bool:
+    """Whether `user` may turn `document`'s per-download watermark on or off: the dialogue's
+    moderators, for an unmarked document (a marked one is always watermarked). The rule
+    documents.document_watermark_set enforces, asked by the document page for its switch."""
+    if document.is_marked:
+        return False
+    if capabilities is None:
+        capabilities = item_capabilities(user, document)
+    return _C.MODERATE in capabilities
+
+
 def must_acknowledge(user: Any, document: Model) -> bool:
     """Is `user` asked to acknowledge `document`'s handling marking before downloading it? Only
     a marked document, once per marking, and never its uploader, who chose the marking. The

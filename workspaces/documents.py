@@ -26,6 +26,7 @@ from .access import (
     Capability,
     can,
     can_choose_audience,
+    can_switch_watermark,
     must_acknowledge,
     require,
     require_remove_own,
@@ -270,7 +271,7 @@ def document_watermark_set(
     decide (turning it off weakens a leak's trace, so not every contributor may); a marked
     document stays watermarked, as on upload."""
     require(actor, Capability.MODERATE, document)
-    if not on and document.is_marked:
+    if not can_switch_watermark(actor, document):
         raise ValidationError(_("Marked documents are always watermarked."))
     if document.watermark == on:
         return document

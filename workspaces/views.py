@@ -29,6 +29,7 @@ from .access import (
     audiences_for,
     can,
     can_delete_document,
+    can_switch_watermark,
     get_visible_or_404,
     holds_or_404,
     item_capabilities,
@@ -164,7 +165,9 @@ def _detail_page(request, document: Document, *, version_form=None, delete_form=
         "needs_acknowledgement": must_acknowledge(request.user, document),
         "can_add_version": Capability.CONTRIBUTE in capabilities,
         "can_delete": can_delete_document(request.user, document, capabilities=capabilities),
-        "can_set_watermark": Capability.MODERATE in capabilities and not document.is_marked,
+        "can_set_watermark": can_switch_watermark(
+            request.user, document, capabilities=capabilities
+        ),
         "can_discuss": Capability.CONTRIBUTE in capabilities,
         "version_form": version_form or VersionUploadForm(),
         "delete_form": delete_form or DocumentDeleteForm(),

@@ -144,3 +144,26 @@ def test_the_command_catches_up_every_pending_version_once(world, dialogue, tmp_
     call_command("extract_document_text", "--redo", "--limit", "2")
     assert "Extracted 2 document versions: 2 indexed." in capsys.readouterr().out
     assert DocumentPassage.objects.filter(text__contains=CANARY).count() == 3  # replaced
+
+
+def test_the_command_refreshes_the_planners_statistics_of_the_passages(world, dialogue, tmp_path):
+    """After a bulk extraction the passage search needs fresh statistics (PostgreSQL)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    path = made.pdf(tmp_path / "bulk.pdf", [f"{CANARY} one", f"{CANARY} two"])
+    documents.document_upload(
+        actor=world.member,
+        workspace=dialogue.offsets,
+        upload=SimpleUploadedFile(path.name, path.read_bytes()),
+        title=path.stem,
+    )
+    call_command("extract_document_text", "-v0")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+            [DocumentPassage._meta.db_table],
+        )
+        (estimated,) = cursor.fetchone()
+    assert estimated == DocumentPassage.objects.count() > 0

@@ -243,3 +243,31 @@ def test_a_marked_document_stays_watermarked(world, draft, client_for):
     assert draft.watermark
     assert "Marked documents are always watermarked." in staff.get(response.url).text
     assert not AuditEvent.objects.filter(action="document_watermark").exists()
+
+
+def test_the_switch_is_offered_exactly_to_whom_the_service_lets_switch(
+    world, dialogue, draft, tmp_path
+):
+    """Agreement: the page's switch (can_switch_watermark) and the service decide alike."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import transaction
+
+    from workspaces.access import can_switch_watermark
+
+    plain = share(world, dialogue, made.pdf(tmp_path / "plain.pdf", ["Prices"]))
+    decided = []
+    for user in (world.secretariat, world.member, world.focal_point):
+        for document in (plain, draft):
+            try:
+                with transaction.atomic():
+                    documents.document_watermark_set(
+                        actor=user, document=document, on=not document.watermark
+                    )
+                    transaction.set_rollback(True)
+                allowed = True
+            except (PermissionDenied, ValidationError):
+                allowed = False
+            document.refresh_from_db()
+            assert can_switch_watermark(user, document) is allowed, (user, document)
+            decided.append(allowed)
+    assert True in decided and False in decided  # both answers were exercised
