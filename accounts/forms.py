@@ -181,6 +181,15 @@ class TimeZoneField(forms.ChoiceField):
         return canonical(value) or value
 
 
+def offer_zones(form: forms.Form, name: str) -> None:
+    """Fill `form`'s zone field `name` with the current zones, the initial one listed first; an
+    initial zone stored under an older alias is shown (and saved) under its current name."""
+    current = form.initial.get(name)
+    form.fields[name].choices = zone_choices(current=current)
+    if canonical(current):
+        form.initial[name] = canonical(current)
+
+
 class ProfileForm(forms.Form):
     full_name = forms.CharField(
         label=_("Full name"),
@@ -202,11 +211,7 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A reader whose stored zone is an older alias sees (and saves) its current name.
-        current = self.initial.get("timezone")
-        self.fields["timezone"].choices = zone_choices(current=current)
-        if canonical(current):
-            self.initial["timezone"] = canonical(current)
+        offer_zones(self, "timezone")
 
 
 class AuditFilterForm(forms.Form):

@@ -343,6 +343,8 @@ class AuditEvent(models.Model):
         DOCUMENT_TEXT_UNAVAILABLE = "document_text_unavailable", _("Document text unavailable")
         DOWNLOAD_TRACED = "download_traced", _("Download traced")
         DOCUMENT_WATERMARK = "document_watermark", _("Document watermarking changed")
+        CALENDAR_FEED_RESET = "calendar_feed_reset", _("Calendar link reset")
+        CALENDAR_FEED_READ = "calendar_feed_read", _("Calendar feed read")
 
     # Indexed with the id, alone and after each filter column (Meta.indexes).
     created_at = models.DateTimeField(default=timezone.now)
@@ -407,3 +409,18 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
+
+
+class CalendarFeedToken(models.Model):
+    """An official's private calendar feed link (accounts/feed_tokens.py). The link's token is an
+    HMAC of `nonce` under the server's secret key; the database keeps only the nonce and the
+    token's SHA-256, so a copy of the database alone opens no feed."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed_token"
+    )
+    nonce = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The address of the last audited fetch: a fetch from a new one is audited at once.
+    last_address = models.GenericIPAddressField(null=True, blank=True)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.pagination import keyset_page, query_without_paging
 from core.refusals import errors_into, refusals_as_messages, say_form_errors
 
-from . import reviews, selectors, services
+from . import feed_tokens, reviews, selectors, services
 from .adapter import announce
 from .audit import event_summary
 from .forms import (
@@ -72,7 +72,15 @@ def profile(request):
     )
     for event in unmaskings:
         event.shown_summary = event_summary(event)  # in the reader's language
-    return render(request, "accounts/profile.html", {"form": form, "unmaskings": unmaskings})
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "unmaskings": unmaskings,
+            "calendar_feed": feed_tokens.feed_profile_context(request, user),
+        },
+    )
 
 
 # ------------------------------------------------------------------------------

@@ -1,10 +1,13 @@
 """Structured logs: one JSON line per request and per security event, never any content.
 
 Request lines carry the method, the path (ids and slugs only, no query string), the status, the
-duration, the user id and the client address. Security lines come from accounts.audit (the
-action and the ids involved, never summaries, message text or document names). daphne's access
-log becomes JSON lines too (install_daphne_access_log): websocket handshakes and closes only,
-since every HTTP request already has the line above (and daphne's would carry the query string).
+duration, the user id and the client address. A path that carries a credential (a calendar feed
+token, an invitation token, an email-confirmation or password-reset key) is logged with that
+part masked: a log read by an operator must not open anyone's feed or account. Security lines
+come from accounts.audit (the action and the ids involved, never summaries, message text or
+document names). daphne's access log becomes JSON lines too (install_daphne_access_log):
+websocket handshakes and closes only, since every HTTP request already has the line above (and
+daphne's would carry the query string).
 """
 
 from __future__ import annotations
@@ -57,6 +60,23 @@ def log_request(*, method, path, status: int, ms: float, user: int | None, ip) -
     )
 
 
+# URL parameters that are credentials, by the name their routes give them (ours and allauth's).
+SECRET_URL_KWARGS = frozenset({"token", "key"})
+MASK = "[masked]"
+
+
+def logged_path(request) -> str:
+    """The request's path with any credential it carries masked."""
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return path
+    for name, value in match.kwargs.items():
+        if name in SECRET_URL_KWARGS and value:
+            path = path.replace(str(value), MASK)
+    return path
+
+
 class RequestLogMiddleware:
     """One line per request (placed first, so it also times everything else)."""
 
@@ -69,7 +89,7 @@ class RequestLogMiddleware:
         user = getattr(request, "user", None)
         log_request(
             method=request.method,
-            path=request.path,
+            path=logged_path(request),
             status=response.status_code,
             ms=round((time.monotonic() - started) * 1000, 1),
             user=user.pk if user is not None and user.is_authenticated else None,

@@ -174,6 +174,11 @@ ROUTE_RULES: dict[str, Rule] = {
     # Every step is checked by the service (run sessions, or approve minutes) with a message.
     "session_transition": in_workspace(Capability.VIEW, post=True),
     "session_calendar": in_workspace(Capability.VIEW),
+    # An official's calendar feed: no session (calendar apps have none); the long random token
+    # in the path names the official, whose standing and `visible()` are asked at each fetch.
+    # Unknown, replaced and standing-less tokens are the same 404; rate-limited per token.
+    "calendar_feed": PUBLIC,
+    "calendar_feed_reset": SIGNED_IN_POST,  # the signed-in official's own link, audited
     "agenda_item_create": in_workspace(Capability.RUN_SESSIONS),
     "agenda_item_edit": in_workspace(Capability.RUN_SESSIONS),
     "agenda_item_remove": in_workspace(Capability.RUN_SESSIONS, post=True),
@@ -186,6 +191,15 @@ ROUTE_RULES: dict[str, Rule] = {
     "action_done": in_workspace(Capability.VIEW, post=True),  # the owner, or who runs it
     "minutes_share": in_workspace(Capability.RUN_SESSIONS, post=True),
     "minutes_comment": in_workspace(Capability.CONTRIBUTE, post=True),
+    # Scheduling polls: the session's audience sees and answers them while the session is a
+    # draft; those who run sessions open them, read the grid, pick a slot and close them.
+    "poll_list": in_workspace(Capability.VIEW),
+    "poll_detail": in_workspace(Capability.VIEW),
+    "poll_open": in_workspace(Capability.RUN_SESSIONS),
+    "poll_answer": in_workspace(Capability.VIEW, post=True),
+    "poll_grid": in_workspace(Capability.RUN_SESSIONS),
+    "poll_pick": in_workspace(Capability.RUN_SESSIONS, post=True),
+    "poll_close": in_workspace(Capability.RUN_SESSIONS, post=True),
     "session_room": in_workspace(Capability.VIEW),
     "session_chat_send": in_workspace(Capability.CONTRIBUTE, post=True),
     "session_chat_mute": in_workspace(Capability.MODERATE, post=True),

@@ -1,5 +1,7 @@
 """The demo world's dialogue sessions: in `offsets` and `linking`, one closed session with
-approved minutes and one scheduled for next week. `linking` runs under the Chatham House rule."""
+approved minutes and one scheduled for next week. `linking` runs under the Chatham House rule.
+`offsets` also has a draft session for full members whose time is being found by a scheduling
+poll (slots across the day in Berlin, a few answers already in)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from accounts.models import User
 from dialogues.attribution import services as attribution_services
 from dialogues.chat.services import message_send
 from dialogues.meetings import minutes as meeting_minutes
+from dialogues.meetings import polls as meeting_polls
 from dialogues.meetings import services as meetings
 from dialogues.models import DialogueSession, Notification, SessionAttendance
 from workspaces.models import AttributionMode, Document, Workspace
@@ -128,6 +131,55 @@ SESSIONS = {
 }
 
 
+# The draft whose time the roster is asked: full members only, so observers never see it.
+POLLED = {
+    "workspace": "offsets",
+    "title": "Session 6: Benchmarks for free allocation",
+    "description": "Product benchmarks, their update cycle and carbon leakage lists.",
+    "agenda": [("Benchmark update cycles", 45, "eu", None), ("Leakage lists", 45, "korea", None)],
+    # (days ahead, hour in Berlin): morning, afternoon and evening in Berlin, so each slot
+    # is night somewhere between Wellington and Sacramento.
+    "slots": [(15, 8), (15, 14), (16, 21)],
+    # (local part, answers per slot, for the jurisdiction)
+    "answers": [
+        ("nz", ["yes", "no", "maybe"], True),
+        ("eu", ["yes", "yes", "no"], True),
+        ("california", ["no", "maybe", "yes"], False),
+        ("korea", ["maybe", "yes", "no"], False),
+    ],
+}
+
+
+def _polled(officials: dict[str, User]) -> None:
+    secretariat = officials["secretariat"]
+    workspace = Workspace.objects.get(slug=POLLED["workspace"])
+    days, hour = POLLED["slots"][0]
+    session = _create(
+        workspace,
+        POLLED,
+        officials,
+        secretariat,
+        _at(days, hour),
+        schedule=False,
+        audience="full_members",
+    )
+    poll = meeting_polls.poll_open(
+        actor=secretariat,
+        session=session,
+        slots=[(_at(day, at).replace(tzinfo=None), 100) for day, at in POLLED["slots"]],
+        time_zone="Europe/Berlin",
+        closes_on=timezone.localdate() + datetime.timedelta(days=10),
+    )
+    slots = list(poll.slots.order_by("starts_at"))
+    for local, choices, for_jurisdiction in POLLED["answers"]:
+        meeting_polls.poll_answer(
+            actor=officials[local],
+            poll=poll,
+            choices={slot.pk: choice for slot, choice in zip(slots, choices, strict=True)},
+            for_jurisdiction=for_jurisdiction,
+        )
+
+
 def _document_id(workspace: Workspace, fragment: str | None) -> list[int]:
     if not fragment:
         return []
@@ -140,7 +192,9 @@ def _at(days: int, hour: int) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour), tzinfo=BERLIN)
 
 
-def _create(workspace, spec, officials, secretariat, starts) -> DialogueSession:
+def _create(
+    workspace, spec, officials, secretariat, starts, *, schedule=True, audience="everyone"
+) -> DialogueSession:
     session = meetings.session_create(
         actor=secretariat,
         workspace=workspace,
@@ -149,6 +203,7 @@ def _create(workspace, spec, officials, secretariat, starts) -> DialogueSession:
         starts_at=starts,
         ends_at=starts + datetime.timedelta(minutes=sum(i[1] for i in spec["agenda"]) + 10),
         time_zone="Europe/Berlin",
+        audience=audience,
     )
     for entry in spec["agenda"]:
         title, minutes, presenter, document = entry[:4]
@@ -160,6 +215,8 @@ def _create(workspace, spec, officials, secretariat, starts) -> DialogueSession:
             presenter_id=officials[presenter].pk if presenter else None,
             document_ids=_document_id(workspace, document),
         )
+    if not schedule:
+        return session
     return meetings.session_transition(actor=secretariat, session=session, name="schedule")
 
 
@@ -235,6 +292,8 @@ def seed_sessions(officials: dict[str, User]) -> None:
         _past(workspace, past, officials)
         session = _create(workspace, upcoming, officials, officials["secretariat"], _at(7, 14))
         _register(session, upcoming, officials)
+        if slug == POLLED["workspace"]:
+            _polled(officials)
     # The bell shows the sessions; nobody is emailed about the demo's past.
     now = timezone.now()
     Notification.objects.filter(emailed_at__isnull=True).update(emailed_at=now, digested_at=now)

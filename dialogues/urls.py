@@ -5,6 +5,8 @@ from django.urls import path
 from dialogues.attribution import views as attribution
 from dialogues.chat import views as chat
 from dialogues.exports import views as exports
+from dialogues.meetings import feed_views as calendar_feeds
+from dialogues.meetings import polls_views as polls
 from dialogues.meetings import views as meetings
 from dialogues.notifications import views as notifications
 from dialogues.overview import views as overview
@@ -14,6 +16,8 @@ from dialogues.threads import views as threads
 urlpatterns = [
     path("", overview.home, name="home"),
     path("search/", search.search, name="search"),
+    path("calendar/<str:token>.ics", calendar_feeds.calendar_feed, name="calendar_feed"),
+    path("profile/calendar/reset/", calendar_feeds.calendar_feed_reset, name="calendar_feed_reset"),
     path("live/counts/", overview.live_counts, name="live_counts"),
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
@@ -121,6 +125,14 @@ urlpatterns = [
         meetings.minutes_comment,
         name="minutes_comment",
     ),
+    # Scheduling polls of draft sessions
+    path("w/<slug:slug>/sessions/polls/", polls.poll_list, name="poll_list"),
+    path("w/<slug:slug>/s/<int:session>/poll/", polls.poll_detail, name="poll_detail"),
+    path("w/<slug:slug>/s/<int:session>/poll/new/", polls.poll_open, name="poll_open"),
+    path("w/<slug:slug>/s/<int:session>/poll/answer/", polls.poll_answer, name="poll_answer"),
+    path("w/<slug:slug>/s/<int:session>/poll/grid/", polls.poll_grid, name="poll_grid"),
+    path("w/<slug:slug>/s/<int:session>/poll/pick/", polls.poll_pick, name="poll_pick"),
+    path("w/<slug:slug>/s/<int:session>/poll/close/", polls.poll_close, name="poll_close"),
     # The session's live room: the same chat views, on the session's room
     path("w/<slug:slug>/s/<int:session>/room/", chat.chat_room, name="session_room"),
     path("w/<slug:slug>/s/<int:session>/room/send/", chat.chat_send, name="session_chat_send"),

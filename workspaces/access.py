@@ -353,9 +353,15 @@ def _unreleased_gates(obj: Model) -> list[Capability]:
     while True:
         if hasattr(type(obj), "RELEASE_LOOKUPS") and not obj.is_released():
             gates.append(Capability(type(obj).RELEASE_CAPABILITY))
-        if not hasattr(type(obj), "ACCESS_PARENT"):
+        if not hasattr(type(obj), "ACCESS_PARENT") or _shown_before_parent(type(obj)):
             return gates
         obj = getattr(obj, type(obj).ACCESS_PARENT)
+
+
+def _shown_before_parent(model: type[Model]) -> bool:
+    """An item its audience sees while the item it sits in is still unreleased (a scheduling
+    poll of a draft session): the release gates stop at it; removal and audience do not."""
+    return getattr(model, "SHOWN_BEFORE_PARENT_RELEASE", False)
 
 
 def item_capabilities(user: Any, obj: Model) -> frozenset[Capability]:
@@ -410,6 +416,19 @@ def colleagues_who_can_view(user: Any, obj: Model) -> QuerySet[User]:
     if user.jurisdiction_id is None or undertaking_pending(user, _item_root(obj).workspace):
         return User.objects.none()
     return people_who_can_view(obj).filter(jurisdiction_id=user.jurisdiction_id).exclude(pk=user.pk)
+
+
+def can_answer_for_jurisdiction(
+    user: Any, obj: Model, *, capabilities: frozenset | None = None
+) -> bool:
+    """May `user` answer `obj` (a scheduling poll) for their whole jurisdiction? Its focal
+    points may, where they see the poll; one answer then stands for every colleague.
+    `capabilities`: the reader's item_capabilities on `obj`, when the caller has them."""
+    if user.jurisdiction_id is None or Role.FOCAL_POINT not in roles_of(user):
+        return False
+    if capabilities is None:
+        capabilities = item_capabilities(user, obj)
+    return _C.VIEW in capabilities
 
 
 def audiences_for(user: Any) -> list[str]:
@@ -557,11 +576,12 @@ def _item_filter(user: Any, model: type[Model], workspace_ids: QuerySet | None =
         condition &= Q(**{f"{prefix}audience": Audience.EVERYONE})
     # At every level of the chain: not removed, and released (or the user holds the capability
     # that sees unreleased items, such as drafts).
-    level, current = "", model
+    level, current, gated = "", model, True
     while True:
         if any(f.name == "deleted_at" for f in current._meta.get_fields()):
             condition &= Q(**{f"{level}deleted_at__isnull": True})
-        lookups = getattr(current, "RELEASE_LOOKUPS", None)
+        lookups = getattr(current, "RELEASE_LOOKUPS", None) if gated else None
+        gated = gated and not _shown_before_parent(current)
         if lookups:
             released = Q(**{f"{level}{key}": value for key, value in lookups.items()})
             gate = Capability(current.RELEASE_CAPABILITY)

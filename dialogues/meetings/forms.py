@@ -6,8 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import TimeZoneField
-from accounts.time_zones import canonical, zone_choices
+from accounts.forms import TimeZoneField, offer_zones
 from core.markup import BODY_HELP
 from dialogues.models import MinutesComment
 from workspaces.models import AttributionMode, Audience
@@ -53,10 +52,7 @@ class SessionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        current = self.initial.get("time_zone")
-        self.fields["time_zone"].choices = zone_choices(current=current)
-        if canonical(current):
-            self.initial["time_zone"] = canonical(current)
+        offer_zones(self, "time_zone")
 
     def clean(self):
         import zoneinfo

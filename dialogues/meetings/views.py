@@ -4,15 +4,12 @@ actions and the calendar file."""
 from __future__ import annotations
 
 import zoneinfo
-from datetime import UTC
 
-import icalendar
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,6 +25,7 @@ from dialogues.lookups import visible_session, visible_workspace
 from dialogues.meetings import minutes as meeting_minutes
 from dialogues.meetings import selectors
 from dialogues.meetings import services as meetings
+from dialogues.meetings.feeds import new_calendar, session_event
 from dialogues.meetings.forms import (
     ActionForm,
     AgendaItemForm,
@@ -218,23 +216,17 @@ def session_calendar(request, slug: str, pk: int):
     Built with `icalendar`, which does the escaping, folding and CRLF line endings."""
     session = visible_session(request.user, slug, pk)
     url = site_url(request) + reverse("session_detail", kwargs={"slug": slug, "pk": pk})
-    host = request.get_host().split(":")[0] or "enclave"
-    calendar = icalendar.Calendar()
-    calendar.add("version", "2.0")
-    calendar.add("prodid", "-//Enclave//Dialogue sessions//EN")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    event = icalendar.Event()
-    event.add("uid", f"session-{session.pk}@{host}")
-    event.add("dtstamp", timezone.now().astimezone(UTC))
-    event.add("sequence", int(session.updated_at.timestamp()))
-    event.add("dtstart", session.starts_at.astimezone(UTC))
-    event.add("dtend", session.ends_at.astimezone(UTC))
-    event.add("summary", session.title)
-    event.add("description", _("Dialogue session in Enclave:") + " " + url)
-    event.add("url", url)
-    event.add("status", "TENTATIVE" if session.status == Status.DRAFT else "CONFIRMED")
-    calendar.add_component(event)
+    calendar = new_calendar()
+    calendar.add_component(
+        session_event(
+            session,
+            url=url,
+            host=request.get_host().split(":")[0] or "enclave",
+            summary=session.title,
+            description=_("Dialogue session in Enclave:") + " " + url,
+            status="TENTATIVE" if session.status == Status.DRAFT else "CONFIRMED",
+        )
+    )
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar")
     response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.ics"'
     response["Cache-Control"] = "private, no-store"

@@ -11,6 +11,7 @@ from .meetings import (
     SessionRegistration,
 )
 from .notifications import Notification, NotificationPreference
+from .polls import PollAnswer, PollSlot, SchedulingPoll
 from .threads import MAX_DEPTH, Post, PostRevision, Reaction, Thread, ThreadReadState
 
 __all__ = [
@@ -27,9 +28,12 @@ __all__ = [
     "MinutesEntry",
     "Notification",
     "NotificationPreference",
+    "PollAnswer",
+    "PollSlot",
     "Post",
     "PostRevision",
     "Reaction",
+    "SchedulingPoll",
     "SessionAttendance",
     "SessionRegistration",
     "Thread",

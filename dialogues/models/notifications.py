@@ -19,6 +19,7 @@ class Notification(models.Model):
         MODERATION = "moderation", _("Moderation")
         SESSION_SCHEDULED = "session_scheduled", _("Session scheduled")
         SESSION_CHANGED = "session_changed", _("Session changed")
+        POLL_OPENED = "poll_opened", _("Scheduling poll: when can you attend?")
         SESSION_STARTING = "session_starting", _("Session starting soon")
         MINUTES_REVIEW = "minutes_review", _("Minutes ready for review")
         MINUTES_APPROVED = "minutes_approved", _("Minutes approved")
@@ -44,6 +45,10 @@ class Notification(models.Model):
     room = models.ForeignKey("ChatRoom", on_delete=models.CASCADE, null=True, related_name="+")
     session = models.ForeignKey(
         "DialogueSession", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    # A scheduling poll: its session is still a draft, which the roster may not see yet.
+    poll = models.ForeignKey(
+        "SchedulingPoll", on_delete=models.CASCADE, null=True, related_name="+"
     )
     # How many things a notice about no single item concerns (ACCESS_REVIEW: officials to
     # review); a count only, so the notice names nobody.

@@ -24,7 +24,7 @@ def send_digest(user: User) -> bool:
         pending = list(
             Notification.objects.select_for_update(of=("self",))
             .filter(recipient=user, digested_at__isnull=True, read_at__isnull=True)
-            .select_related("recipient", "workspace", "thread", "post")
+            .select_related("recipient", "workspace", "thread", "post", "session", "poll__session")
         )
         shown = [n for n in pending if still_visible(n)]
         Notification.objects.filter(pk__in=[n.pk for n in pending]).update(

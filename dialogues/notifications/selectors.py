@@ -15,6 +15,7 @@ from dialogues.models import (
     ChatRoom,
     DialogueSession,
     Notification,
+    SchedulingPoll,
     Thread,
 )
 from workspaces.access import (
@@ -36,7 +37,11 @@ def _still_visible(user: User, model, field: str):
 # What a notification is about: the item field it sets, and (built on demand, as building
 # the visibility filter is the costly part) the condition that the user may still see it.
 _ABOUT_WORKSPACE = Q(
-    workspace__isnull=False, thread__isnull=True, room__isnull=True, session__isnull=True
+    workspace__isnull=False,
+    thread__isnull=True,
+    room__isnull=True,
+    session__isnull=True,
+    poll__isnull=True,
 )
 # About no workspace: the access review a sponsor is asked for (accounts.reviews), shown while
 # the reader may still review someone's access (the platform policy), named by a count only.
@@ -59,6 +64,7 @@ NOTIFICATION_SUBJECTS = {
         Q(session__isnull=False),
         lambda user: _still_visible(user, DialogueSession, "session_id"),
     ),
+    "poll": (Q(poll__isnull=False), lambda user: _still_visible(user, SchedulingPoll, "poll_id")),
     "reviews": (_ABOUT_REVIEWS, _may_still_review),
 }
 
@@ -89,6 +95,7 @@ def visible_notifications(*, user: User, subjects=tuple(NOTIFICATION_SUBJECTS)):
             "thread__workspace",
             "session__workspace",
             "room__workspace",
+            "poll__session__workspace",
         )
     )
 
@@ -97,8 +104,13 @@ def _subject(notification: Notification):
     """What a notification is about, for its byline: a notification leaves the live view, so
     Chatham House names nobody and anonymous shows the pseudonym in this item's context. None
     for a notice about no workspace (an access review), which has no byline."""
+    poll_session = notification.poll.session if notification.poll_id else None
     return (
-        notification.thread or notification.session or notification.room or notification.workspace
+        notification.thread
+        or notification.session
+        or poll_session
+        or notification.room
+        or notification.workspace
     )
 
 
@@ -159,6 +171,7 @@ def unread_notification_count(*, user: User) -> int:
         about_thread=Count("thread_id"),
         about_room=Count("room_id"),
         about_session=Count("session_id"),
+        about_poll=Count("poll_id"),
         about_workspace=Count("pk", filter=_ABOUT_WORKSPACE),
         about_reviews=Count("pk", filter=_ABOUT_REVIEWS),
     )

@@ -24,6 +24,7 @@ from dialogues.models import (
     Notification,
     NotificationPreference,
     Post,
+    SchedulingPoll,
     Thread,
 )
 from dialogues.notifications.live import announce_counts
@@ -39,6 +40,7 @@ EMAIL_PREFERENCE = {
     Notification.Kind.REPLY: "email_replies",
     Notification.Kind.SESSION_SCHEDULED: "email_sessions",
     Notification.Kind.SESSION_CHANGED: "email_sessions",
+    Notification.Kind.POLL_OPENED: "email_sessions",
     Notification.Kind.SESSION_STARTING: "email_sessions",
     Notification.Kind.MINUTES_REVIEW: "email_sessions",
     Notification.Kind.MINUTES_APPROVED: "email_sessions",
@@ -63,6 +65,7 @@ def notify(
     post: Post | None = None,
     room=None,
     session=None,
+    poll=None,
     workspace=None,
 ) -> list[Notification]:
     """Notify each recipient who may see the thread, room or session (or, for a notice about
@@ -71,7 +74,7 @@ def notify(
     recipients = [u for u in recipients if u.pk != actor_id]
     if not recipients:
         return []
-    item = next(i for i in (thread, room, session, workspace) if i is not None)
+    item = next(i for i in (thread, room, session, poll, workspace) if i is not None)
     allowed = set(people_who_can_view(item).values_list("pk", flat=True))
     wanted = {u.pk: u for u in recipients if u.pk in allowed}
     if not wanted:
@@ -91,11 +94,12 @@ def notify(
             recipient_id=pk,
             kind=kind,
             actor=actor,
-            workspace_id=item.pk if item is workspace else item.workspace_id,
+            workspace_id=_workspace_id(item, workspace),
             thread=thread,
             post=post,
             room=room,
             session=session,
+            poll=poll,
         )
         for pk in wanted
         if pk not in already
@@ -107,6 +111,13 @@ def notify(
         # robust: a mail server failure is logged; the post is saved and the digest retries.
         after_commit(lambda: send_immediate_emails(ids))
     return created
+
+
+def _workspace_id(item, workspace) -> int:
+    if item is workspace:
+        return item.pk
+    # A poll belongs to its session's workspace.
+    return item.session.workspace_id if isinstance(item, SchedulingPoll) else item.workspace_id
 
 
 def access_review_notify(*, sponsor: User, due: int, dormant: int) -> Notification | None:
@@ -141,6 +152,11 @@ def notification_link(notification: Notification) -> str:
             "session_detail",
             kwargs={"slug": notification.workspace.slug, "pk": notification.session_id},
         )
+    if notification.poll_id:
+        return reverse(
+            "poll_detail",
+            kwargs={"slug": notification.workspace.slug, "session": notification.poll.session_id},
+        )
     if notification.room_id:
         return reverse("chat_room", kwargs={"slug": notification.workspace.slug})
     if notification.post_id:
@@ -164,6 +180,7 @@ def still_visible(notification: Notification) -> bool:
         notification.post
         or notification.thread
         or notification.session
+        or notification.poll
         or notification.room
         or notification.workspace
     )
@@ -180,6 +197,8 @@ def email_context(notification: Notification, base: str) -> dict:
     }
     if workspace.email_excerpts and notification.session_id:
         context["session_title"] = notification.session.title
+    if workspace.email_excerpts and notification.poll_id:
+        context["session_title"] = notification.poll.session.title
     if workspace.email_excerpts and notification.thread_id:
         context["thread_title"] = notification.thread.title
         if notification.post_id and not notification.post.hidden_at:
@@ -196,7 +215,7 @@ def send_immediate_emails(notification_ids: list[int]) -> int:
     base = site_url(None)
     notifications = Notification.objects.filter(
         pk__in=notification_ids, emailed_at__isnull=True
-    ).select_related("recipient", "workspace", "thread", "post", "session")
+    ).select_related("recipient", "workspace", "thread", "post", "session", "poll__session")
     for notification in notifications:
         if notification.kind not in EMAIL_PREFERENCE or notification.workspace_id is None:
             continue  # emailed where it was made (an access review's own email), not here

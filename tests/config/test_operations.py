@@ -63,6 +63,27 @@ def test_each_request_is_one_json_line(world, client_for, caplog):
     assert "secret words" not in json.dumps(entry)
 
 
+def test_credentials_in_paths_are_masked_in_request_lines(world, client, caplog):
+    """A calendar feed link or an invitation link in the request log would open the feed or
+    the account to whoever reads the log: the token is masked (known or not)."""
+    from accounts.feed_tokens import feed_token_reset
+
+    feed = feed_token_reset(actor=world.member)
+    caplog.set_level(logging.INFO, logger="enclave.request")
+    client.get(reverse("calendar_feed", kwargs={"token": feed}))
+    client.get(reverse("invitation_accept", kwargs={"token": "invitation-secret-123"}))
+    client.get("/accounts/password/reset/key/3-set-secret-key-456/")
+    lines = [
+        json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name == "enclave.request"
+    ]
+    assert len(lines) == 3
+    text = json.dumps(lines)
+    for secret in (feed, "invitation-secret-123", "set-secret-key-456"):
+        assert secret not in text
+    assert lines[0]["path"] == "/calendar/[masked].ics" and lines[0]["status"] == 200
+    assert lines[1]["path"] == "/invitations/[masked]/"
+
+
 def test_the_redis_layer_reads_longer_than_it_blocks(monkeypatch):
     """channels-redis blocks 5 s on an idle channel (BRPOP); redis-py's default read timeout is
     also 5 s, and under load it fired first and crashed the consumer. The production settings'

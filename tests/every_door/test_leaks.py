@@ -4,21 +4,25 @@ What they may not see includes chat messages, draft sessions, agendas, minutes n
 actions and review comments, as well as threads, posts and documents.
 
 The crawler follows links from the dashboard, searches for the words of every title, asks the
-mention autocomplete, and reads the emails; it fails on any title or body text of an item the
-user may not see.
+mention autocomplete, reads the emails and the user's calendar feed; it fails on any title or
+body text of an item the user may not see. A draft session's title is shown, with its
+scheduling poll, to everyone the poll asks (and nothing else of the draft).
 """
 
 import re
 from html import unescape
 from urllib.parse import urlsplit
 
+import icalendar
 import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from accounts.feed_tokens import feed_token_reset
 from accounts.models import User
+from accounts.standing import standing_lack
 from core.markup import plain_excerpt
 from dialogues.models import (
     ActionItem,
@@ -28,6 +32,7 @@ from dialogues.models import (
     MinutesComment,
     MinutesEntry,
     Post,
+    SchedulingPoll,
     Thread,
 )
 from dialogues.threads import services as thread_services
@@ -72,6 +77,8 @@ def secrets_hidden_from(user) -> list[str]:
         readable = set(visible(user, model).values_list("pk", flat=True))
         for item in model.objects.all():
             (shown if item.pk in readable else hidden).update(_passages(item, fields))
+    # A scheduling poll names its draft session to everyone it asks.
+    shown.update(p.session.title for p in visible(user, SchedulingPoll).select_related("session"))
     workspaces = Workspace.objects.exclude(pk__in=visible(user, Workspace).values("pk"))
     hidden.update(plain_excerpt(w.purpose_html, 60).rstrip("…") for w in workspaces)
     return [t for t in hidden - shown if len(t) >= 12]
@@ -104,15 +111,27 @@ def crawl(client: Client, user) -> dict[str, str]:
     return seen
 
 
-def assert_crawl_clean(user) -> int:
+def calendar_feed_text(user) -> str:
+    """The user's calendar feed as its readable values (unfolded and unescaped by the parser,
+    so a title cannot hide across a folded line)."""
+    token = feed_token_reset(actor=user)
+    response = Client().get(reverse("calendar_feed", kwargs={"token": token}))
+    assert response.status_code == 200, user.email
+    calendar = icalendar.Calendar.from_ical(response.content)
+    return "\n".join(str(value) for event in calendar.walk("VEVENT") for value in event.values())
+
+
+def assert_crawl_clean(user) -> dict[str, str]:
     client = Client()
     client.force_login(user, backend="accounts.backends.OfficialBackend")
     pages = crawl(client, user)
+    if standing_lack(user) is None:
+        pages["calendar feed"] = calendar_feed_text(user)
     secrets = secrets_hidden_from(user)
     for url, html in pages.items():
         for secret in secrets:
             assert secret not in html, f"{user.email} sees “{secret}” on {url}"
-    return len(pages)
+    return pages
 
 
 def assert_undertaking_hides_linking(user) -> None:
@@ -138,7 +157,11 @@ def test_no_page_shows_what_its_reader_may_not_see(settings):
     assert_undertaking_hides_linking(User.objects.get(handle="nz"))
     checked = 0
     for user in User.objects.all():
-        checked += assert_crawl_clean(user)
+        pages = assert_crawl_clean(user)
+        checked += len(pages)
+        if user.handle == "eu":  # the crawl reaches the new doors: a poll, the feed's sessions
+            assert any("/poll/" in url for url in pages), "no scheduling poll crawled"
+            assert "/w/offsets/s/" in pages["calendar feed"]
     assert checked > 100
 
 
@@ -153,7 +176,7 @@ def test_a_new_undertaking_version_hides_the_dialogue_until_accepted_again(setti
     for handle in ("eu", "korea"):  # both had accepted version one
         user = User.objects.get(handle=handle)
         assert_undertaking_hides_linking(user)
-        assert assert_crawl_clean(user) > 10
+        assert len(assert_crawl_clean(user)) > 10
 
 
 @pytest.mark.django_db
