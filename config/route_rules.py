@@ -202,6 +202,9 @@ ROUTE_RULES: dict[str, Rule] = {
     "poll_close": in_workspace(Capability.RUN_SESSIONS, post=True),
     "session_room": in_workspace(Capability.VIEW),
     "session_chat_send": in_workspace(Capability.CONTRIBUTE, post=True),
+    # Running a live session from its room: each action's service asks the policy (run the
+    # session; or post in the room, to ask for the floor) and refuses with a message.
+    "session_live_action": in_workspace(Capability.VIEW, post=True),
     "session_chat_mute": in_workspace(Capability.MODERATE, post=True),
     "session_chat_lock": in_workspace(Capability.MODERATE, post=True),
     "session_chat_edit": in_workspace(Capability.CONTRIBUTE, post=True),

@@ -6,6 +6,7 @@ from dialogues.attribution import views as attribution
 from dialogues.chat import views as chat
 from dialogues.exports import views as exports
 from dialogues.meetings import feed_views as calendar_feeds
+from dialogues.meetings import live_views
 from dialogues.meetings import polls_views as polls
 from dialogues.meetings import views as meetings
 from dialogues.notifications import views as notifications
@@ -136,6 +137,11 @@ urlpatterns = [
     # The session's live room: the same chat views, on the session's room
     path("w/<slug:slug>/s/<int:session>/room/", chat.chat_room, name="session_room"),
     path("w/<slug:slug>/s/<int:session>/room/send/", chat.chat_send, name="session_chat_send"),
+    path(
+        "w/<slug:slug>/s/<int:session>/room/live/",
+        live_views.session_live_action,
+        name="session_live_action",
+    ),
     path("w/<slug:slug>/s/<int:session>/room/mute/", chat.chat_mute, name="session_chat_mute"),
     path("w/<slug:slug>/s/<int:session>/room/lock/", chat.chat_lock, name="session_chat_lock"),
     path(

@@ -418,17 +418,18 @@ def colleagues_who_can_view(user: Any, obj: Model) -> QuerySet[User]:
     return people_who_can_view(obj).filter(jurisdiction_id=user.jurisdiction_id).exclude(pk=user.pk)
 
 
-def can_answer_for_jurisdiction(
-    user: Any, obj: Model, *, capabilities: frozenset | None = None
+def can_act_for_jurisdiction(
+    user: Any, obj: Model, *, capabilities: frozenset | None = None, needs: Capability = _C.VIEW
 ) -> bool:
-    """May `user` answer `obj` (a scheduling poll) for their whole jurisdiction? Its focal
-    points may, where they see the poll; one answer then stands for every colleague.
+    """May `user` act on `obj` for their whole jurisdiction: answer a scheduling poll for it
+    (`needs` VIEW), raise a hand for it in a live session (`needs` CONTRIBUTE on the room)? Its
+    focal points may, where they hold `needs` on `obj`; one act then stands for every colleague.
     `capabilities`: the reader's item_capabilities on `obj`, when the caller has them."""
     if user.jurisdiction_id is None or Role.FOCAL_POINT not in roles_of(user):
         return False
     if capabilities is None:
         capabilities = item_capabilities(user, obj)
-    return _C.VIEW in capabilities
+    return needs in capabilities
 
 
 def audiences_for(user: Any) -> list[str]:

@@ -8,6 +8,7 @@ access may have changed (a notice on the per-user group), which closes the socke
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import time
 
@@ -20,12 +21,14 @@ from channels.sessions import InstanceSessionWrapper
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.standing import standing_lack
 from dialogues.chat import presence, services
 from dialogues.chat.frames import BadFrame, parse_frame
+from dialogues.meetings import live
 from dialogues.meetings.services import record_attendance
 from dialogues.models import ChatRoom
 from dialogues.notifications.selectors import unread_notification_count
@@ -70,6 +73,7 @@ def _frame_sender(send):
 class ChatConsumer(AsyncWebsocketConsumer):
     room: ChatRoom
     user: User
+    session = None  # the dialogue session whose room this is, if any
     revoked = False
     claimed = False
 
@@ -135,7 +139,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except BadFrame as error:
             await self.send(text_data=_error("bad_frame", str(error)))
             return
-        await getattr(self, f"on_{kind}")(**fields)
+        await getattr(self, "on_" + kind.replace(".", "_"))(**fields)
 
     async def _standing_then(self, work=None, *args):
         """Standing, then `work(*args)` if any, in one trip to the database thread: (True, its
@@ -176,9 +180,70 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def on_resume(self, *, after: int = 0):
         ok, found = await self._standing_then(self._after, after)
         if ok:
-            messages, last, complete = found
+            messages, last, complete, running = found
             frame = {"type": "catchup", "messages": messages, "complete": complete}
             await self.send(text_data=json.dumps(frame | {"last_seq": last}))
+            if running is not None:  # a session's room: its agenda and queue as they are now
+                await self.send(text_data=json.dumps(running, separators=(",", ":")))
+
+    # ------------------------------------------------------------------ running a session
+
+    async def on_agenda_move(self, *, item: int):
+        await self._live_action(live.agenda_move, item_id=item)
+
+    async def on_floor_raise(self, **fields):
+        which = fields.get("for", "self")
+        if which not in ("self", "jurisdiction"):
+            await self.send(text_data=_error("bad_frame", "'for' is self or jurisdiction."))
+            return
+        await self._live_action(live.floor_raise, for_jurisdiction=which == "jurisdiction")
+
+    async def on_floor_withdraw(self):
+        await self._live_action(live.floor_withdraw)
+
+    async def on_floor_give(self, *, request: int):
+        await self._live_action(live.floor_give, request_id=request)
+
+    async def on_floor_skip(self, *, request: int):
+        await self._live_action(live.floor_skip, request_id=request)
+
+    async def on_floor_clear(self):
+        await self._live_action(live.floor_clear)
+
+    async def on_minutes_note(self, *, kind: str, text: str = "", seq=None, owner=None, due=None):
+        try:
+            due_date = datetime.date.fromisoformat(due) if due else None
+        except ValueError:
+            await self.send(text_data=_error("bad_frame", "'due' is a date, YYYY-MM-DD."))
+            return
+        await self._live_action(
+            live.minutes_note, kind=kind, text=text, seq=seq, owner_id=owner, due_date=due_date
+        )
+
+    async def _live_action(self, service, **arguments):
+        ok, reply = await self._standing_then(self._run_live, service, arguments)
+        if ok and reply is not None:
+            await self.send(text_data=reply)
+
+    def _run_live(self, service, arguments: dict) -> str | None:
+        """One running-session service, in the reader's language; the room hears the new state
+        from the service itself. Returns the frame answering this socket, if any."""
+        if self.session is None:
+            return _error("forbidden", "This room is not a session's room.")
+        with translation.override(self.user.language or settings.LANGUAGE_CODE):
+            try:
+                result = service(actor=self.user, session=self.session, **arguments)
+            except PermissionDenied as error:
+                return _error("forbidden", str(error))
+            except services.RateLimited as error:
+                return _error(error.code, " ".join(error.messages), retry_after=error.retry_after)
+            except ValidationError as error:
+                return _error("invalid", " ".join(error.messages))
+            if service is live.minutes_note:
+                kind = arguments["kind"]
+                frame = {"type": "minutes.noted", "kind": kind, "item": result.pk}
+                return json.dumps(frame | {"detail": live.note_label(kind)})
+        return None
 
     async def on_history(self, *, before: int | None = None):
         ok, messages = await self._standing_then(self._before, before)
@@ -288,6 +353,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "can_send": Capability.CONTRIBUTE in capabilities,
             "can_moderate": Capability.MODERATE in capabilities,
         }
+        self.session = live.session_of_room(room)
+        if self.session is not None:
+            self.flags |= live.room_flags(self.user, self.session, capabilities)
         return None
 
     def _signed_in(self) -> bool:
@@ -314,11 +382,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
             with contextlib.suppress(ValueError):  # the counter expired meanwhile
                 cache.decr(f"chat-sockets:{self.user.pk}")
 
-    def _after(self, after: int) -> tuple[list, int, bool]:
+    def _after(self, after: int) -> tuple[list, int, bool, dict | None]:
         messages = services.messages_after(user=self.user, room=self.room, after_seq=after)
         shown = _within_bytes([services.serialize(m, self.people) for m in messages])
         last = shown[-1]["seq"] if shown else after
-        return shown, last, len(shown) == len(messages) and len(messages) < 500
+        complete = len(shown) == len(messages) and len(messages) < 500
+        running = None
+        if self.session is not None:
+            self.session.refresh_from_db()
+            running = live.live_state(self.session, self.people)
+        return shown, last, complete, running
 
     def _before(self, before: int | None) -> list:
         messages = services.messages_before(user=self.user, room=self.room, before_seq=before)

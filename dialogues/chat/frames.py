@@ -41,6 +41,20 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     "typing": {},
     "read": {"seq": Field(int, required=True)},
     "ping": {},
+    # Running a live session (dialogues/meetings/live.py)
+    "agenda.move": {"item": Field(int, required=True, minimum=1)},
+    "floor.raise": {"for": Field(str, max_length=16)},
+    "floor.withdraw": {},
+    "floor.give": {"request": Field(int, required=True, minimum=1)},
+    "floor.skip": {"request": Field(int, required=True, minimum=1)},
+    "floor.clear": {},
+    "minutes.note": {
+        "kind": Field(str, required=True, max_length=16),
+        "text": Field(str, max_length=8 * 1024),
+        "seq": Field(int, nullable=True, minimum=1),
+        "owner": Field(int, nullable=True, minimum=1),
+        "due": Field(str, nullable=True, max_length=10),
+    },
 }
 
 

@@ -15,6 +15,7 @@ from core.params import id_param, int_param
 from core.refusals import refusals_as_messages, refusals_redirect_to
 from dialogues.chat import selectors, services
 from dialogues.lookups import visible_workspace
+from dialogues.meetings import live
 from dialogues.meetings import services as meetings
 from dialogues.models import (
     ChatMessage,
@@ -25,6 +26,7 @@ from workspaces.access import (
     Capability,
     can,
     get_visible_or_404,
+    item_capabilities,
     people_who_can_view,
     require,
 )
@@ -90,6 +92,14 @@ def chat_room(request, slug: str, session: int | None = None):
         "chat_urls": _chat_urls(slug, session),
         "session": session_of_room,
         "can_unmask": page.can_unmask,
+        # A session's room: its agenda, clock and speakers' queue beside the chat.
+        "live": live.live_panel(
+            user=request.user,
+            session=session_of_room,
+            room_capabilities=item_capabilities(request.user, room),
+        )
+        if session_of_room is not None
+        else None,
     }
     if page.messages:
         services.mark_read(actor=request.user, room=room, seq=page.messages[-1].seq)

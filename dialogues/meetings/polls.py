@@ -29,7 +29,7 @@ from dialogues.models import DialogueSession, Notification, PollAnswer, PollSlot
 from dialogues.notifications.services import notify
 from workspaces.access import (
     Capability,
-    can_answer_for_jurisdiction,
+    can_act_for_jurisdiction,
     item_capabilities,
     people_who_can_view,
 )
@@ -173,7 +173,7 @@ def poll_answer(
     capabilities = item_capabilities(actor, poll)
     if Capability.VIEW not in capabilities:
         raise PermissionDenied(_("You do not have permission to do that."))
-    if for_jurisdiction and not can_answer_for_jurisdiction(actor, poll, capabilities=capabilities):
+    if for_jurisdiction and not can_act_for_jurisdiction(actor, poll, capabilities=capabilities):
         raise PermissionDenied(_("Only a focal point answers for their jurisdiction."))
     if not poll.accepts_answers():
         raise ValidationError(_("This poll is closed: answers can no longer change."))

@@ -17,7 +17,7 @@ from dialogues.meetings import services as meetings
 from dialogues.models import DialogueSession, PollAnswer, PollSlot, SchedulingPoll
 from workspaces.access import (
     Capability,
-    can_answer_for_jurisdiction,
+    can_act_for_jurisdiction,
     item_capabilities,
     visible,
 )
@@ -156,9 +156,7 @@ def answer_page(*, user: User, poll: SchedulingPoll) -> AnswerPage:
         rows=rows,
         accepts_answers=poll.accepts_answers(),
         can_run=Capability.RUN_SESSIONS in capabilities,
-        can_answer_for_jurisdiction=can_answer_for_jurisdiction(
-            user, poll, capabilities=capabilities
-        ),
+        can_answer_for_jurisdiction=can_act_for_jurisdiction(user, poll, capabilities=capabilities),
         answered_for_jurisdiction=any(a.for_jurisdiction for a in mine.values()),
         answers_shown=answers_shown,
     )

@@ -30,6 +30,9 @@ from dialogues.models import (
     AgendaItem,
     ChatRoom,
     DialogueSession,
+    FloorRequest,
+    ItemAttendance,
+    ItemRun,
     Notification,
     SessionAttendance,
     SessionRegistration,
@@ -414,6 +417,14 @@ def session_transition(
     elif name == "end":
         session.ended_at = now
         _close_room(session, now)
+        # The clock of the item under discussion stops; the speakers' queue empties.
+        ItemRun.objects.filter(session=session, ended_at__isnull=True).update(ended_at=now)
+        FloorRequest.objects.filter(session=session, status__in=FloorRequest.OPEN).update(
+            status=FloorRequest.Status.CLEARED, resolved_at=now
+        )
+        from dialogues.meetings.live import announce_state  # live.py builds on this module
+
+        announce_state(session)
     elif name == "approve":
         session.approved_at, session.approved_by = now, actor
     session.save()
@@ -504,6 +515,14 @@ def record_attendance(*, user: User, room: ChatRoom) -> None:
     SessionAttendance.objects.get_or_create(
         session=session, user=user, defaults={"jurisdiction_id": user.jurisdiction_id}
     )
+    # And on the register of the agenda item under discussion, if any.
+    run = ItemRun.objects.filter(session=session, ended_at__isnull=True).first()
+    if run is not None:
+        ItemAttendance.objects.get_or_create(
+            agenda_item_id=run.agenda_item_id,
+            user=user,
+            defaults={"session": session, "jurisdiction_id": user.jurisdiction_id},
+        )
 
 
 def agenda_for(user: User, session: DialogueSession, people, minutes_shown: bool) -> list:

@@ -22,8 +22,8 @@ from core.refusals import (
 )
 from dialogues.attribution.bylines import DialogueBylines
 from dialogues.lookups import visible_session, visible_workspace
+from dialogues.meetings import live, selectors
 from dialogues.meetings import minutes as meeting_minutes
-from dialogues.meetings import selectors
 from dialogues.meetings import services as meetings
 from dialogues.meetings.feeds import new_calendar, session_event
 from dialogues.meetings.forms import (
@@ -354,8 +354,27 @@ def session_attendance(request, slug: str, pk: int):
         "registered_count": len(registrations),
         "attended_count": len(attendance),
         "attended_jurisdictions": len({row.jurisdiction_id for row in attendance}),
+        "by_item": _attendance_by_item(session, names_shown),
     }
     return render(request, "dialogues/meetings/session_attendance.html", context)
+
+
+def _attendance_by_item(session: DialogueSession, names_shown: bool) -> list[dict]:
+    """Who was in the room during each agenda item: counts always; jurisdictions and names
+    where the register shows names."""
+    present = live.attendance_by_item(session)
+    rows = []
+    for item in session.agenda.order_by("position", "pk"):
+        seen = present.get(item.pk, [])
+        rows.append(
+            {
+                "item": item,
+                "count": len(seen),
+                "jurisdiction_count": len({row.jurisdiction_id for row in seen}),
+                "by_jurisdiction": _by_jurisdiction(seen) if names_shown else [],
+            }
+        )
+    return rows if any(row["count"] for row in rows) else []
 
 
 @require_http_methods(["GET", "POST"])

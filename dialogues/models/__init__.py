@@ -1,6 +1,7 @@
 """The dialogues app's models, one module per part; imported from here as before."""
 
 from .chat import ChatMessage, ChatMute, ChatPresence, ChatReadState, ChatRoom
+from .floor import FloorRequest, ItemAttendance, ItemRun
 from .meetings import (
     ActionItem,
     AgendaItem,
@@ -24,6 +25,9 @@ __all__ = [
     "ChatReadState",
     "ChatRoom",
     "DialogueSession",
+    "FloorRequest",
+    "ItemAttendance",
+    "ItemRun",
     "MinutesComment",
     "MinutesEntry",
     "Notification",

@@ -115,6 +115,7 @@
       }
     }
     [remove, hide].forEach(function (element) { if (element.hidden) { element.remove(); } });
+    if (message.seq && !gone) { addToMinutes(item); } // a session's moderator: "To minutes"
     return item;
   }
 
@@ -267,6 +268,374 @@
     statusLine.querySelector("[data-chat-status-text]").textContent = text || t(state);
   }
 
+  // ------------------------------------------------------------------ the live session
+  // A session's room shows its running state beside the chat (templates/dialogues/chat/
+  // _live_panels.html renders it first): the agenda with the current item and its clock, the
+  // speakers' queue, and for those who run the session a form that drafts the minutes. Each
+  // `live` frame carries the whole state; the panels are built again from it with the same
+  // markup as the template, text through textContent only.
+
+  var LIVE_ERROR_MS = 15000, ANNOUNCE_MS = 150;
+  var panels = $("[data-live]");
+  var live = panels && {
+    url: panels.getAttribute("data-live-url"),
+    open: panels.getAttribute("data-live-open") === "true",
+    canRun: panels.getAttribute("data-can-run") === "true",
+    canRaise: panels.getAttribute("data-can-raise") === "true",
+    canRaiseFor: panels.getAttribute("data-can-raise-for") || "",
+    csrf: "", agenda: null, floor: null, currentId: null, speakingId: null, mineId: null,
+    shown: { agenda: "", floor: "" }, // what the panels show now (skip identical frames)
+    over: {}, // agenda item id -> already announced as over its time
+    clockTimer: 0, actionAt: 0, actionPanel: null,
+  };
+  var agendaPanel = panels && panels.querySelector("[data-live-agenda]");
+  var floorPanel = panels && panels.querySelector("[data-live-floor]");
+  var minutesPanel = panels && panels.querySelector("[data-live-minutes]");
+  var minutesForm = minutesPanel && minutesPanel.querySelector("[data-live-minutes-form]");
+  var announcer = panels && panels.querySelector("[data-live-announce]");
+  var announcing = [], announceTimer = 0;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function hiddenText(text) { return el("span", "visually-hidden", text); }
+
+  function parseTime(iso) { // the page writes +0000, frames +00:00
+    return Date.parse(String(iso).replace(/([+-]\d\d)(\d\d)$/, "$1:$2"));
+  }
+
+  function clockText(seconds) { // mm:ss (minutes go past 59 rather than into hours)
+    var whole = Math.max(0, Math.floor(seconds)), minutes = Math.floor(whole / 60), rest = whole % 60;
+    return (minutes < 10 ? "0" : "") + minutes + ":" + (rest < 10 ? "0" : "") + rest;
+  }
+
+  function announce(text) { // polite; several in a row are read together
+    if (!announcer || !text) { return; }
+    announcing.push(text);
+    clearTimeout(announceTimer);
+    announcer.textContent = ""; // the same sentence twice is read twice
+    announceTimer = setTimeout(function () {
+      announcer.textContent = announcing.join(" ");
+      announcing = [];
+    }, ANNOUNCE_MS);
+  }
+
+  function liveButton(text, extra, key, style) {
+    var button = el("button", "btn " + style + " btn--small", text);
+    button.type = "submit";
+    button.setAttribute("data-live-key", key); // focus returns to the same button after a render
+    if (extra) { button.append(hiddenText(extra)); }
+    return button;
+  }
+
+  function liveForm(fields, button) { // a plain POST form, as the template has (no socket: it posts)
+    var form = el("form", "inline-form");
+    form.method = "post";
+    form.action = live.url;
+    form.setAttribute("data-live-form", "");
+    var values = Object.assign({ csrfmiddlewaretoken: live.csrf }, fields);
+    Object.keys(values).forEach(function (name) {
+      var input = el("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = values[name];
+      form.append(input);
+    });
+    form.append(button);
+    return form;
+  }
+
+  function focusIn(panel) { // the key of what has the focus in a panel about to be rebuilt
+    var active = document.activeElement;
+    return panel.contains(active) ? active.getAttribute("data-live-key") || "" : null;
+  }
+
+  function refocus(panel, key) { // the same button if it is still there, else the heading
+    if (key === null || panel.contains(document.activeElement)) { return; }
+    var same = key && panel.querySelector('[data-live-key="' + key + '"]');
+    (same || panel.querySelector("h3")).focus();
+  }
+
+  // The agenda and its clock
+
+  function agendaFromPage() { // the state the server rendered, until the first `live` frame
+    var state = { items: [], current: null };
+    if (!agendaPanel) { return state; }
+    agendaPanel.querySelectorAll("[data-live-items] > li").forEach(function (row) {
+      var id = Number(row.getAttribute("data-item")), since = row.querySelector("[data-live-since]");
+      state.items.push({ id: id, title: row.querySelector("[data-live-title]").textContent,
+                         planned: Number(row.getAttribute("data-planned")) || 0,
+                         used: Number(row.getAttribute("data-used")) || 0 });
+      if (row.getAttribute("aria-current") === "true") {
+        state.current = { id: id, since: since ? since.getAttribute("datetime") : null };
+      }
+    });
+    return state;
+  }
+
+  function currentItem() {
+    var current = live.agenda.current;
+    return current ? live.agenda.items.find(function (item) { return item.id === current.id; }) : null;
+  }
+
+  function usedNow(item) { // seconds: the finished stretches, and the running one
+    var current = live.agenda.current, used = item.used;
+    if (current && current.id === item.id && current.since && live.open) {
+      used += Math.max(0, (Date.now() - (live.skew || 0) - parseTime(current.since)) / 1000);
+    }
+    return used;
+  }
+
+  function agendaRow(item, index) {
+    var current = live.agenda.current !== null && live.agenda.current.id === item.id;
+    var row = el("li", "live-agenda__item" + (current ? " live-agenda__item--current" : ""));
+    var title = el("p", "live-agenda__title"), name = el("span", "", item.title);
+    var meta = el("p", "live-agenda__meta"), used = usedNow(item);
+    row.id = "live-item-" + item.id;
+    row.setAttribute("data-item", item.id);
+    row.setAttribute("data-planned", item.planned);
+    row.setAttribute("data-used", item.used);
+    if (current) { row.setAttribute("aria-current", "true"); }
+    name.setAttribute("data-live-title", "");
+    title.append(el("span", "agenda__number", index + 1 + "."), " ", name);
+    if (current) { meta.append(el("span", "badge badge--success live-agenda__now", t("now")), " "); }
+    meta.append(el("span", "", t("planned", { minutes: Math.round(item.planned / 60) })));
+    if (current || item.used > 0) {
+      var clock = el("span", "live-agenda__clock"), text = el("span", "live-agenda__time");
+      var over = el("span", "badge badge--danger live-agenda__over", t("over-time"));
+      text.setAttribute("data-live-clock", "");
+      text.textContent = clockText(used) + " / " + clockText(item.planned);
+      clock.append("· ", hiddenText(t("clock-label") + " "), text);
+      over.setAttribute("data-live-over", "");
+      over.hidden = !(item.planned > 0 && used > item.planned);
+      row.classList.toggle("live-agenda__item--over", !over.hidden);
+      meta.append(" ", clock, " ", over);
+    }
+    row.append(title, meta);
+    if (live.canRun && live.open && !current) {
+      row.append(liveForm({ action: "move", item: item.id },
+                          liveButton(t("take-up"), " " + item.title, "move-" + item.id, "btn--secondary")));
+    }
+    return row;
+  }
+
+  function tick() { // the current item's clock, every second; the moderator hears when it runs over
+    var item = currentItem(), row = item && agendaPanel.querySelector('[data-item="' + item.id + '"]');
+    var clock = row && row.querySelector("[data-live-clock]");
+    if (!clock) { return; }
+    var used = usedNow(item), over = item.planned > 0 && used > item.planned;
+    clock.textContent = clockText(used) + " / " + clockText(item.planned);
+    row.querySelector("[data-live-over]").hidden = !over;
+    row.classList.toggle("live-agenda__item--over", over);
+    if (over && live.canRun && live.open && !live.over[item.id]) {
+      live.over[item.id] = true;
+      announce(t("over-announce", { title: item.title }));
+    }
+  }
+
+  function renderAgenda() {
+    if (!agendaPanel) { return; }
+    var state = live.agenda, shown = JSON.stringify([state, live.open, live.canRun]);
+    if (shown !== live.shown.agenda) {
+      live.shown.agenda = shown;
+      var focus = focusIn(agendaPanel), list = agendaPanel.querySelector("[data-live-items]");
+      var actions = agendaPanel.querySelector("[data-live-agenda-actions]");
+      var at = state.items.indexOf(currentItem()), next = at >= 0 ? state.items[at + 1] : null;
+      list.replaceChildren.apply(list, state.items.map(agendaRow));
+      actions.replaceChildren();
+      if (live.canRun && live.open && next) {
+        actions.append(liveForm({ action: "move", item: next.id },
+                                liveButton(t("next-item"), " " + next.title, "next", "btn--primary")));
+      }
+      agendaPanel.querySelector("[data-live-ended-note]").hidden = live.open;
+      agendaPanel.hidden = state.items.length === 0;
+      refocus(agendaPanel, focus);
+    }
+    clearInterval(live.clockTimer);
+    live.clockTimer = state.current && live.open ? setInterval(tick, 1000) : 0;
+    tick();
+  }
+
+  // The speakers' queue
+
+  function isMine(hand) { return !!me.id && hand.person.id === me.id; }
+
+  function handRow(hand, speaking, number) {
+    var row = el("li", "live-floor__hand" + (speaking ? " live-floor__hand--speaking" : ""));
+    var who = el("p", "live-floor__who"), mine = isMine(hand);
+    row.setAttribute("data-hand", hand.id);
+    if (speaking) { row.setAttribute("data-speaking", ""); }
+    if (mine) { row.setAttribute("data-mine", ""); }
+    who.append(speaking ? el("span", "badge badge--success live-floor__speaking", t("speaking"))
+                        : el("span", "agenda__number", number + "."), " ",
+               el("span", "people__name", mine ? hand.person.name + " " + t("you") : hand.person.name));
+    if (hand.person.affiliation) { who.append(" ", el("span", "people__meta", hand.person.affiliation)); }
+    if (hand.for_jurisdiction) { who.append(" ", el("span", "badge badge--role", t("for-jurisdiction"))); }
+    row.append(who);
+    if (live.canRun && live.open && !speaking) {
+      var actions = el("div", "row-actions live-floor__hand-actions");
+      actions.append(
+        liveForm({ action: "give", request: hand.id },
+                 liveButton(t("give"), " " + t("give-to", { name: hand.person.name }), "give-" + hand.id, "btn--secondary")),
+        liveForm({ action: "skip", request: hand.id },
+                 liveButton(t("skip"), " " + hand.person.name, "skip-" + hand.id, "btn--link")));
+      row.append(actions);
+    }
+    return row;
+  }
+
+  function renderFloor() {
+    if (!floorPanel || !live.floor) { return; }
+    var floor = live.floor;
+    var shown = JSON.stringify([floor, live.open, live.canRun, live.canRaise, live.canRaiseFor, me.id]);
+    if (shown === live.shown.floor) { return; }
+    live.shown.floor = shown;
+    var focus = focusIn(floorPanel), list = floorPanel.querySelector("[data-live-queue]");
+    var actions = floorPanel.querySelector("[data-live-floor-actions]");
+    var rows = floor.speaking ? [handRow(floor.speaking, true, 0)] : [];
+    var mine = floor.queue.find(isMine), speakingMine = floor.speaking && isMine(floor.speaking);
+    floor.queue.forEach(function (hand, index) { rows.push(handRow(hand, false, index + 1)); });
+    list.replaceChildren.apply(list, rows);
+    list.hidden = rows.length === 0;
+    floorPanel.querySelector("[data-live-queue-empty]").hidden = rows.length > 0;
+    actions.replaceChildren();
+    if (live.open && live.canRaise && !speakingMine) {
+      if (mine) {
+        actions.append(liveForm({ action: "withdraw" }, liveButton(t("lower"), "", "withdraw", "btn--secondary")));
+      } else {
+        actions.append(liveForm({ action: "raise", for: "self" },
+                                liveButton(t("raise"), "", "raise-self", "btn--primary")));
+        if (live.canRaiseFor) {
+          actions.append(liveForm({ action: "raise", for: "jurisdiction" },
+                                  liveButton(t("raise-for", { label: live.canRaiseFor }), "",
+                                             "raise-jurisdiction", "btn--secondary")));
+        }
+      }
+    }
+    if (live.canRun && live.open && rows.length) {
+      actions.append(liveForm({ action: "clear" },
+                              liveButton(t("clear-queue"), "", "clear", "btn--link btn--link-danger")));
+    }
+    floorPanel.hidden = !live.open && rows.length === 0;
+    refocus(floorPanel, focus);
+  }
+
+  // Minutes drafted live (those who run the session)
+
+  function canNote() { return !!(live && live.canRun && live.open && minutesForm); }
+
+  function renderMinutes() {
+    if (!minutesPanel) { return; }
+    var item = currentItem();
+    minutesPanel.querySelector("[data-live-minutes-for]").textContent =
+      item ? t("minutes-for", { title: item.title }) : t("minutes-none");
+    minutesPanel.hidden = !canNote();
+  }
+
+  function showActionFields() { // owner and due date: for an action only
+    var kind = minutesForm.querySelector("input[name=kind]:checked");
+    minutesForm.querySelector("[data-live-action-fields]").hidden = !kind || kind.value !== "action";
+  }
+
+  function useMessage(item) { // the note is taken from this message of the room (null: none)
+    minutesForm.querySelector("[data-live-seq]").value = item ? item.getAttribute("data-seq") : "";
+    minutesForm.querySelector("[data-live-from]").hidden = !item;
+    minutesForm.querySelector("[data-live-from-text]").textContent = item
+      ? t("from-message", { name: item.querySelector(".chat-message__author").textContent }) : "";
+  }
+
+  function addToMinutes(item) { // "To minutes" among a message's actions
+    if (!canNote() || !item.getAttribute("data-seq") || item.querySelector("[data-live-to-minutes]") ||
+        item.matches(".chat-message--deleted, .chat-message--hidden")) { return; }
+    var actions = item.querySelector(".chat-message__actions");
+    var name = item.querySelector(".chat-message__author").textContent;
+    var button = el("button", "btn btn--link btn--small", t("to-minutes"));
+    if (!actions) { actions = item.appendChild(el("div", "chat-message__actions")); }
+    button.type = "button";
+    button.setAttribute("data-live-to-minutes", "");
+    button.append(hiddenText(" " + t("hide-who", { name: name })));
+    actions.hidden = false;
+    actions.append(button);
+  }
+
+  function decorateMessages() {
+    if (canNote()) { items().forEach(addToMinutes); return; }
+    root.querySelectorAll("[data-live-to-minutes]").forEach(function (button) { button.remove(); });
+  }
+
+  function frameFor(form) { // a panel's form as the frame that does the same over the socket
+    var data = new FormData(form), frame = null;
+    switch (data.get("action")) {
+      case "move": frame = { type: "agenda.move", item: Number(data.get("item")) }; break;
+      case "raise": frame = { type: "floor.raise", for: data.get("for") === "jurisdiction" ? "jurisdiction" : "self" }; break;
+      case "withdraw": frame = { type: "floor.withdraw" }; break;
+      case "give": frame = { type: "floor.give", request: Number(data.get("request")) }; break;
+      case "skip": frame = { type: "floor.skip", request: Number(data.get("request")) }; break;
+      case "clear": frame = { type: "floor.clear" }; break;
+      case "note":
+        frame = { type: "minutes.note", kind: String(data.get("kind") || "summary"), text: String(data.get("text") || "") };
+        if (Number(data.get("seq"))) { frame.seq = Number(data.get("seq")); }
+        if (frame.kind === "action") {
+          if (/^\d+$/.test(data.get("owner") || "")) { frame.owner = Number(data.get("owner")); }
+          if (data.get("due")) { frame.due = String(data.get("due")); }
+        }
+        break;
+    }
+    return frame;
+  }
+
+  function showLiveError(detail) { // next to the panel whose form was sent
+    var panel = live.actionPanel || panels;
+    live.actionAt = 0;
+    panel.querySelector("[data-live-error]").textContent = detail;
+  }
+
+  function liveFrame(frame) {
+    var agenda = frame.agenda || { items: [], current: null }, floor = frame.floor || { speaking: null, queue: [] };
+    var mine = floor.queue.find(isMine), current;
+    live.open = frame.status === "live";
+    // The clock counts from the server's start time: measure this browser's clock against the server's.
+    if (frame.now) { live.skew = Date.now() - parseTime(frame.now); }
+    live.agenda = agenda;
+    live.floor = floor;
+    current = currentItem();
+    if (current && current.id !== live.currentId) { announce(t("now-discussing", { title: current.title })); }
+    if (floor.speaking && floor.speaking.id !== live.speakingId) {
+      announce(t("has-floor", { name: floor.speaking.person.name }));
+    }
+    if (mine && mine.id !== live.mineId) {
+      announce(t("hand-raised"));
+    } else if (!mine && live.mineId && !(floor.speaking && floor.speaking.id === live.mineId)) {
+      announce(t("hand-lowered")); // (given the floor is said above)
+    }
+    live.currentId = current ? current.id : null;
+    live.speakingId = floor.speaking ? floor.speaking.id : null;
+    live.mineId = mine ? mine.id : null;
+    renderAgenda();
+    renderFloor();
+    renderMinutes();
+    decorateMessages();
+  }
+
+  function liveClosed() { // the session ended: its clock stopped and its queue emptied
+    var item = currentItem();
+    if (item) { item.used = Math.floor(usedNow(item)); }
+    live.open = false;
+    live.agenda.current = null;
+    live.floor = { speaking: null, queue: [] };
+    live.currentId = live.speakingId = live.mineId = null;
+    renderAgenda();
+    renderFloor();
+    renderMinutes();
+    decorateMessages();
+    panels.querySelectorAll("[data-live-agenda] [data-live-form], [data-live-floor] [data-live-form]")
+      .forEach(function (form) { form.remove(); });
+  }
+
   // ------------------------------------------------------------------ the socket
 
   var handlers = {
@@ -276,6 +645,11 @@
       if (window.EnclaveLive) { window.EnclaveLive.socket = true; } // the page's poll pauses
       me = frame.me;
       canModerate = frame.can_moderate;
+      if (live) { // a session's room: what the reader may do to run it (the `live` frame follows)
+        live.canRun = !!frame.can_run;
+        live.canRaise = !!frame.can_raise;
+        live.canRaiseFor = frame.can_raise_for || "";
+      }
       setStatus("live");
       send({ type: "resume", after: lastSeq });
       pending.forEach(function (entry) { send({ type: "send", client_id: entry.clientId, body: entry.body }); });
@@ -310,6 +684,10 @@
     "message.changed": function (frame) { change(frame.message); },
     ack: function (frame) { receive([frame.message], false); scrollToEnd(); },
     error: function (frame) {
+      if (live && !frame.client_id && live.actionAt && Date.now() - live.actionAt < LIVE_ERROR_MS) {
+        showLiveError(frame.detail); // refused: a panel's action, sent just before
+        return;
+      }
       var entry = pending.find(function (p) { return frame.client_id && p.clientId === frame.client_id; });
       if (formError) { formError.textContent = frame.detail; }
       if (!entry) { return; }
@@ -328,7 +706,18 @@
     room: function (frame) {
       if (frame.room !== Number(data.room)) { return; }
       if (frame.closed) { closed = true; }
+      if (frame.closed && live) { liveClosed(); }
       setLocked(frame.locked);
+    },
+    live: function (frame) { if (live) { liveFrame(frame); } },
+    "minutes.noted": function (frame) { // the draft is in the minutes: say so, empty the form
+      if (!minutesForm) { return; }
+      live.actionAt = 0;
+      minutesPanel.querySelector("[data-live-noted]").textContent = frame.detail;
+      minutesForm.querySelector("textarea[name=text]").value = "";
+      minutesForm.querySelector("select[name=owner]").value = "";
+      minutesForm.querySelector("input[name=due]").value = "";
+      useMessage(null);
     },
     revoked: function () {}, // the close (4401, 4403 or 4451) follows
     counts: function (frame) { // the reader's bell (static/js/enclave.js shows and announces it)
@@ -475,6 +864,46 @@
   jump.addEventListener("click", function () { scrollToEnd(); scroller.focus(); });
   scroller.addEventListener("scroll", function () { if (atBottom()) { jump.hidden = true; } });
   document.addEventListener("visibilitychange", markRead);
+
+  if (live) { // a session's room: the panels go live too
+    live.csrf = (root.querySelector("input[name=csrfmiddlewaretoken]") || {}).value || "";
+    live.agenda = agendaFromPage();
+    live.currentId = live.agenda.current ? live.agenda.current.id : null;
+    [["speakingId", "[data-speaking]"], ["mineId", "[data-mine]:not([data-speaking])"]].forEach(function (pair) {
+      var row = panels.querySelector("[data-live-queue] > " + pair[1]);
+      live[pair[0]] = row ? Number(row.getAttribute("data-hand")) : null;
+    });
+    renderAgenda();
+    renderMinutes();
+    decorateMessages();
+    panels.addEventListener("submit", function (event) {
+      var form = event.target.closest("[data-live-form]"), frame = form && frameFor(form);
+      if (!frame || !connected) { return; } // no socket: the plain form posts
+      event.preventDefault();
+      live.actionPanel = form.closest("section");
+      live.actionPanel.querySelectorAll("[data-live-error], [data-live-noted]").forEach(function (line) {
+        line.textContent = "";
+      });
+      live.actionAt = Date.now();
+      send(frame);
+    });
+    if (minutesForm) {
+      showActionFields();
+      minutesForm.addEventListener("change", function (event) {
+        if (event.target.name === "kind") { showActionFields(); }
+      });
+      minutesForm.querySelector("[data-live-from-clear]").addEventListener("click", function () {
+        useMessage(null);
+        minutesForm.querySelector("textarea[name=text]").focus();
+      });
+      list.addEventListener("click", function (event) {
+        var button = event.target.closest("[data-live-to-minutes]");
+        if (!button) { return; }
+        useMessage(button.closest("li[data-seq]"));
+        minutesForm.querySelector("textarea[name=text]").focus();
+      });
+    }
+  }
 
   root.classList.add("chat--live"); // the log becomes a scrolling pane (enclave.css)
   $("[data-chat-presence]").hidden = false;

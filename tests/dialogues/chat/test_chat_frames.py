@@ -82,6 +82,10 @@ def _valid(kind: str) -> dict:
     return {
         "send": {"client_id": "c-1", "body": "Hello"},
         "read": {"seq": 1},
+        "agenda.move": {"item": 1},
+        "floor.give": {"request": 1},
+        "floor.skip": {"request": 1},
+        "minutes.note": {"kind": "summary"},
     }.get(kind, {})
 
 
