@@ -454,10 +454,14 @@ def minutes_note(
             raise ValidationError(_("Choose an owner who can attend the session."), code="invalid")
         if not isinstance(due_date, datetime.date):
             raise ValidationError(_("Give a due date."), code="invalid")
+        if len(text) > 500:  # an action's own limit (minutes.action_add says the same)
+            raise ValidationError(
+                _("An action can be at most 500 characters long."), code="invalid"
+            )
         ActionItem.objects.create(
             session=session,
             agenda_item=item,
-            description=text[:500],
+            description=text,
             owner=owner,
             due_date=due_date,
         )

@@ -285,6 +285,12 @@ def test_minutes_notes_refusals_change_nothing(world, dialogue):
         {"kind": "summary", "seq": 999},
         {"kind": "action", "text": "Do", "owner_id": world.member_nz.pk, "due_date": None},
         {"kind": "action", "text": "Do", "owner_id": world.member.pk, "due_date": None},
+        {
+            "kind": "action",
+            "text": "x" * 501,
+            "owner_id": world.member.pk,
+            "due_date": datetime.date(2030, 1, 1),
+        },
     ):
         with pytest.raises(ValidationError):
             live.minutes_note(actor=world.secretariat, session=session, **arguments)
