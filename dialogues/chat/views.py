@@ -71,7 +71,7 @@ def _chat_urls(slug: str, session: int | None) -> dict[str, str]:
 @require_GET
 def chat_room(request, slug: str, session: int | None = None):
     room = _room(request, slug, session)
-    session_of_room = DialogueSession.objects.filter(room=room).first() if session else None
+    session_of_room = live.session_of_room(room) if session else None
     if session_of_room is not None:
         meetings.record_attendance(user=request.user, room=room)
     page = selectors.chat_room_page(

@@ -113,9 +113,10 @@ def _cancelled(user: User, window: dict) -> list[FeedEntry]:
             **window,
         ).select_related("workspace")
     )
+    steps = _last_steps(drafts)
     entries = []
     for session in drafts:
-        withdrawn = _last_step(session)
+        withdrawn = steps.get(session.pk)
         if withdrawn is None or withdrawn.detail.get("to") != Status.DRAFT:
             continue  # never published, or published again since
         if session.updated_at > withdrawn.created_at:
@@ -127,18 +128,21 @@ def _cancelled(user: User, window: dict) -> list[FeedEntry]:
     return entries
 
 
-def _last_step(session: DialogueSession) -> AuditEvent | None:
-    """The session's last step through the state machine, as the services recorded it."""
-    return (
-        AuditEvent.objects.filter(
-            action=AuditEvent.Action.SESSION_CHANGED,
-            scope=f"workspace:{session.workspace.slug}",
-            detail__session=session.pk,
-            detail__has_key="to",  # a step, not a poll or a live session's running
-        )
-        .order_by("-created_at", "-id")
-        .first()
-    )
+def _last_steps(sessions: list[DialogueSession]) -> dict[int, AuditEvent]:
+    """Each session's last step through the state machine, as the services recorded it, read
+    for all the sessions at once (newest first, the first seen per session wins)."""
+    if not sessions:
+        return {}
+    events = AuditEvent.objects.filter(
+        action=AuditEvent.Action.SESSION_CHANGED,
+        scope__in={f"workspace:{s.workspace.slug}" for s in sessions},
+        detail__session__in=[s.pk for s in sessions],
+        detail__has_key="to",  # a step, not a poll or a live session's running
+    ).order_by("-created_at", "-id")
+    found: dict[int, AuditEvent] = {}
+    for event in events:
+        found.setdefault(event.detail["session"], event)
+    return found
 
 
 def feed_calendar(*, user: User, base_url: str, host: str) -> bytes:

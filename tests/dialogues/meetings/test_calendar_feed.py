@@ -390,3 +390,28 @@ def test_the_reset_door_needs_a_signed_in_official(world, client):
     response = client.post(reverse("calendar_feed_reset"))
     assert response.status_code == 302 and "login" in response.url
     assert not CalendarFeedToken.objects.exists()
+
+
+def test_cancelled_sessions_are_read_in_the_same_queries_however_many(world, excerpts):
+    """The feed reads the last step of every withdrawn session at once, not one by one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dialogues.meetings.feeds import feed_entries
+
+    def withdraw(title):
+        session = make_session(world, excerpts.offsets, title=title)
+        meetings.session_transition(actor=world.secretariat, session=session, name="unschedule")
+
+    withdraw("Called off 1")
+    with CaptureQueriesContext(connection) as one:
+        assert len([e for e in feed_entries(user=world.member) if e.cancelled]) == 1
+    for n in range(2, 6):
+        withdraw(f"Called off {n}")
+    with CaptureQueriesContext(connection) as five:
+        assert len([e for e in feed_entries(user=world.member) if e.cancelled]) == 5
+    # The policy is asked once per withdrawn session (as it was published); nothing else grows.
+    policy_per_session = (len(five) - len(one)) / 4
+    assert policy_per_session <= len(one), (len(one), len(five))
+    audit_reads = [q for q in five.captured_queries if "accounts_auditevent" in q["sql"]]
+    assert len(audit_reads) == 1
