@@ -13,19 +13,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.spreadsheets import neutralised
+
 from . import selectors
 from .audit import actor_parts, audit_record, event_reason, event_summary, sentence
 from .models import AuditEvent, User
 from .policy import Capability, require
 
 CHUNK_SIZE = 1000  # rows read from the cursor at a time
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralised(value: str) -> str:
-    """`value` as a cell a spreadsheet shows as text, never runs."""
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
 class _Line:

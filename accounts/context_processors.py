@@ -8,4 +8,5 @@ def navigation(request):
     return {
         "nav_membership": can(user, Capability.VIEW_MEMBERSHIP),
         "nav_audit": can(user, Capability.READ_AUDIT),
+        "nav_insights": can(user, Capability.VIEW_INSIGHTS),
     }

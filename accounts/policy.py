@@ -55,6 +55,8 @@ class Capability(enum.StrEnum):
     APPOINT_SECRETARIAT = "appoint_secretariat"
     APPOINT_CO_CHAIRS = "appoint_co_chairs"
     READ_AUDIT = "read_audit"
+    # Participation figures (dialogues/insights): counts, never content
+    VIEW_INSIGHTS = "view_insights"
 
 
 class Scope(enum.Enum):
@@ -78,6 +80,7 @@ ROLE_CAPABILITIES: dict[Role, dict[Capability, Scope]] = {
         Capability.APPOINT_CO_CHAIRS: _ALL,
         Capability.READ_AUDIT: _ALL,
         Capability.CREATE_WORKSPACES: _ALL,
+        Capability.VIEW_INSIGHTS: _ALL,
     },
     Role.SECRETARIAT: {
         Capability.CREATE_WORKSPACES: _ALL,
@@ -87,11 +90,13 @@ ROLE_CAPABILITIES: dict[Role, dict[Capability, Scope]] = {
         Capability.DEACTIVATE_OFFICIALS: _ALL,
         Capability.DESIGNATE_FOCAL_POINTS: _ALL,
         Capability.READ_AUDIT: _ALL,
+        Capability.VIEW_INSIGHTS: _ALL,
     },
     Role.FOCAL_POINT: {
         Capability.VIEW_MEMBERSHIP: _OWN,
         Capability.INVITE_OFFICIALS: _OWN,
         Capability.DEACTIVATE_OFFICIALS: _OWN,
+        Capability.VIEW_INSIGHTS: _OWN,
     },
     Role.MEMBER_OFFICIAL: {},
     Role.OBSERVER_OFFICIAL: {},
@@ -136,6 +141,11 @@ def _scopes(user: Any, capability: Capability) -> set[Scope]:
         for role in roles_of(user)
         if capability in (table := ROLE_CAPABILITIES[role])
     }
+
+
+def reach(user: Any, capability: Capability) -> frozenset[Scope]:
+    """How far `user` holds a platform capability: everywhere, their own jurisdiction, or not."""
+    return frozenset(_scopes(user, capability))
 
 
 def holds(user: Any, capability: Capability) -> bool:

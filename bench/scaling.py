@@ -15,8 +15,10 @@ Pages, through django.test.Client with force_login (eu@ is a focal point without
 second factor; secretariat@ has a TOTP authenticator from the demo world, so the MFA middleware
 lets it through): the dashboard, the offsets workspace, the 1,000-reply thread (page 1), the
 offsets document library, search for a common and a rare word, the notifications page,
-the audit log unfiltered and filtered by eu@ as actor, the membership page (Secretariat), and
-chat catch-up: `messages_after` for eu@ with after_seq = last_seq - 1000, limit 1000.
+the audit log unfiltered and filtered by eu@ as actor, the membership page (Secretariat),
+chat catch-up: `messages_after` for eu@ with after_seq = last_seq - 1000, limit 1000, and the
+Insights page: the Secretariat's over the last year and over three years, its heat map chart,
+and eu@'s (a focal point: the European Union's figures only).
 
 Prints p50 / p99 (with ~10 samples the p99 is the slowest one), query counts, and the ratio
 large/small of the p50s with the target (<= 1.5x): MET or MISSED. A missed target exits 0.
@@ -42,6 +44,17 @@ TARGET = 1.5  # the large world's p50 at most 1.5x the small one's
 DEMO_DOMAIN = "demo.enclave.test"
 SLOW = 5.0  # seconds: a page whose warm-up is slower than this gets at most 3 samples
 TIME_BUDGET = 420.0  # seconds of measuring, at most
+THREE_YEARS = "start=2023-12-01&end=2026-11-30"  # the longest period the Insights page takes
+# Pages that count everything in a period: their work grows with the data by nature (the
+# large world holds a hundred times the activity), so their target is the same number of
+# queries and a large-world p50 within a budget, not a ratio.
+AGGREGATES = {
+    "insights, last year (Secretariat)",
+    "insights, three years",
+    "insights chart: heat map",
+    "insights (eu@ focal point)",
+}
+AGGREGATE_BUDGET_MS = 1500.0
 
 
 @dataclass
@@ -121,6 +134,11 @@ def pages(world: World) -> list[tuple[str, object]]:
         ("audit log, actor=eu@", get("staff", f"/audit/?actor=eu%40{DEMO_DOMAIN}")),
         ("chat catch-up, 1,000 msgs", catch_up),
         ("membership (Secretariat)", get("staff", "/membership/")),
+        ("insights, last year (Secretariat)", get("staff", "/insights/")),
+        ("insights, three years", get("staff", f"/insights/?{THREE_YEARS}")),
+        # Opened on its own (the page's own charts draw the figures the page counted).
+        ("insights chart: heat map", get("staff", "/insights/chart/grid.svg")),
+        ("insights (eu@ focal point)", get("member", "/insights/")),
     ]
 
 
@@ -185,7 +203,7 @@ def report(small: World, large: World) -> None:
             continue
         s50, l50 = statistics.median(s) * 1000, statistics.median(la) * 1000
         ratio = l50 / s50
-        verdict = "MET" if ratio <= TARGET else "MISSED"
+        verdict = "MET" if _within_target(name, ratio, l50) else "MISSED"
         note = ""
         for world in (small, large):
             if name in world.errors:
@@ -198,7 +216,11 @@ def report(small: World, large: World) -> None:
             f"{queries:>11} {ratio:6.2f}  {verdict}{note}"
         )
     print("(ms; p99 of ~10 samples is the slowest sample)")
-    print("\nTargets: p50 on the large world within 1.5x of the small one, the same query count")
+    print(
+        "\nTargets: p50 on the large world within 1.5x of the small one, the same query count;"
+        "\n  counts over a period (*): the same query count,"
+        f" large p50 <= {AGGREGATE_BUDGET_MS:.0f} ms"
+    )
     for name in small.times:
         s, la = small.times[name], large.times[name]
         if not s or not la:
@@ -206,9 +228,17 @@ def report(small: World, large: World) -> None:
             continue
         ratio = statistics.median(la) / statistics.median(s)
         same = small.queries.get(name) == large.queries.get(name)
-        verdict = "MET" if ratio <= TARGET and same else "MISSED"
+        large_ms = statistics.median(la) * 1000
+        verdict = "MET" if _within_target(name, ratio, large_ms) and same else "MISSED"
         queries = f"{small.queries.get(name, '?')}/{large.queries.get(name, '?')} queries"
-        print(f"  {verdict:<7} {name:<30} {ratio:5.2f}x  {queries}")
+        star = "*" if name in AGGREGATES else " "
+        print(f"  {verdict:<7} {name:<30}{star} {ratio:5.2f}x  {large_ms:7.1f} ms  {queries}")
+
+
+def _within_target(name: str, ratio: float, large_ms: float) -> bool:
+    if name in AGGREGATES:
+        return large_ms <= AGGREGATE_BUDGET_MS
+    return ratio <= TARGET
 
 
 def main() -> int:

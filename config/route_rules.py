@@ -178,6 +178,11 @@ ROUTE_RULES: dict[str, Rule] = {
     # in the path names the official, whose standing and `visible()` are asked at each fetch.
     # Unknown, replaced and standing-less tokens are the same 404; rate-limited per token.
     "calendar_feed": PUBLIC,
+    # Participation figures: Co-Chairs and the Secretariat (everything), focal points (their
+    # jurisdiction); a dialogue's facilitators reach them too (the view asks insights_scope and
+    # answers 404 to whoever it gives nothing).
+    "insights": needs(Capability.VIEW_INSIGHTS),
+    "insights_chart": needs(Capability.VIEW_INSIGHTS),
     "calendar_feed_reset": SIGNED_IN_POST,  # the signed-in official's own link, audited
     "agenda_item_create": in_workspace(Capability.RUN_SESSIONS),
     "agenda_item_edit": in_workspace(Capability.RUN_SESSIONS),

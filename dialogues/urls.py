@@ -5,6 +5,7 @@ from django.urls import path
 from dialogues.attribution import views as attribution
 from dialogues.chat import views as chat
 from dialogues.exports import views as exports
+from dialogues.insights import views as insights
 from dialogues.meetings import feed_views as calendar_feeds
 from dialogues.meetings import live_views
 from dialogues.meetings import polls_views as polls
@@ -17,6 +18,8 @@ from dialogues.threads import views as threads
 urlpatterns = [
     path("", overview.home, name="home"),
     path("search/", search.search, name="search"),
+    path("insights/", insights.insights_page, name="insights"),
+    path("insights/chart/<slug:name>.svg", insights.insights_chart, name="insights_chart"),
     path("calendar/<str:token>.ics", calendar_feeds.calendar_feed, name="calendar_feed"),
     path("profile/calendar/reset/", calendar_feeds.calendar_feed_reset, name="calendar_feed_reset"),
     path("live/counts/", overview.live_counts, name="live_counts"),

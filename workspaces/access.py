@@ -32,6 +32,7 @@ from accounts.policy import (  # noqa: F401 - the platform vocabulary, answered 
     is_full_member,
     may_review_access,
     platform_standing,
+    reach,
     roles_of,
 )
 from accounts.standing import has_standing, people_with_standing
@@ -430,6 +431,48 @@ def can_act_for_jurisdiction(
     if capabilities is None:
         capabilities = item_capabilities(user, obj)
     return needs in capabilities
+
+
+def insights_scope(
+    user: Any, workspace_ids: list[int] | None = None
+) -> dict[int, frozenset[int] | None]:
+    """The dialogues whose participation figures `user` may read, each with the jurisdictions
+    they may read them for (None: every jurisdiction). Co-Chairs and the Secretariat: every
+    dialogue. A focal point: the dialogues they may see, for their own jurisdiction. A
+    dialogue's facilitators: that dialogue, for every jurisdiction. Anyone else: nothing.
+    `workspace_ids` narrows the answer to those dialogues. Figures are counts: which items
+    count for the reader is `dialogues.insights.figures.countable`'s business."""
+    if not has_standing(user):
+        return {}
+    scopes = reach(user, _C.VIEW_INSIGHTS)
+    everything = Workspace.objects.all() if Scope.ALL in scopes else visible(user, Workspace)
+    if workspace_ids is not None:
+        everything = everything.filter(pk__in=workspace_ids)
+    seen = list(everything.values_list("pk", flat=True))
+    if Scope.ALL in scopes:
+        return dict.fromkeys(seen)
+    found: dict[int, frozenset[int] | None] = {}
+    if Scope.OWN_JURISDICTION in scopes and user.jurisdiction_id is not None:
+        found = {pk: frozenset({user.jurisdiction_id}) for pk in seen}
+    for pk, roles in _roster_roles(user, seen).items():
+        if WorkspaceRole.FACILITATOR in roles:
+            found[pk] = None
+    return found
+
+
+def may_read_insights(user: Any) -> bool:
+    """Whether the Insights page exists for `user`: a platform role that reads figures (even
+    before there is a dialogue), or a dialogue they facilitate."""
+    return bool(reach(user, _C.VIEW_INSIGHTS)) or bool(insights_scope(user))
+
+
+def insights_observer_view(user: Any) -> bool:
+    """Whether the figures are read from an observer's seat: full-members-only items are then
+    never counted, whoever else's they are (Co-Chairs and the Secretariat are never observers)."""
+    if Scope.ALL in reach(user, _C.VIEW_INSIGHTS):
+        return False
+    jurisdiction = user.jurisdiction if user.jurisdiction_id else None
+    return jurisdiction is not None and jurisdiction.status == Jurisdiction.Status.OBSERVER
 
 
 def audiences_for(user: Any) -> list[str]:

@@ -176,6 +176,13 @@ CACHES["fragments"] = {
     "LOCATION": "post-fragments",
     "OPTIONS": {"MAX_ENTRIES": 5000},
 }
+# The Insights page's figures, kept a few minutes for the charts of the same page view (each
+# chart is an image of its own): per process, like the fragments, and keyed by the reader.
+CACHES["insights"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "insights-figures",
+    "OPTIONS": {"MAX_ENTRIES": 200},
+}
 
 # ------------------------------------------------------------------------------
 # Background work (django.tasks): queued in the database, run by `manage.py db_worker`

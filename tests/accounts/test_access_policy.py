@@ -29,8 +29,14 @@ EXPECTED_HOLDINGS = {
         C.DEACTIVATE_OFFICIALS,
         C.DESIGNATE_FOCAL_POINTS,
         C.READ_AUDIT,
+        C.VIEW_INSIGHTS,
     },
-    "focal_point": {C.VIEW_MEMBERSHIP, C.INVITE_OFFICIALS, C.DEACTIVATE_OFFICIALS},
+    "focal_point": {
+        C.VIEW_MEMBERSHIP,
+        C.INVITE_OFFICIALS,
+        C.DEACTIVATE_OFFICIALS,
+        C.VIEW_INSIGHTS,  # their own jurisdiction's figures
+    },
     "member": set(),
     "member_nz": set(),
     "observer": set(),

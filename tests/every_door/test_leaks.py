@@ -41,7 +41,7 @@ from workspaces.models import Document, Workspace
 from workspaces.undertakings import undertaking_set
 
 MAX_PAGES = 1500
-FOLLOW = re.compile(r'href="(/(?:w|p|notifications|search)[^"#]*)"')
+FOLLOW = re.compile(r'href="(/(?:w|p|notifications|search|insights)[^"#]*)"')
 
 
 def _passages(item, fields) -> list[str]:
@@ -85,7 +85,13 @@ def secrets_hidden_from(user) -> list[str]:
 
 
 def crawl(client: Client, user) -> dict[str, str]:
-    start = [reverse("home"), reverse("notifications"), reverse("search") + "?q=carbon"]
+    start = [
+        reverse("home"),
+        reverse("notifications"),
+        reverse("search") + "?q=carbon",
+        # Counts only: with their CSV files (followed from the page), no titles or text.
+        reverse("insights"),
+    ]
     for thread in Thread.objects.all():
         words = [w for w in re.findall(r"\w{5,}", thread.title)][:3]
         start.append(reverse("search") + "?q=" + "+".join(words))

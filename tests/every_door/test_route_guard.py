@@ -30,6 +30,7 @@ SAMPLE_ARGUMENTS = {
     "session": lambda o: o["live_session"].pk,
 }
 OBJECT_ARGUMENTS = {
+    "insights_chart": lambda o: {"name": "grid"},
     "invitation_revoke": lambda o: {"pk": o["invitation"].pk},
     "official_deactivate": lambda o: {"pk": o["official"].pk},
     "official_reactivate": lambda o: {"pk": o["official"].pk},
