@@ -9,4 +9,5 @@ def navigation(request):
         "nav_membership": can(user, Capability.VIEW_MEMBERSHIP),
         "nav_audit": can(user, Capability.READ_AUDIT),
         "nav_insights": can(user, Capability.VIEW_INSIGHTS),
+        "nav_factsheets": can(user, Capability.READ_FACTSHEETS),
     }

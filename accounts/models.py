@@ -343,8 +343,13 @@ class AuditEvent(models.Model):
         DOCUMENT_TEXT_UNAVAILABLE = "document_text_unavailable", _("Document text unavailable")
         DOWNLOAD_TRACED = "download_traced", _("Download traced")
         DOCUMENT_WATERMARK = "document_watermark", _("Document watermarking changed")
+        FACTSHEET_CHANGED = "factsheet_changed", _("Factsheet changed")
+        FACTSHEETS_PUBLISHED = "factsheets_published", _("Factsheets published")
         CALENDAR_FEED_RESET = "calendar_feed_reset", _("Calendar link reset")
         CALENDAR_FEED_READ = "calendar_feed_read", _("Calendar feed read")
+        ANNOUNCEMENT_POSTED = "announcement_posted", _("Announcement posted")
+        ANNOUNCEMENT_EDITED = "announcement_edited", _("Announcement edited")
+        ANNOUNCEMENT_WITHDRAWN = "announcement_withdrawn", _("Announcement withdrawn")
 
     # Indexed with the id, alone and after each filter column (Meta.indexes).
     created_at = models.DateTimeField(default=timezone.now)

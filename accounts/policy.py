@@ -57,6 +57,16 @@ class Capability(enum.StrEnum):
     READ_AUDIT = "read_audit"
     # Participation figures (dialogues/insights): counts, never content
     VIEW_INSIGHTS = "view_insights"
+    # Factsheets (partnership/), on a Jurisdiction: approved ones are read by every member;
+    # drafts are the jurisdiction's and the Secretariat's; only its focal point approves.
+    READ_FACTSHEETS = "read_factsheets"
+    DRAFT_FACTSHEETS = "draft_factsheets"
+    READ_FACTSHEET_DRAFTS = "read_factsheet_drafts"
+    APPROVE_FACTSHEETS = "approve_factsheets"
+    MANAGE_FACTSHEETS = "manage_factsheets"
+    # Announcements to the partnership (dialogues/announcements): post, edit, withdraw; their
+    # holders read every announcement addressed to chosen jurisdictions
+    POST_ANNOUNCEMENTS = "post_announcements"
 
 
 class Scope(enum.Enum):
@@ -81,6 +91,8 @@ ROLE_CAPABILITIES: dict[Role, dict[Capability, Scope]] = {
         Capability.READ_AUDIT: _ALL,
         Capability.CREATE_WORKSPACES: _ALL,
         Capability.VIEW_INSIGHTS: _ALL,
+        Capability.READ_FACTSHEETS: _ALL,
+        Capability.POST_ANNOUNCEMENTS: _ALL,
     },
     Role.SECRETARIAT: {
         Capability.CREATE_WORKSPACES: _ALL,
@@ -91,15 +103,29 @@ ROLE_CAPABILITIES: dict[Role, dict[Capability, Scope]] = {
         Capability.DESIGNATE_FOCAL_POINTS: _ALL,
         Capability.READ_AUDIT: _ALL,
         Capability.VIEW_INSIGHTS: _ALL,
+        Capability.READ_FACTSHEETS: _ALL,
+        Capability.DRAFT_FACTSHEETS: _ALL,
+        Capability.READ_FACTSHEET_DRAFTS: _ALL,
+        Capability.MANAGE_FACTSHEETS: _ALL,
+        Capability.POST_ANNOUNCEMENTS: _ALL,
     },
     Role.FOCAL_POINT: {
         Capability.VIEW_MEMBERSHIP: _OWN,
         Capability.INVITE_OFFICIALS: _OWN,
         Capability.DEACTIVATE_OFFICIALS: _OWN,
         Capability.VIEW_INSIGHTS: _OWN,
+        Capability.APPROVE_FACTSHEETS: _OWN,
     },
-    Role.MEMBER_OFFICIAL: {},
-    Role.OBSERVER_OFFICIAL: {},
+    Role.MEMBER_OFFICIAL: {
+        Capability.READ_FACTSHEETS: _ALL,
+        Capability.DRAFT_FACTSHEETS: _OWN,
+        Capability.READ_FACTSHEET_DRAFTS: _OWN,
+    },
+    Role.OBSERVER_OFFICIAL: {
+        Capability.READ_FACTSHEETS: _ALL,
+        Capability.DRAFT_FACTSHEETS: _OWN,
+        Capability.READ_FACTSHEET_DRAFTS: _OWN,
+    },
 }
 
 # To grant (or take away) a role, the actor must hold this capability for the target.

@@ -18,8 +18,8 @@ from workspaces.access import Capability
 
 @dataclass(frozen=True)
 class Rule:
-    """`access`: public | signed_in | capability | workspace | staff. `methods`: what the test
-    sends."""
+    """`access`: public | signed_in | capability | workspace | partnership | staff. `methods`:
+    what the test sends."""
 
     access: str
     capability: Capability | None = None
@@ -43,6 +43,12 @@ def needs(capability: Capability, *, post: bool = False) -> Rule:
 def in_workspace(capability: Capability, *, post: bool = False) -> Rule:
     """Object routes inside a workspace: 404 off the roster, allowed for who holds it there."""
     return Rule("workspace", capability, ("POST",) if post else ("GET",))
+
+
+def on_partnership_item(capability: Capability, *, methods: tuple[str, ...] = ("GET",)) -> Rule:
+    """Object routes on an item addressed to the partnership (an announcement): 404 to whoever
+    may not read it, 403 to a reader without the capability, allowed for who holds it."""
+    return Rule("partnership", capability, methods)
 
 
 ROUTE_RULES: dict[str, Rule] = {
@@ -116,6 +122,18 @@ ROUTE_RULES: dict[str, Rule] = {
     "notifications_read": SIGNED_IN_POST,
     "notification_open": SIGNED_IN,
     "notification_preferences": SIGNED_IN,
+    # Announcements: every official with standing reads those addressed to them (one they may
+    # not read is 404, tests/dialogues/test_announcements.py); the Secretariat and the Co-Chairs
+    # post them, and edit and withdraw them (403 to a reader who does not post them).
+    "announcement_list": SIGNED_IN,
+    "announcement_detail": SIGNED_IN,
+    "announcement_read": SIGNED_IN_POST,
+    "announcements_read": SIGNED_IN_POST,
+    "announcement_create": needs(Capability.POST_ANNOUNCEMENTS),
+    "announcement_edit": on_partnership_item(Capability.POST_ANNOUNCEMENTS),
+    "announcement_withdraw": on_partnership_item(
+        Capability.POST_ANNOUNCEMENTS, methods=("GET", "POST")
+    ),
     "workspace_directory": needs(Capability.JOIN_ROSTERS),
     "workspace_create": needs(Capability.CREATE_WORKSPACES),
     "workspace_join": needs(Capability.JOIN_ROSTERS, post=True),
@@ -183,6 +201,27 @@ ROUTE_RULES: dict[str, Rule] = {
     # answers 404 to whoever it gives nothing).
     "insights": needs(Capability.VIEW_INSIGHTS),
     "insights_chart": needs(Capability.VIEW_INSIGHTS),
+    # Factsheets (partnership/): approved ones for every official with standing (READ_FACTSHEETS,
+    # which every role holds; observers read the fields the partnership shows them); a version
+    # that is not approved for the jurisdiction and the Secretariat (404 to others); approval
+    # for its focal point alone; settings and publication for the Secretariat. The public
+    # files serve the last publication only.
+    "factsheet_list": SIGNED_IN,
+    "factsheet_map": SIGNED_IN,
+    "factsheet_compare": SIGNED_IN,
+    "factsheet_detail": SIGNED_IN,
+    "factsheet_history": SIGNED_IN,
+    "factsheet_field": SIGNED_IN,
+    "factsheet_version": SIGNED_IN,
+    "factsheet_draft": needs(Capability.DRAFT_FACTSHEETS),
+    "factsheet_submit": needs(Capability.DRAFT_FACTSHEETS, post=True),
+    "factsheet_discard": needs(Capability.DRAFT_FACTSHEETS, post=True),
+    "factsheet_approve": needs(Capability.APPROVE_FACTSHEETS, post=True),
+    "factsheet_return": needs(Capability.APPROVE_FACTSHEETS, post=True),
+    "factsheet_settings": needs(Capability.MANAGE_FACTSHEETS),
+    "factsheet_publications": needs(Capability.MANAGE_FACTSHEETS),
+    "factsheets_published_json": PUBLIC,
+    "factsheets_published_csv": PUBLIC,
     "calendar_feed_reset": SIGNED_IN_POST,  # the signed-in official's own link, audited
     "agenda_item_create": in_workspace(Capability.RUN_SESSIONS),
     "agenda_item_edit": in_workspace(Capability.RUN_SESSIONS),

@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("workspaces.urls")),
     path("", include("dialogues.urls")),
+    path("", include("partnership.urls")),
 ]

@@ -1,5 +1,6 @@
-"""Where the audit log may send its reader: the post, thread, document, dialogue session or
-dialogue an event concerns, when this reader may open it (accounts.audit.provide_audit_links).
+"""Where the audit log may send its reader: the post, thread, document, dialogue session,
+dialogue or announcement an event concerns, when this reader may open it
+(accounts.audit.provide_audit_links).
 
 Each kind is read once for the whole page of events, through the access policy: what the
 reader may not see (removed, hidden from them, off their rosters, for full members only) gets
@@ -15,12 +16,12 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import AuditLink
 from accounts.models import AuditEvent
-from dialogues.models import DialogueSession, Post, Thread
+from dialogues.models import Announcement, DialogueSession, Post, Thread
 from workspaces.access import readable_text_filter, visible
 from workspaces.models import Document, Workspace
 
 # Detail keys naming an object, most specific first: a hidden post's event opens the post.
-_KEYS = ("post", "thread", "document", "session", "workspace")
+_KEYS = ("post", "thread", "document", "session", "workspace", "announcement")
 _EXPORT_KINDS = {"thread", "session", "workspace"}
 
 
@@ -68,6 +69,12 @@ def audit_item_links(user: Any, events: list[AuditEvent]) -> dict[int, AuditLink
             for pk, title, slug in rows:
                 url = reverse(url_name, kwargs={"slug": slug, "pk": pk})
                 found[kind, pk] = AuditLink(url, named % {"title": title})
+    if "announcement" in wanted:
+        rows = visible(user, Announcement).filter(pk__in=wanted["announcement"])
+        for pk, title in rows.values_list("pk", "title"):
+            label = _("Announcement “%(title)s”") % {"title": title}
+            url = reverse("announcement_detail", kwargs={"pk": pk})
+            found["announcement", pk] = AuditLink(url, label)
     if "workspace" in wanted or "workspace_slug" in wanted:
         rows = visible(user, Workspace).filter(pk__in=wanted.get("workspace", set())) | visible(
             user, Workspace

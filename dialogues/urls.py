@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from dialogues.announcements import views as announcements
 from dialogues.attribution import views as attribution
 from dialogues.chat import views as chat
 from dialogues.exports import views as exports
@@ -23,6 +24,18 @@ urlpatterns = [
     path("calendar/<str:token>.ics", calendar_feeds.calendar_feed, name="calendar_feed"),
     path("profile/calendar/reset/", calendar_feeds.calendar_feed_reset, name="calendar_feed_reset"),
     path("live/counts/", overview.live_counts, name="live_counts"),
+    # Announcements to the partnership
+    path("announcements/", announcements.announcement_list, name="announcement_list"),
+    path("announcements/new/", announcements.announcement_create, name="announcement_create"),
+    path("announcements/read/", announcements.announcements_read, name="announcements_read"),
+    path("announcements/<int:pk>/", announcements.announcement_detail, name="announcement_detail"),
+    path("announcements/<int:pk>/edit/", announcements.announcement_edit, name="announcement_edit"),
+    path(
+        "announcements/<int:pk>/withdraw/",
+        announcements.announcement_withdraw,
+        name="announcement_withdraw",
+    ),
+    path("announcements/<int:pk>/read/", announcements.announcement_read, name="announcement_read"),
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),

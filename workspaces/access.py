@@ -40,6 +40,8 @@ from accounts.standing import has_standing, people_with_standing
 from .models import (
     Audience,
     MarkingAcknowledgement,
+    PartnershipAudience,
+    PartnershipItem,
     Undertaking,
     Workspace,
     WorkspaceGroupGrant,
@@ -57,6 +59,8 @@ def can(user: Any, capability: Capability, obj: Model | None = None) -> bool:
             return capability in workspace_capabilities(user, obj)
         if isinstance(obj, WorkspaceItem) or hasattr(obj, "ACCESS_PARENT"):
             return _can_on_item(user, capability, obj)
+        if isinstance(obj, PartnershipItem):
+            return capability in partnership_item_capabilities(user, obj)
     return platform.can(user, capability, obj)
 
 
@@ -67,6 +71,8 @@ def visible(user: Any, model: type[Model]) -> QuerySet:
             return model._default_manager.filter(pk__in=_viewable_workspace_ids(user))
         if issubclass(model, WorkspaceItem) or hasattr(model, "ACCESS_PARENT"):
             return model._default_manager.filter(_item_filter(user, model))
+        if issubclass(model, PartnershipItem):
+            return model._default_manager.filter(_partnership_filter(user, model))
     return platform.visible(user, model)
 
 
@@ -475,6 +481,15 @@ def insights_observer_view(user: Any) -> bool:
     return jurisdiction is not None and jurisdiction.status == Jurisdiction.Status.OBSERVER
 
 
+def factsheet_reads_limited(user: Any, jurisdiction_id: int | None) -> bool:
+    """Whether `user` reads the factsheet of `jurisdiction_id` (None: several at once, as in a
+    comparison or the map) from an observer's seat: then only the fields the partnership shows
+    observers. A jurisdiction's own officials read every field of their own factsheet."""
+    if is_full_member(user):
+        return False
+    return jurisdiction_id is None or jurisdiction_id != user.jurisdiction_id
+
+
 def audiences_for(user: Any) -> list[str]:
     """The audiences `user` may give a new item: full-members-only is for full members alone
     (an observer cannot hide an item from observers), in the order the forms offer them."""
@@ -672,6 +687,8 @@ def people_who_can_view(obj: Model) -> QuerySet[User]:
 
     It must agree with `can(user, VIEW, obj)`; the policy tests check that it does.
     """
+    if isinstance(obj, PartnershipItem):
+        return _partnership_readers(obj)
     root = obj if isinstance(obj, Workspace) else _item_root(obj)
     workspace = root if isinstance(obj, Workspace) else root.workspace
     if not isinstance(obj, Workspace) and _removed(obj):
@@ -719,6 +736,103 @@ def _holding(people: QuerySet, workspace: Workspace, capability: Capability) -> 
     if capability not in observer_policy:
         people = people.exclude(jurisdiction__status=Jurisdiction.Status.OBSERVER)
     return people
+
+
+# ------------------------------------------------------------------------------
+# Items addressed to the partnership, not to a workspace (announcements)
+# ------------------------------------------------------------------------------
+
+# Who carries each platform role, as a query (people_with_standing() applied with it gives
+# the same people as roles_of).
+_PLATFORM_ROLE_HOLDERS: dict[Role, Q] = {
+    **_ROLE_HOLDERS,
+    Role.FOCAL_POINT: Q(is_focal_point=True, jurisdiction__isnull=False),
+    Role.MEMBER_OFFICIAL: Q(jurisdiction__status=Jurisdiction.Status.FULL_MEMBER),
+    Role.OBSERVER_OFFICIAL: Q(jurisdiction__isnull=False)
+    & ~Q(jurisdiction__status=Jurisdiction.Status.FULL_MEMBER),
+}
+# Full members, as `is_full_member` says: member officials and Secretariat staff.
+_FULL_MEMBERS = _PLATFORM_ROLE_HOLDERS[Role.MEMBER_OFFICIAL] | _ROLE_HOLDERS[Role.SECRETARIAT]
+
+
+def _author_capability(model: type[Model]) -> Capability:
+    return Capability(model.AUTHOR_CAPABILITY)
+
+
+def partnership_item_capabilities(user: Any, obj: Model) -> frozenset[Capability]:
+    """What `user` may do on `obj`, an item addressed to the partnership (a PartnershipItem).
+
+    VIEW when its audience takes them in: all members (observers included); full members
+    only (never an observer, whoever wrote it); the officials of the chosen jurisdictions, and
+    those who write such items (the Secretariat and the Co-Chairs for announcements), who read
+    all of those. Its AUTHOR_CAPABILITY (edit, withdraw) on what they read, when they hold it.
+    Nothing once it is withdrawn, and nothing without standing (former jurisdictions included).
+    """
+    if not has_standing(user) or obj.withdrawn_at is not None:
+        return frozenset()
+    authoring = _author_capability(type(obj))
+    author = holds(user, authoring)
+    if obj.audience == PartnershipAudience.EVERYONE:
+        reads = True
+    elif obj.audience == PartnershipAudience.FULL_MEMBERS:
+        reads = is_full_member(user)
+    elif obj.audience == PartnershipAudience.JURISDICTIONS:
+        reads = author or (
+            user.jurisdiction_id is not None
+            and obj.jurisdictions.filter(pk=user.jurisdiction_id).exists()
+        )
+    else:
+        reads = False
+    if not reads:
+        return frozenset()
+    return frozenset({_C.VIEW, authoring}) if author else frozenset({_C.VIEW})
+
+
+def _partnership_filter(user: Any, model: type[Model]) -> Q:
+    """The same rule over a queryset of `model` (a PartnershipItem), for a user with standing."""
+    audiences = Q(audience=PartnershipAudience.EVERYONE)
+    if is_full_member(user):
+        audiences |= Q(audience=PartnershipAudience.FULL_MEMBERS)
+    if holds(user, _author_capability(model)):
+        audiences |= Q(audience=PartnershipAudience.JURISDICTIONS)
+    elif user.jurisdiction_id is not None:
+        addressed = model._default_manager.filter(jurisdictions=user.jurisdiction_id)
+        audiences |= Q(audience=PartnershipAudience.JURISDICTIONS, pk__in=addressed.values("pk"))
+    return audiences & Q(withdrawn_at__isnull=True)
+
+
+def _holders(capability: Capability) -> Q:
+    """Accounts carrying a platform role that holds `capability` (before standing)."""
+    condition = Q(pk__in=[])
+    for role, table in ROLE_CAPABILITIES.items():
+        if capability in table:
+            condition |= _PLATFORM_ROLE_HOLDERS[role]
+    return condition
+
+
+def _partnership_readers(obj: Model) -> QuerySet[User]:
+    """people_who_can_view for an item addressed to the partnership."""
+    people = User.objects.filter(people_with_standing())
+    if obj.withdrawn_at is not None:
+        return people.none()
+    if obj.audience == PartnershipAudience.EVERYONE:
+        return people
+    if obj.audience == PartnershipAudience.FULL_MEMBERS:
+        return people.filter(_FULL_MEMBERS)
+    if obj.audience == PartnershipAudience.JURISDICTIONS:
+        addressed = Q(jurisdiction_id__in=obj.jurisdictions.values("pk"))
+        return people.filter(addressed | _holders(_author_capability(type(obj))))
+    return people.none()
+
+
+def partnership_audiences_for(user: Any) -> list[str]:
+    """The audiences `user` may give an item addressed to the partnership: full-members-only is
+    for full members alone (as `audiences_for`), in the order the forms offer them."""
+    return [
+        a
+        for a in PartnershipAudience.values
+        if a != PartnershipAudience.FULL_MEMBERS or is_full_member(user)
+    ]
 
 
 def roster_of(workspace: Workspace) -> dict[str, list]:

@@ -41,6 +41,41 @@ class WorkspaceItem(models.Model):
         return self.audience == Audience.FULL_MEMBERS
 
 
+class PartnershipAudience(models.TextChoices):
+    """Who may read an item addressed to the partnership rather than to a workspace's roster."""
+
+    EVERYONE = "everyone", _("All members, observers included")
+    FULL_MEMBERS = "full_members", _("Full members only")
+    JURISDICTIONS = "jurisdictions", _("Chosen jurisdictions")
+
+
+class PartnershipItem(models.Model):
+    """Anything addressed to the whole partnership, not to a workspace (an announcement).
+
+    The access policy (workspaces/access.py) reads `audience`, `jurisdictions` (for chosen
+    jurisdictions: their officials read it), `withdrawn_at` (withdrawn: nobody reads it) and the
+    class's `AUTHOR_CAPABILITY`: the platform capability that writes such items, whose holders
+    also read every item addressed to chosen jurisdictions. Upper layers subclass it, so the
+    policy answers for them without importing them.
+    """
+
+    AUTHOR_CAPABILITY: str = ""
+
+    audience = models.CharField(
+        _("audience"),
+        max_length=16,
+        choices=PartnershipAudience.choices,
+        default=PartnershipAudience.EVERYONE,
+    )
+    jurisdictions = models.ManyToManyField(
+        "accounts.Jurisdiction", blank=True, related_name="+", verbose_name=_("jurisdictions")
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class AttributionMode(models.TextChoices):
     """Who is named for what was said (per workspace; a session may be stricter, never looser)."""
 

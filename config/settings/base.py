@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "workspaces",
     "dialogues",
+    "partnership",
     "operations",
 ]
 

@@ -8,26 +8,15 @@ same, and the response forbids scripts outright (views.py).
 
 from __future__ import annotations
 
-import re
-
 import pygal
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from pygal.style import Style
 
+from core.charts import chart_style, svg_without_script
 from dialogues.insights.figures import Insights
 
-_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
-
-# The site's palette (static/css/enclave.css): dark text, strong contrast on white.
-STYLE = Style(
-    background="#ffffff",
-    plot_background="#ffffff",
-    foreground="#1f2933",
-    foreground_strong="#102a43",
-    foreground_subtle="#52606d",
-    font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-    colors=("#1d4ed8", "#b45309", "#047857", "#7c3aed", "#be123c", "#0e7490", "#4d7c0f"),
+STYLE = chart_style(
+    ("#1d4ed8", "#b45309", "#047857", "#7c3aed", "#be123c", "#0e7490", "#4d7c0f"),
     label_font_size=12,
     major_label_font_size=12,
     legend_font_size=12,
@@ -57,7 +46,7 @@ def _config() -> dict:
 def chart_svg(name: str, figures: Insights) -> str:
     """One chart of the page as SVG text (no script)."""
     chart = {"activity": _activity, "grid": _grid, "attendance": _attendance}[name](figures)
-    return _SCRIPT.sub("", chart.render(is_unicode=True))
+    return svg_without_script(chart)
 
 
 def _activity(figures: Insights):

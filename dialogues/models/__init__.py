@@ -1,5 +1,6 @@
 """The dialogues app's models, one module per part; imported from here as before."""
 
+from .announcements import Announcement, AnnouncementRead
 from .chat import ChatMessage, ChatMute, ChatPresence, ChatReadState, ChatRoom
 from .floor import FloorRequest, ItemAttendance, ItemRun
 from .meetings import (
@@ -19,6 +20,8 @@ __all__ = [
     "MAX_DEPTH",
     "ActionItem",
     "AgendaItem",
+    "Announcement",
+    "AnnouncementRead",
     "ChatMessage",
     "ChatMute",
     "ChatPresence",

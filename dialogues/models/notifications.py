@@ -27,6 +27,8 @@ class Notification(models.Model):
         UNMASKED = "unmasked", _("Your pseudonym was unmasked")
         # About no workspace: the daily access review asks a sponsor (accounts.reviews).
         ACCESS_REVIEW = "access_review", _("Access reviews due")
+        # About no workspace: an announcement to the partnership (dialogues/announcements).
+        ANNOUNCEMENT = "announcement", _("Announcement")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -50,6 +52,10 @@ class Notification(models.Model):
     poll = models.ForeignKey(
         "SchedulingPoll", on_delete=models.CASCADE, null=True, related_name="+"
     )
+    # An announcement (about no workspace): shown while its reader may read it.
+    announcement = models.ForeignKey(
+        "Announcement", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     # How many things a notice about no single item concerns (ACCESS_REVIEW: officials to
     # review); a count only, so the notice names nobody.
     item_count = models.PositiveIntegerField(null=True, blank=True)
@@ -70,6 +76,11 @@ class Notification(models.Model):
 
 
 class NotificationPreference(models.Model):
+    class Delivery(models.TextChoices):
+        AT_ONCE = "at_once", _("Email me at once")
+        DIGEST = "digest", _("Count them in my daily digest")
+        NEVER = "never", _("Never email me (they still show in Enclave)")
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
     )
@@ -82,4 +93,10 @@ class NotificationPreference(models.Model):
     email_sessions = models.BooleanField(
         _("Email me about dialogue sessions: scheduled, changed, starting soon, minutes"),
         default=True,
+    )
+    email_announcements = models.CharField(
+        _("Announcements from the Secretariat and the Co-Chairs"),
+        max_length=8,
+        choices=Delivery.choices,
+        default=Delivery.AT_ONCE,
     )

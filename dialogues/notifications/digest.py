@@ -1,5 +1,6 @@
-"""The daily digest: per workspace, how many new items (and how many access review notices);
-no titles, no content, no names."""
+"""The daily digest: per workspace, how many new items (and how many access review notices
+and, for readers who chose the digest for them, announcements); no titles, no content, no
+names."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from accounts.services import site_url
 from accounts.standing import people_with_standing
 from core.mail import send_email_in
 from dialogues.models import Notification, NotificationPreference
-from dialogues.notifications.services import still_visible
+from dialogues.notifications.services import announcement_delivery, still_visible
 
 
 def send_digest(user: User) -> bool:
@@ -24,9 +25,25 @@ def send_digest(user: User) -> bool:
         pending = list(
             Notification.objects.select_for_update(of=("self",))
             .filter(recipient=user, digested_at__isnull=True, read_at__isnull=True)
-            .select_related("recipient", "workspace", "thread", "post", "session", "poll__session")
+            .select_related(
+                "recipient",
+                "workspace",
+                "thread",
+                "post",
+                "session",
+                "poll__session",
+                "announcement",
+            )
         )
-        shown = [n for n in pending if still_visible(n)]
+        # Announcements are counted here only for a reader who chose the digest for them.
+        delivery = announcement_delivery(NotificationPreference.objects.filter(user=user).first())
+        counts_announcements = delivery == NotificationPreference.Delivery.DIGEST
+        shown = [
+            n
+            for n in pending
+            if (counts_announcements or n.kind != Notification.Kind.ANNOUNCEMENT)
+            and still_visible(n)
+        ]
         Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
             digested_at=timezone.now()
         )
@@ -35,8 +52,9 @@ def send_digest(user: User) -> bool:
     counts = Counter(n.workspace for n in shown if n.workspace_id is not None)
     context = {
         "groups": sorted(counts.items(), key=lambda item: item[0].title),
-        # Notices about no workspace (access reviews): how many, nothing more.
-        "reviews": sum(1 for n in shown if n.workspace_id is None),
+        # Notices about no workspace (access reviews, announcements): how many, nothing more.
+        "reviews": sum(1 for n in shown if n.kind == Notification.Kind.ACCESS_REVIEW),
+        "announcements": sum(1 for n in shown if n.kind == Notification.Kind.ANNOUNCEMENT),
         "url": site_url(None) + reverse("notifications"),
     }
     if not send_email_in(

@@ -12,6 +12,7 @@ from accounts.models import User
 from core.pagination import KeysetPage, keyset_page
 from dialogues.attribution.bylines import context_of
 from dialogues.models import (
+    Announcement,
     ChatRoom,
     DialogueSession,
     Notification,
@@ -65,6 +66,11 @@ NOTIFICATION_SUBJECTS = {
         lambda user: _still_visible(user, DialogueSession, "session_id"),
     ),
     "poll": (Q(poll__isnull=False), lambda user: _still_visible(user, SchedulingPoll, "poll_id")),
+    # About no workspace: an announcement, shown while its reader may read it.
+    "announcement": (
+        Q(announcement__isnull=False),
+        lambda user: _still_visible(user, Announcement, "announcement_id"),
+    ),
     "reviews": (_ABOUT_REVIEWS, _may_still_review),
 }
 
@@ -96,6 +102,7 @@ def visible_notifications(*, user: User, subjects=tuple(NOTIFICATION_SUBJECTS)):
             "session__workspace",
             "room__workspace",
             "poll__session__workspace",
+            "announcement",
         )
     )
 
@@ -172,6 +179,7 @@ def unread_notification_count(*, user: User) -> int:
         about_room=Count("room_id"),
         about_session=Count("session_id"),
         about_poll=Count("poll_id"),
+        about_announcement=Count("announcement_id"),
         about_workspace=Count("pk", filter=_ABOUT_WORKSPACE),
         about_reviews=Count("pk", filter=_ABOUT_REVIEWS),
     )

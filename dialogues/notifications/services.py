@@ -2,17 +2,21 @@
 
 A notification names only an item its recipient may see (checked when it is created, again when
 it is shown, and again when it is emailed). Emails from a workspace carry no content unless the
-Secretariat allowed excerpts for it: only "New activity in <workspace>" and a link.
+Secretariat allowed excerpts for it: only "New activity in <workspace>" and a link. An
+announcement's email likewise says only that there is one, with a link, unless its author let
+it carry the title and an excerpt; each reader chooses to get it at once, in the digest or never.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from html import unescape
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import site_url
@@ -21,6 +25,7 @@ from core.mail import send_email_in
 from core.markup import plain_excerpt
 from dialogues.attribution.bylines import DialogueBylines
 from dialogues.models import (
+    Announcement,
     Notification,
     NotificationPreference,
     Post,
@@ -143,7 +148,102 @@ def ring_access_review(sender, *, sponsor: User, due: int, dormant: int, **kwarg
     access_review_notify(sponsor=sponsor, due=due, dormant=dormant)
 
 
+def announcement_notify(*, announcement: Announcement, actor: User) -> list[Notification]:
+    """Ring the bell of everyone who may read `announcement` (the policy's readers: standing
+    and audience), its author left out; once this commits, email those who want it at once
+    (a background task: a partnership-wide announcement may go to hundreds)."""
+    readers = people_who_can_view(announcement).exclude(pk=actor.pk).values_list("pk", flat=True)
+    created = Notification.objects.bulk_create(
+        Notification(
+            recipient_id=pk,
+            kind=Notification.Kind.ANNOUNCEMENT,
+            actor=actor,
+            workspace=None,
+            announcement=announcement,
+        )
+        for pk in readers
+    )
+    announce_counts(n.recipient_id for n in created)
+    ids = [n.pk for n in created]
+    if ids:
+        from dialogues.notifications.tasks import email_announcement
+
+        after_commit(lambda: email_announcement.enqueue(ids))
+    return created
+
+
+def announcement_notices_read(*, actor: User, announcement_ids: list[int]) -> int:
+    """The reader has read these announcements: their notices to them are read too (the bell
+    drops)."""
+    if not announcement_ids:
+        return 0
+    read = Notification.objects.filter(
+        recipient=actor, announcement_id__in=announcement_ids, read_at__isnull=True
+    ).update(read_at=timezone.now())
+    if read:
+        announce_counts([actor.pk])
+    return read
+
+
+def announcement_delivery(preference: NotificationPreference | None) -> str:
+    """How a reader wants announcements emailed: at once, in the digest, or never."""
+    if preference is None:
+        return NotificationPreference.Delivery.AT_ONCE
+    return preference.email_announcements
+
+
+def announcement_email_context(notification: Notification, base: str) -> dict:
+    """Leak-safe: a link, and the title and an excerpt only where the author allowed them."""
+    announcement = notification.announcement
+    context = {"url": base + notification_link(notification), "title": None, "excerpt": None}
+    if announcement.email_excerpt:
+        context["title"] = announcement.title
+        context["excerpt"] = unescape(plain_excerpt(announcement.body_html, 300))
+    return context
+
+
+def send_announcement_emails(notification_ids: list[int]) -> int:
+    """Email each announcement notice whose reader wants it at once and may still read it, in
+    the reader's language; a notice emailed is marked so (the digest leaves it out)."""
+    sent = 0
+    base = site_url(None)
+    notifications = list(
+        Notification.objects.filter(
+            pk__in=notification_ids,
+            kind=Notification.Kind.ANNOUNCEMENT,
+            emailed_at__isnull=True,
+            read_at__isnull=True,
+        ).select_related("recipient__jurisdiction", "announcement")
+    )
+    preferences = {
+        p.user_id: p
+        for p in NotificationPreference.objects.filter(
+            user_id__in=[n.recipient_id for n in notifications]
+        )
+    }
+    at_once = NotificationPreference.Delivery.AT_ONCE
+    for notification in notifications:
+        if announcement_delivery(preferences.get(notification.recipient_id)) != at_once:
+            continue
+        if not still_visible(notification):
+            continue
+        if not send_email_in(
+            notification.recipient.language,
+            kind="announcement",
+            subject=gettext_lazy("[Enclave] New announcement"),
+            template="dialogues/announcements/email/announcement.txt",
+            context=announcement_email_context(notification, base),
+            to=[notification.recipient.email],
+        ):
+            continue  # not marked emailed: the bell and the dashboard still show it
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+        sent += 1
+    return sent
+
+
 def notification_link(notification: Notification) -> str:
+    if notification.announcement_id is not None:
+        return reverse("announcement_detail", kwargs={"pk": notification.announcement_id})
     if notification.workspace_id is None:
         # The only notice about no workspace: an access review.
         return reverse("access_reviews")
@@ -170,6 +270,8 @@ def notification_link(notification: Notification) -> str:
 
 
 def still_visible(notification: Notification) -> bool:
+    if notification.announcement_id is not None:
+        return can(notification.recipient, Capability.VIEW, notification.announcement)
     if notification.workspace_id is None:
         # An access review: shown while its reader may still review someone's access (which
         # needs standing: the platform policy gives no role without it).
@@ -251,9 +353,16 @@ def notifications_mark_read(*, actor: User, ids: list[int] | None = None) -> int
     return unread.update(read_at=timezone.now())
 
 
-def preferences_update(*, actor: User, **choices: bool) -> NotificationPreference:
+def preferences_update(*, actor: User, **choices) -> NotificationPreference:
     preference, _created = NotificationPreference.objects.get_or_create(user=actor)
     for field, value in choices.items():
+        if field == "email_announcements":
+            if not value:
+                continue  # not given: the choice stays as it was
+            if value not in NotificationPreference.Delivery.values:
+                raise ValidationError(_("Choose how announcements reach you."))
+            preference.email_announcements = value
+            continue
         if field not in {"email_mentions", "email_replies", "daily_digest", "notify_new_threads"}:
             raise ValidationError(_("Unknown preference."))
         setattr(preference, field, bool(value))

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from core.pagination import numbered_page
+from dialogues.announcements import selectors as announcements
 from dialogues.lookups import visible_workspace
 from dialogues.meetings import minutes as meeting_minutes
 from dialogues.meetings import services as meetings
@@ -23,6 +24,8 @@ from workspaces.forms import ReasonForm
 @require_GET
 def home(request):
     context = {
+        # Unread announcements top the dashboard until read (one query, however many).
+        "announcements": announcements.dashboard_announcements(user=request.user),
         "workspaces": thread_selectors.my_workspaces(user=request.user),
         "activity": selectors.recent_thread_activity(user=request.user),
         "upcoming_sessions": meetings.upcoming_for(user=request.user),

@@ -18,9 +18,13 @@ C = Capability
 
 PLATFORM_CAPABILITIES = sorted(set().union(*ROLE_CAPABILITIES.values()))
 
+# Every official drafts their own jurisdiction's factsheet and reads every approved one.
+OFFICIAL = {C.READ_FACTSHEETS, C.DRAFT_FACTSHEETS, C.READ_FACTSHEET_DRAFTS}
+
 # What each member of the cast holds at platform level (no object given).
 EXPECTED_HOLDINGS = {
-    "cochair": set(PLATFORM_CAPABILITIES) - {C.JOIN_ROSTERS},
+    "cochair": set(PLATFORM_CAPABILITIES)
+    - {C.JOIN_ROSTERS, C.APPROVE_FACTSHEETS, C.MANAGE_FACTSHEETS},
     "secretariat": {
         C.CREATE_WORKSPACES,
         C.JOIN_ROSTERS,
@@ -30,16 +34,21 @@ EXPECTED_HOLDINGS = {
         C.DESIGNATE_FOCAL_POINTS,
         C.READ_AUDIT,
         C.VIEW_INSIGHTS,
+        C.MANAGE_FACTSHEETS,
+        *OFFICIAL,
+        C.POST_ANNOUNCEMENTS,
     },
     "focal_point": {
         C.VIEW_MEMBERSHIP,
         C.INVITE_OFFICIALS,
         C.DEACTIVATE_OFFICIALS,
         C.VIEW_INSIGHTS,  # their own jurisdiction's figures
+        C.APPROVE_FACTSHEETS,  # their own jurisdiction's, and no one else approves it
+        *OFFICIAL,
     },
-    "member": set(),
-    "member_nz": set(),
-    "observer": set(),
+    "member": OFFICIAL,
+    "member_nz": OFFICIAL,
+    "observer": OFFICIAL,
     "former_official": set(),
     "deactivated": set(),
 }

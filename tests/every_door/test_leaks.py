@@ -1,7 +1,8 @@
 """Nothing leaks: every page each demo user can reach shows nothing they may not see.
 
 What they may not see includes chat messages, draft sessions, agendas, minutes not yet shared,
-actions and review comments, as well as threads, posts and documents.
+actions and review comments, announcements addressed to others (an observer never reads one for
+full members only), as well as threads, posts and documents.
 
 The crawler follows links from the dashboard, searches for the words of every title, asks the
 mention autocomplete, reads the emails and the user's calendar feed; it fails on any title or
@@ -27,6 +28,7 @@ from core.markup import plain_excerpt
 from dialogues.models import (
     ActionItem,
     AgendaItem,
+    Announcement,
     ChatMessage,
     DialogueSession,
     MinutesComment,
@@ -36,12 +38,21 @@ from dialogues.models import (
     Thread,
 )
 from dialogues.threads import services as thread_services
-from workspaces.access import undertaking_pending, visible
+from partnership.factsheets import schema as factsheet_schema
+from partnership.factsheets import selectors as factsheet_selectors
+from partnership.models import FactsheetVersion
+from workspaces.access import Capability, can, undertaking_pending, visible
 from workspaces.models import Document, Workspace
 from workspaces.undertakings import undertaking_set
 
 MAX_PAGES = 1500
-FOLLOW = re.compile(r'href="(/(?:w|p|notifications|search|insights)[^"#]*)"')
+# Each field's history of each factsheet is a page (19 fields x 10 jurisdictions): the crawl
+# reads the EU's (a draft, and a field kept from observers), the unit tests the selector.
+SAMPLED_ONLY = re.compile(r"^/factsheets/(?!eu/)[^/]+/fields/")
+FACTSHEET_CODES = ("eu", "nz", "cl", "kr", "ca-cal", "ca-qc", "us-wa", "ch", "uk", "jp")
+FOLLOW = re.compile(
+    r'href="(/(?:w|p|notifications|search|insights|factsheets|announcements)[^"#]*)"'
+)
 
 
 def _passages(item, fields) -> list[str]:
@@ -65,6 +76,7 @@ TEXT_FIELDS = {
     MinutesEntry: ("summary_html", "decisions_html"),
     ActionItem: ("description",),
     MinutesComment: ("body_html",),
+    Announcement: ("title", "body_html"),
 }
 
 
@@ -81,7 +93,30 @@ def secrets_hidden_from(user) -> list[str]:
     shown.update(p.session.title for p in visible(user, SchedulingPoll).select_related("session"))
     workspaces = Workspace.objects.exclude(pk__in=visible(user, Workspace).values("pk"))
     hidden.update(plain_excerpt(w.purpose_html, 60).rstrip("…") for w in workspaces)
+    factsheet_texts(user, hidden, shown)
     return [t for t in hidden - shown if len(t) >= 12]
+
+
+def factsheet_texts(user, hidden: set[str], shown: set[str]) -> None:
+    """The text fields of every factsheet version: shown when the version is approved (or the
+    reader reads the jurisdiction's drafts) and the field is one the reader reads there."""
+    readable = factsheet_selectors.may_read_factsheets(user)
+    texts = [s for s in factsheet_schema.FIELDS if s.kind in ("text", "long", "markdown")]
+    for version in FactsheetVersion.objects.select_related("factsheet__jurisdiction"):
+        jurisdiction = version.factsheet.jurisdiction
+        version_read = readable and (
+            version.state == FactsheetVersion.State.APPROVED
+            or can(user, Capability.READ_FACTSHEET_DRAFTS, jurisdiction)
+        )
+        fields = factsheet_selectors.shown_fields(user, jurisdiction.pk) if readable else []
+        for spec in texts:
+            value = version.values.get(spec.key)
+            if not value:
+                continue
+            if spec.kind == "markdown":
+                value = plain_excerpt(version.rendered.get(spec.key, ""), 10_000)
+            text = value[:60]
+            (shown if version_read and spec in fields else hidden).add(text)
 
 
 def crawl(client: Client, user) -> dict[str, str]:
@@ -91,6 +126,10 @@ def crawl(client: Client, user) -> dict[str, str]:
         reverse("search") + "?q=carbon",
         # Counts only: with their CSV files (followed from the page), no titles or text.
         reverse("insights"),
+        # Factsheets: approved versions, fields as the reader reads them, drafts for their own.
+        reverse("factsheet_list"),
+        reverse("factsheet_compare") + "?" + "&".join(f"j={code}" for code in FACTSHEET_CODES),
+        reverse("announcement_list"),
     ]
     for thread in Thread.objects.all():
         words = [w for w in re.findall(r"\w{5,}", thread.title)][:3]
@@ -102,6 +141,8 @@ def crawl(client: Client, user) -> dict[str, str]:
     while queue and len(seen) < MAX_PAGES:
         url = queue.pop(0)
         if url in seen or "quote=1" in url or "/delete/" in url or "/download/" in url:
+            continue
+        if SAMPLED_ONLY.match(url):
             continue
         response = client.get(url)
         if response.status_code == 302:
@@ -161,6 +202,8 @@ def test_no_page_shows_what_its_reader_may_not_see(settings):
     call_command("seed_demo", verbosity=0)
     # The demo's one reader of `linking` who has not accepted its undertaking is crawled too.
     assert_undertaking_hides_linking(User.objects.get(handle="nz"))
+    everyone = Announcement.objects.get(audience="everyone")
+    members_only = Announcement.objects.get(audience="full_members")
     checked = 0
     for user in User.objects.all():
         pages = assert_crawl_clean(user)
@@ -168,6 +211,21 @@ def test_no_page_shows_what_its_reader_may_not_see(settings):
         if user.handle == "eu":  # the crawl reaches the new doors: a poll, the feed's sessions
             assert any("/poll/" in url for url in pages), "no scheduling poll crawled"
             assert "/w/offsets/s/" in pages["calendar feed"]
+            # ... and the EU's submitted factsheet draft, which only EU officials and the
+            # Secretariat read (the others' crawls prove they never see its text).
+            assert any("/factsheets/eu/versions/" in url for url in pages)
+            assert f"/announcements/{members_only.pk}/" in pages
+        if user.handle in ("chile", "japan"):  # observers read the announcement to everyone,
+            assert f"/announcements/{everyone.pk}/" in pages, user.handle
+            # ... and never the one for full members: it is one of their secrets (so no page
+            # the crawl read showed it), and its own page is not found.
+            secrets = set(secrets_hidden_from(user))
+            assert set(_passages(members_only, TEXT_FIELDS[Announcement])) <= secrets
+            assert f"/announcements/{members_only.pk}/" not in pages
+            client = Client()
+            client.force_login(user, backend="accounts.backends.OfficialBackend")
+            url = reverse("announcement_detail", kwargs={"pk": members_only.pk})
+            assert client.get(url).status_code == 404
     assert checked > 100
 
 

@@ -14,7 +14,12 @@ from config.route_rules import WEBSOCKET_RULES, iter_routes, rule_for
 from config.websocket_routes import websocket_urlpatterns
 from dialogues.meetings import minutes as meeting_minutes
 from dialogues.models import DialogueSession
-from tests.factories import DialogueSessionFactory, DocumentFactory, WorkspaceFactory
+from tests.factories import (
+    DialogueSessionFactory,
+    DocumentFactory,
+    UserFactory,
+    WorkspaceFactory,
+)
 from workspaces.access import Capability, can
 
 # Values for URL arguments, by argument name. Object routes get an object the privileged
@@ -31,6 +36,10 @@ SAMPLE_ARGUMENTS = {
 }
 OBJECT_ARGUMENTS = {
     "insights_chart": lambda o: {"name": "grid"},
+    "factsheet_version": lambda o: {"code": "nz", "number": o["factsheet_version"].number},
+    "factsheet_approve": lambda o: {"code": "nz", "number": o["factsheet_version"].number},
+    "factsheet_return": lambda o: {"code": "nz", "number": o["factsheet_version"].number},
+    "factsheet_field": lambda o: {"code": "nz", "key": "cap"},
     "invitation_revoke": lambda o: {"pk": o["invitation"].pk},
     "official_deactivate": lambda o: {"pk": o["official"].pk},
     "official_reactivate": lambda o: {"pk": o["official"].pk},
@@ -126,6 +135,7 @@ def objects(world, dialogue):
     from dialogues.chat.services import message_send
     from dialogues.models import ChatRoom
     from dialogues.threads import services as thread_services
+    from partnership.factsheets import services as factsheet_services
     from workspaces.attribution import pseudonym_for
 
     invitation, token = services.invitation_create(
@@ -153,8 +163,25 @@ def objects(world, dialogue):
         owner_id=world.member.pk,
         due_date=datetime.date(2030, 1, 1),
     )
+    from dialogues.announcements.services import announcement_post
+
+    # New Zealand's factsheet: a draft submitted by the Co-Chair (an official of New Zealand),
+    # awaiting New Zealand's focal point.
+    factsheet_services.draft_save(actor=world.cochair, jurisdiction=world.nz, values={"cap": "1"})
+    submitted = factsheet_services.draft_submit(actor=world.cochair, jurisdiction=world.nz)
     # Objects of another jurisdiction than the plain member's own (world.member is of the EU).
     return {
+        "factsheet_version": submitted,
+        "nz_focal_point": UserFactory(
+            email="nz-focal@example.test", jurisdiction=world.nz, is_focal_point=True
+        ),
+        # To all members: the plain member reads it, and may not edit or withdraw it.
+        "announcement": announcement_post(
+            actor=world.secretariat,
+            title="Plenary dates",
+            body="The plenary meets in April.",
+            audience="everyone",
+        ),
         "jurisdiction": world.nz,
         "invitation": invitation,
         "official": world.member_nz,
@@ -214,6 +241,8 @@ def url_for(name, route_pattern, objects):
                 kwargs[argument] = objects["live_session"].pk
             elif argument == "item":
                 kwargs[argument] = objects["live_session"].agenda.first().pk
+            elif argument == "pk" and name.startswith("announcement_"):
+                kwargs[argument] = objects["announcement"].pk
             elif argument == "pk" and name.startswith(("document_", "version_")):
                 kwargs[argument] = objects["document"].pk
             elif argument == "version":
@@ -285,22 +314,28 @@ def test_declared_rule_holds(world, objects, client, name, pattern):
         as_member = send(client, method, url)
         if rule.access in ("capability", "workspace"):
             assert as_member.status_code == 404, f"{name}: member got {as_member.status_code}"
+        elif rule.access == "partnership":
+            # The member reads the announcement: an action on it is refused, not hidden.
+            assert as_member.status_code == 403, f"{name}: member got {as_member.status_code}"
         else:
             assert as_member.status_code < 500
             assert not (as_member.status_code == 302 and as_member.url.startswith(login_url))
         client.logout()
 
-        if rule.access in ("capability", "workspace"):
+        if rule.access in ("capability", "workspace", "partnership"):
             if rule.access == "workspace":
                 holder = world.secretariat
             else:
                 holder = next(
-                    u for u in (world.cochair, world.secretariat) if can(u, rule.capability)
+                    u
+                    for u in (world.cochair, world.secretariat, objects["nz_focal_point"])
+                    if can(u, rule.capability)
                 )
             client.force_login(holder, backend="accounts.backends.OfficialBackend")
             with refusals_recorded() as refusals:
                 # Forms answer an empty post with their errors (400): the holder posts valid data.
-                data = VALID_POST[name](objects) if name in VALID_POST else {}
+                valid = VALID_POST.get(name) or PLATFORM_VALID_POST.get(name)
+                data = valid(objects) if valid else {}
                 as_holder = (
                     _send_data(client, method, url, data) if data else send(client, method, url)
                 )
@@ -339,6 +374,10 @@ NOT_THERE_FOR_THEM = {
 }
 # Routes whose forms are checked before the service asks the policy: posted with valid data,
 # so that what refuses is the rule, not an empty form.
+# Platform routes whose form answers an empty post with its errors: what the holder posts.
+PLATFORM_VALID_POST = {
+    "factsheet_return": lambda o: {"reason": "Give the 2026 cap."},
+}
 VALID_POST = {
     "action_create": lambda o: {
         "description": "Circulate the draft",

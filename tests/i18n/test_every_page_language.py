@@ -26,7 +26,8 @@ from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from accounts.models import Jurisdiction, User
 from config.route_rules import iter_routes, rule_for
 from demo.accounts import DEMO_PASSWORD
-from dialogues.models import DialogueSession, Post
+from dialogues.models import Announcement, DialogueSession, Post
+from partnership.models import FactsheetVersion
 from tests.every_door.test_route_guard import url_for
 from tests.i18n.english import english_left
 from workspaces.access import visible
@@ -91,6 +92,12 @@ def _objects(user: User) -> dict:
         # A session that has started (it has a room), so that the room's page opens too.
         "live_session": sessions.filter(room__isnull=False).first() or sessions.first(),
         "reviewed_session": sessions.order_by("starts_at").first(),
+        "announcement": visible(user, Announcement).first() or missing,
+        # New Zealand's first factsheet version: approved in the demo, read by every official.
+        "factsheet_version": FactsheetVersion.objects.filter(
+            factsheet__jurisdiction__code="nz", number=1
+        ).first()
+        or SimpleNamespace(number=0),
         "pseudonym": missing,
         "chat_message": missing,
         "invitation": missing,

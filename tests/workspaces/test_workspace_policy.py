@@ -229,7 +229,7 @@ def test_agreement_over_sessions_in_every_state(world, dialogue):
 
 
 def test_agreement_over_the_demo_world(db):
-    from dialogues.models import ActionItem, AgendaItem, DialogueSession, MinutesEntry
+    from dialogues.models import ActionItem, AgendaItem, Announcement, DialogueSession, MinutesEntry
 
     call_command("seed_demo", verbosity=0)
     users = list(User.objects.all())
@@ -237,6 +237,10 @@ def test_agreement_over_the_demo_world(db):
     _assert_agreement(users, [DialogueSession, AgendaItem, MinutesEntry, ActionItem])
     _assert_people_agree(users, [*Workspace.objects.all(), *Thread.objects.all()])
     _assert_people_agree(users, list(DialogueSession.objects.all()))
+    # Announcements, addressed to the partnership rather than a roster (tests/dialogues/
+    # test_announcements.py covers every audience over the cast).
+    _assert_agreement(users, [Announcement])
+    _assert_people_agree(users, list(Announcement.objects.all()))
     # The demo's promises: observers see offsets but not its full-members thread.
     chile = User.objects.get(email="chile@demo.enclave.test")
     assert set(visible(chile, Workspace).values_list("slug", flat=True)) == {"offsets"}
@@ -244,6 +248,8 @@ def test_agreement_over_the_demo_world(db):
     assert hidden.exists() and not visible(chile, Thread).filter(pk__in=hidden).exists()
     cochair = User.objects.get(email="cochair@demo.enclave.test")
     assert set(visible(cochair, Workspace).values_list("slug", flat=True)) == {"offsets", "linking"}
+    # ... and the announcement to all members, never the one for full members only.
+    assert set(visible(chile, Announcement).values_list("audience", flat=True)) == {"everyone"}
 
 
 def test_hidden_text_and_own_removal_agree_over_the_demo_world(db):
