@@ -466,6 +466,17 @@ def insights_scope(
     return found
 
 
+def may_read_dialogue_insights(user: Any, workspace: Workspace) -> bool:
+    """`insights_scope`'s rule for one dialogue whose page the reader is on (the page found it
+    through the policy, so they see it): whether its Insights tab opens for them. Without a
+    query for those who read figures anyway; one roster read for a possible facilitator."""
+    if not has_standing(user):
+        return False
+    if reach(user, _C.VIEW_INSIGHTS):
+        return True  # every dialogue, or their own jurisdiction's figures in one they see
+    return WorkspaceRole.FACILITATOR in _roster_roles(user, [workspace.pk])[workspace.pk]
+
+
 def may_read_insights(user: Any) -> bool:
     """Whether the Insights page exists for `user`: a platform role that reads figures (even
     before there is a dialogue), or a dialogue they facilitate."""

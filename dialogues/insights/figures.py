@@ -22,7 +22,7 @@ from django.db.models.functions import TruncMonth
 
 from accounts.models import Jurisdiction, User
 from dialogues.models import ChatMessage, DialogueSession, Post, SessionAttendance, Thread
-from workspaces.access import Capability, can, insights_observer_view, insights_scope
+from workspaces.access import insights_observer_view, insights_scope, visible
 from workspaces.models import AttributionMode, Audience, Document, Download, Workspace
 
 # The figures, in the order the tables show them.
@@ -310,7 +310,7 @@ def insights(*, user: User, period: Period, workspace_ids: list[int] | None = No
         grid_columns=[workspaces[w].title for w in columns],
         months=months,
         activity=activity,
-        sessions=_sessions(user, reader, period, workspaces),
+        sessions=_sessions(user, reader, period),
         officials=_officials(reader, period, jurisdictions, anonymous),
         anonymous_left_out=bool(anonymous),
     )
@@ -321,10 +321,11 @@ def _latest(row: Row, moment: datetime.datetime | None) -> None:
         row.last_activity = moment
 
 
-def _sessions(user: User, reader: Reader, period: Period, workspaces) -> list[SessionRow]:
-    """Attendance per session that started in the period: people and jurisdictions counted;
-    a session's title only where the reader may see the session."""
-    queryset, workspace, _jurisdiction = countable("attendances", reader, period)
+def _sessions(user: User, reader: Reader, period: Period) -> list[SessionRow]:
+    """Attendance per session, from the attendances of the period: people and jurisdictions
+    counted; a session's title only where the reader may see the session (one policy query
+    for them all, not one per session)."""
+    queryset, _workspace, _jurisdiction = countable("attendances", reader, period)
     rows = (
         queryset.values("session_id")
         .annotate(
@@ -334,19 +335,19 @@ def _sessions(user: User, reader: Reader, period: Period, workspaces) -> list[Se
     )
     counts = {row["session_id"]: row for row in rows}
     sessions = DialogueSession.objects.filter(pk__in=list(counts)).select_related("workspace")
-    found = []
-    for session in sorted(sessions, key=lambda s: s.starts_at):
-        shown = can(user, Capability.VIEW, session)
-        found.append(
-            SessionRow(
-                label=session.title if shown else "",
-                starts_at=session.starts_at,
-                dialogue=session.workspace.title,
-                people=counts[session.pk]["people"],
-                jurisdictions=counts[session.pk]["places"],
-            )
+    shown = set(
+        visible(user, DialogueSession).filter(pk__in=list(counts)).values_list("pk", flat=True)
+    )
+    return [
+        SessionRow(
+            label=session.title if session.pk in shown else "",
+            starts_at=session.starts_at,
+            dialogue=session.workspace.title,
+            people=counts[session.pk]["people"],
+            jurisdictions=counts[session.pk]["places"],
         )
-    return found
+        for session in sorted(sessions, key=lambda s: s.starts_at)
+    ]
 
 
 def _officials(reader, period, jurisdictions, anonymous) -> list[tuple[str, int, int]]:

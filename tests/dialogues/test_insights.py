@@ -103,6 +103,31 @@ def test_one_dialogue_and_its_tab(world, dialogue, activity, client_for):
     assert 'name="dialogue" value="closed"' in narrowed.content.decode()
 
 
+def test_the_tab_agrees_with_the_scope(world, dialogue):
+    """The tab's one-dialogue answer is insights_scope's, for every reader of every dialogue
+    they see (a facilitator among them)."""
+    from workspaces.access import may_read_dialogue_insights, visible
+
+    roster_add_user(
+        actor=world.secretariat,
+        workspace=dialogue.offsets,
+        user=world.member_nz,
+        role=WorkspaceRole.FACILITATOR,
+    )
+    checked = 0
+    for reader in world.users:
+        scope = insights_scope(reader)
+        for workspace in visible(reader, Workspace):
+            assert may_read_dialogue_insights(reader, workspace) is (workspace.pk in scope), (
+                reader.email,
+                workspace.slug,
+            )
+            checked += 1
+    assert checked > 5
+    assert may_read_dialogue_insights(world.member_nz, dialogue.offsets)
+    assert not may_read_dialogue_insights(world.member, dialogue.offsets)
+
+
 def test_every_figure_agrees_with_the_policy_filtered_count(world, dialogue, activity):
     for reader in (world.cochair, world.secretariat, world.focal_point, world.observer):
         if not insights_scope(reader):

@@ -399,8 +399,8 @@ def test_focal_points_are_asked_to_review_stale_factsheets(world, eu_approved):
     mail.outbox.clear()
     now = timezone.now()
     send_reminders(now)
-    # EU approved today: not asked. New Zealand and Chile: never approved, but no focal point
-    # here for New Zealand, so only Chile's (none either) ... nobody else is asked.
+    # The EU's factsheet was approved today: its focal point is not asked. (New Zealand and
+    # Chile were never approved, but have no focal point in this cast to ask.)
     assert world.focal_point.email not in [m.to[0] for m in mail.outbox]
     later = now + datetime.timedelta(days=366)
     asked, sent = send_reminders(later)

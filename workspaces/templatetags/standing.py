@@ -5,7 +5,7 @@ the policy words it (label and one sentence), for the signed-in reader of the pa
 
 from django import template
 
-from workspaces.access import insights_scope
+from workspaces.access import may_read_dialogue_insights
 from workspaces.access import platform_standing as _platform_standing
 from workspaces.access import workspace_standing as _workspace_standing
 
@@ -34,4 +34,4 @@ def workspace_standing(context, workspace):
 def dialogue_insights(context, workspace) -> bool:
     """Whether the reader may open this dialogue's participation figures (the Insights tab)."""
     user = _reader(context)
-    return user is not None and bool(insights_scope(user, [workspace.pk]))
+    return user is not None and may_read_dialogue_insights(user, workspace)
