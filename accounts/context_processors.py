@@ -10,4 +10,5 @@ def navigation(request):
         "nav_audit": can(user, Capability.READ_AUDIT),
         "nav_insights": can(user, Capability.VIEW_INSIGHTS),
         "nav_factsheets": can(user, Capability.READ_FACTSHEETS),
+        "nav_library": can(user, Capability.READ_LIBRARY),
     }

@@ -350,6 +350,7 @@ class AuditEvent(models.Model):
         ANNOUNCEMENT_POSTED = "announcement_posted", _("Announcement posted")
         ANNOUNCEMENT_EDITED = "announcement_edited", _("Announcement edited")
         ANNOUNCEMENT_WITHDRAWN = "announcement_withdrawn", _("Announcement withdrawn")
+        LIBRARY_ENTRY_CHANGED = "library_entry_changed", _("Library details changed")
 
     # Indexed with the id, alone and after each filter column (Meta.indexes).
     created_at = models.DateTimeField(default=timezone.now)

@@ -67,6 +67,10 @@ class Capability(enum.StrEnum):
     # Announcements to the partnership (dialogues/announcements): post, edit, withdraw; their
     # holders read every announcement addressed to chosen jurisdictions
     POST_ANNOUNCEMENTS = "post_announcements"
+    # The partnership library (partnership/library): every member reads it (observers the
+    # documents shared with them); the Secretariat keeps it
+    READ_LIBRARY = "read_library"
+    MANAGE_LIBRARY = "manage_library"
 
 
 class Scope(enum.Enum):
@@ -93,6 +97,7 @@ ROLE_CAPABILITIES: dict[Role, dict[Capability, Scope]] = {
         Capability.VIEW_INSIGHTS: _ALL,
         Capability.READ_FACTSHEETS: _ALL,
         Capability.POST_ANNOUNCEMENTS: _ALL,
+        Capability.READ_LIBRARY: _ALL,
     },
     Role.SECRETARIAT: {
         Capability.CREATE_WORKSPACES: _ALL,
@@ -108,6 +113,8 @@ ROLE_CAPABILITIES: dict[Role, dict[Capability, Scope]] = {
         Capability.READ_FACTSHEET_DRAFTS: _ALL,
         Capability.MANAGE_FACTSHEETS: _ALL,
         Capability.POST_ANNOUNCEMENTS: _ALL,
+        Capability.READ_LIBRARY: _ALL,
+        Capability.MANAGE_LIBRARY: _ALL,
     },
     Role.FOCAL_POINT: {
         Capability.VIEW_MEMBERSHIP: _OWN,
@@ -120,11 +127,13 @@ ROLE_CAPABILITIES: dict[Role, dict[Capability, Scope]] = {
         Capability.READ_FACTSHEETS: _ALL,
         Capability.DRAFT_FACTSHEETS: _OWN,
         Capability.READ_FACTSHEET_DRAFTS: _OWN,
+        Capability.READ_LIBRARY: _ALL,
     },
     Role.OBSERVER_OFFICIAL: {
         Capability.READ_FACTSHEETS: _ALL,
         Capability.DRAFT_FACTSHEETS: _OWN,
         Capability.READ_FACTSHEET_DRAFTS: _OWN,
+        Capability.READ_LIBRARY: _ALL,
     },
 }
 

@@ -139,6 +139,10 @@ def pages(world: World) -> list[tuple[str, object]]:
         # Opened on its own (the page's own charts draw the figures the page counted).
         ("insights chart: heat map", get("staff", "/insights/chart/grid.svg")),
         ("insights (eu@ focal point)", get("member", "/insights/")),
+        # The partnership library: its facets count what the reader reads, as the lists do.
+        ("partnership library", get("member", "/library/")),
+        ("library, one topic", get("member", "/library/?topic=offsets")),
+        ("library search: common word", get("member", f"/library/?q={seed_large.COMMON_WORD}")),
     ]
 
 

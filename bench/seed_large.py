@@ -450,11 +450,48 @@ def _documents(rng, count: int, workspace, officials, when) -> list:
     return documents
 
 
+def _library(rng, count: int, when) -> int:
+    """`count` documents in the partnership library (the demo's workspace, by its keeper), with
+    their details and up to three jurisdictions each."""
+    from accounts.models import Jurisdiction, User
+    from partnership.library.metadata import LANGUAGES
+    from partnership.library.services import library_workspace
+    from partnership.models import LibraryEntry
+
+    library = library_workspace()
+    keeper = User.objects.get(email__startswith="secretariat@")
+    documents = _documents(rng, count, lambda: library, [keeper], when)
+    entries = LibraryEntry.objects.bulk_create(
+        (
+            LibraryEntry(
+                document=d,
+                kind=rng.choice(LibraryEntry.Kind.values),
+                topic=rng.choice(LibraryEntry.Topic.values),
+                year=rng.randint(2005, 2026),
+                language=rng.choice([code for code, _ in LANGUAGES]),
+            )
+            for d in documents
+        ),
+        batch_size=BATCH,
+    )
+    jurisdictions = list(Jurisdiction.objects.values_list("pk", flat=True))
+    through = LibraryEntry.jurisdictions.through
+    _bulk(
+        through,
+        (
+            through(libraryentry_id=e.pk, jurisdiction_id=j)
+            for e in entries
+            for j in rng.sample(jurisdictions, rng.randint(0, 3))
+        ),
+    )
+    return len(entries)
+
+
 def fill_pages(rng: random.Random) -> None:
     """The small world's lists hold more than a page each, as the large world's do, so that the
     scaling bench compares a page with a page (not 5 rows with 25): in `offsets`, 30 more
-    threads and 30 more documents, the rare word in one post, 60 audit events by eu@ and 60
-    notifications for eu@."""
+    threads and 30 more documents; 30 more in the library; the rare word in one post, 60 audit
+    events by eu@ and 60 notifications for eu@."""
     from django.db import transaction
     from django.utils import timezone
 
@@ -482,6 +519,7 @@ def fill_pages(rng: random.Random) -> None:
             body_html=f"<p>{post.body_source} {RARE_WORD.capitalize()} filters.</p>",
         )
         _documents(rng, 30, lambda: offsets, authors, when)
+        _library(rng, 30, when)
         _bulk(
             AuditEvent,
             (
@@ -804,6 +842,7 @@ def seed_large(scale: float) -> None:
             rng, n(5_000, 50), lambda: rng.choices(workspaces, weights)[0], officials, when
         )
         step(f"{len(documents)} documents")
+        step(f"{_library(rng, n(3_000, 30), when)} library documents")
 
     # Notifications: about posts; eu@ gets 1% of them.
     sample = list(

@@ -222,6 +222,11 @@ ROUTE_RULES: dict[str, Rule] = {
     "factsheet_publications": needs(Capability.MANAGE_FACTSHEETS),
     "factsheets_published_json": PUBLIC,
     "factsheets_published_csv": PUBLIC,
+    # The partnership library: its list for every member (404 without standing); its documents
+    # are the document routes above, in the library workspace, under the same policy.
+    "library": SIGNED_IN,
+    "library_share": needs(Capability.MANAGE_LIBRARY),
+    "library_entry_edit": needs(Capability.MANAGE_LIBRARY),
     "calendar_feed_reset": SIGNED_IN_POST,  # the signed-in official's own link, audited
     "agenda_item_create": in_workspace(Capability.RUN_SESSIONS),
     "agenda_item_edit": in_workspace(Capability.RUN_SESSIONS),

@@ -11,19 +11,22 @@ from .announcements import seed_announcements
 from .dialogue_sessions import seed_sessions
 from .dialogues import seed_chat, seed_dialogues
 from .factsheets import seed_factsheets
+from .library import seed_library
 from .workspaces import seed_documents, seed_undertakings
 
 
 @transaction.atomic
 def seed_demo_world() -> dict[str, User]:
     """Create what is missing (jurisdictions, officials, dialogues and their threads, documents,
-    chat, dialogue sessions, announcements); return the demo officials by their local part."""
+    chat, dialogue sessions, factsheets, the library, announcements); return the demo
+    officials by their local part."""
     officials = seed_accounts()
     seed_dialogues(officials)
     seed_documents(officials)
     seed_chat(officials)
     seed_sessions(officials)
     seed_factsheets(officials)
+    seed_library(officials)
     seed_announcements(officials)
     seed_undertakings(officials)  # last: what came before was written before it
     return officials

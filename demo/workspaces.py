@@ -145,7 +145,7 @@ DOCUMENTS = [
 ]
 
 
-def _file(filename: str, title: str, lines: list[str]) -> SimpleUploadedFile:
+def demo_file(filename: str, title: str, lines: list[str]) -> SimpleUploadedFile:
     if filename.endswith(".pdf"):
         content = simple_pdf(title, lines)
     else:
@@ -162,7 +162,7 @@ def seed_documents(officials: dict[str, User]) -> None:
         document = document_upload(
             actor=officials[first_by],
             workspace=workspace,
-            upload=_file(filename, title, first_lines),
+            upload=demo_file(filename, title, first_lines),
             title=title,
             description=description,
             tags=tags,
@@ -173,7 +173,7 @@ def seed_documents(officials: dict[str, User]) -> None:
             document_add_version(
                 actor=officials[by],
                 document=document,
-                upload=_file(filename, title, lines),
+                upload=demo_file(filename, title, lines),
                 change_note=note,
             )
 

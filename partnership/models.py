@@ -135,3 +135,53 @@ class FactsheetPublication(models.Model):
 
     def __str__(self) -> str:
         return f"publication {self.pk}"
+
+
+class LibraryEntry(models.Model):
+    """What the partnership library knows of one of its documents beyond the document itself
+    (workspaces.Document in the library workspace): what kind of literature it is, on what,
+    when, in which language and about whom. Read through the policy as its document is."""
+
+    ACCESS_PARENT = "document"
+
+    class Kind(models.TextChoices):
+        HANDBOOK = "handbook", _("Handbook")
+        GUIDE = "guide", _("Guide")
+        STATUS_REPORT = "status_report", _("Status report")
+        MEMBER_PAPER = "member_paper", _("Member's paper")
+        STUDY = "study", _("Study")
+        BRIEF = "brief", _("Brief")
+        OTHER = "other", _("Other")
+
+    class Topic(models.TextChoices):
+        CAP = "cap", _("Cap setting")
+        COVERAGE = "coverage", _("Coverage")
+        ALLOCATION = "allocation", _("Allocation and auctions")
+        MARKET_STABILITY = "market_stability", _("Market stability")
+        OFFSETS = "offsets", _("Offsets")
+        LINKING = "linking", _("Linking with other systems")
+        MRV = "mrv", _("Monitoring, reporting and verification")
+        REVENUE = "revenue", _("Use of revenues")
+        LEAKAGE = "leakage", _("Competitiveness and leakage")
+        GENERAL = "general", _("Emissions trading in general")
+
+    document = models.OneToOneField(
+        "workspaces.Document", on_delete=models.CASCADE, related_name="library_entry"
+    )
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    # An ISO 639-1 code (library.metadata.LANGUAGES): the document's, not the reader's.
+    language = models.CharField(_("language"), max_length=8)
+    jurisdictions = models.ManyToManyField(
+        Jurisdiction, blank=True, related_name="+", verbose_name=_("jurisdictions concerned")
+    )
+
+    class Meta:
+        ordering = ["-year", "document__title"]
+        indexes = [models.Index(fields=["kind", "topic", "year", "language"])]
+        verbose_name = _("library document")
+        verbose_name_plural = _("library documents")
+
+    def __str__(self) -> str:
+        return str(self.document)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from partnership.factsheets import views as factsheets
+from partnership.library import views as library
 
 urlpatterns = [
     path("factsheets/", factsheets.factsheet_list, name="factsheet_list"),
@@ -39,4 +40,10 @@ urlpatterns = [
         factsheets.factsheet_field,
         name="factsheet_field",
     ),
+]
+
+urlpatterns += [
+    path("library/", library.library_list, name="library"),
+    path("library/share/", library.library_share, name="library_share"),
+    path("library/<int:pk>/details/", library.library_entry_edit, name="library_entry_edit"),
 ]

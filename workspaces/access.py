@@ -39,6 +39,7 @@ from accounts.standing import has_standing, people_with_standing
 
 from .models import (
     Audience,
+    Document,
     MarkingAcknowledgement,
     PartnershipAudience,
     PartnershipItem,
@@ -175,7 +176,7 @@ def _roster_roles(user: Any, workspace_ids: list[int]) -> dict[int, set[Workspac
 
 
 def _capabilities_from(user: Any, workspace: Workspace, roles: set[WorkspaceRole]):
-    if not roles:
+    if not roles or workspace.is_library:  # the library has no roster (its documents: below)
         return frozenset()
     capabilities = set().union(*(WORKSPACE_ROLE_CAPABILITIES[r] for r in roles))
     for role in roles_of(user):
@@ -269,7 +270,7 @@ def _viewable_workspace_ids(user: Any) -> QuerySet:
     on_roster = Q(user_grants__user_id=user.pk)
     if group_id:
         on_roster |= Q(group_grants__group_id=group_id)
-    workspaces = Workspace.objects.filter(on_roster)
+    workspaces = Workspace.objects.filter(on_roster, kind=Workspace.Kind.DIALOGUE)
     if not is_full_member(user):
         closed = [
             policy
@@ -334,6 +335,12 @@ def _item_root(obj: Model) -> Model:
     return obj
 
 
+def _item_root_model(model: type[Model]) -> type[Model]:
+    while hasattr(model, "ACCESS_PARENT"):
+        model = model._meta.get_field(model.ACCESS_PARENT).related_model
+    return model
+
+
 def _item_prefix(model: type[Model]) -> str:
     prefix = ""
     while hasattr(model, "ACCESS_PARENT"):
@@ -389,6 +396,8 @@ def _item_capabilities(user: Any, obj: Model, *, undertaking: bool) -> frozenset
     root = _item_root(obj)
     if _removed(obj) or (root.audience == Audience.FULL_MEMBERS and not is_full_member(user)):
         return frozenset()
+    if root.workspace.is_library:
+        return library_capabilities(user) if isinstance(root, Document) else frozenset()
     capabilities = workspace_capabilities(user, root.workspace)
     if undertaking and capabilities and undertaking_pending(user, root.workspace):
         return frozenset()
@@ -451,7 +460,8 @@ def insights_scope(
     if not has_standing(user):
         return {}
     scopes = reach(user, _C.VIEW_INSIGHTS)
-    everything = Workspace.objects.all() if Scope.ALL in scopes else visible(user, Workspace)
+    dialogues = Workspace.objects.filter(kind=Workspace.Kind.DIALOGUE)
+    everything = dialogues if Scope.ALL in scopes else visible(user, Workspace)
     if workspace_ids is not None:
         everything = everything.filter(pk__in=workspace_ids)
     seen = list(everything.values_list("pk", flat=True))
@@ -642,6 +652,8 @@ def _item_filter(user: Any, model: type[Model], workspace_ids: QuerySet | None =
     if workspace_ids is None:
         workspace_ids = _readable_workspace_ids(user)
     condition = Q(**{f"{prefix}workspace_id__in": workspace_ids})
+    if _item_root_model(model) is Document and _C.VIEW in library_capabilities(user):
+        condition |= Q(**{f"{prefix}workspace__kind": Workspace.Kind.LIBRARY})
     if not is_full_member(user):
         condition &= Q(**{f"{prefix}audience": Audience.EVERYONE})
     # At every level of the chain: not removed, and released (or the user holds the capability
@@ -674,7 +686,7 @@ def _granting_codenames(capability: Capability) -> list[str]:
 
 def _workspace_ids_with(user: Any, capability: Capability) -> QuerySet:
     """Workspaces where `user` holds `capability`: the same answer as workspace_capabilities."""
-    workspaces = Workspace.objects.all()
+    workspaces = Workspace.objects.filter(kind=Workspace.Kind.DIALOGUE)
     if capability not in ARCHIVED_CAPABILITIES:
         workspaces = workspaces.exclude(status=Workspace.Status.ARCHIVED)
     if not is_full_member(user):
@@ -704,6 +716,8 @@ def people_who_can_view(obj: Model) -> QuerySet[User]:
     workspace = root if isinstance(obj, Workspace) else root.workspace
     if not isinstance(obj, Workspace) and _removed(obj):
         return User.objects.none()
+    if workspace.is_library:
+        return _library_readers(root)
     granted = Q(workspaceusergrant__content_object=workspace) | Q(
         jurisdiction__group__workspacegroupgrant__content_object=workspace
     )
@@ -746,6 +760,48 @@ def _holding(people: QuerySet, workspace: Workspace, capability: Capability) -> 
     observer_policy = OBSERVER_POLICY_CAPABILITIES[workspace.observer_policy]
     if capability not in observer_policy:
         people = people.exclude(jurisdiction__status=Jurisdiction.Status.OBSERVER)
+    return people
+
+
+# ------------------------------------------------------------------------------
+# The partnership library: a workspace without a roster (Workspace.Kind.LIBRARY)
+# ------------------------------------------------------------------------------
+
+
+def library_capabilities(user: Any) -> frozenset[Capability]:
+    """What `user` may do on a document of the partnership library (its versions, passages and
+    previews follow it): every member reads it, and those who keep it (MANAGE_LIBRARY) add
+    versions and remove documents. Its audience still applies (`_item_capabilities`): a
+    full-members-only document is never an observer's. Nothing else lives in the library: no
+    thread, room or session, and the library itself is no dialogue anyone sees or joins."""
+    if not has_standing(user) or not holds(user, _C.READ_LIBRARY):
+        return frozenset()
+    if holds(user, _C.MANAGE_LIBRARY):
+        return frozenset({_C.VIEW, _C.CONTRIBUTE, _C.MODERATE})
+    return frozenset({_C.VIEW})
+
+
+def may_share_in(user: Any, workspace: Workspace) -> bool:
+    """May `user` share a new document in `workspace`: a contributor to a dialogue, or a
+    keeper of the library."""
+    if workspace.is_library:
+        return _C.CONTRIBUTE in library_capabilities(user)
+    return _C.CONTRIBUTE in workspace_capabilities(user, workspace)
+
+
+def require_may_share(user: Any, workspace: Workspace) -> None:
+    """For services: refuse a new document that `may_share_in` does not allow."""
+    if not may_share_in(user, workspace):
+        raise platform.refusal()
+
+
+def _library_readers(root: Model) -> QuerySet[User]:
+    """people_who_can_view for a document of the library (`root`, not removed)."""
+    if not isinstance(root, Document):
+        return User.objects.none()
+    people = User.objects.filter(people_with_standing(), _holders(_C.READ_LIBRARY))
+    if root.audience == Audience.FULL_MEMBERS:
+        people = people.filter(_FULL_MEMBERS)
     return people
 
 
@@ -905,9 +961,11 @@ def status_change_losses(before: list[User], after: list[User]):
         gone: set[int] = set()
         for now, then in zip(before, after, strict=True):
             kept = visible(then, Workspace).values("pk")
+            # ... in the dialogues they keep, and in the library, which they keep too.
+            in_kept = Q(workspace__in=kept) | Q(workspace__kind=Workspace.Kind.LIBRARY)
             gone |= set(
                 visible(now, model)
-                .filter(workspace__in=kept)
+                .filter(in_kept)
                 .exclude(pk__in=visible(then, model).values("pk"))
                 .values_list("pk", flat=True)
             )

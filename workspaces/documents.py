@@ -29,6 +29,7 @@ from .access import (
     can_switch_watermark,
     must_acknowledge,
     require,
+    require_may_share,
     require_remove_own,
 )
 from .attribution import for_workspace
@@ -127,7 +128,7 @@ def document_upload(
 ) -> Document:
     """Share a document. `watermark`: stamp each PDF served with its reader's name and a
     download id; None, on for marked documents."""
-    require(actor, Capability.CONTRIBUTE, workspace)
+    require_may_share(actor, workspace)
     if audience not in Audience.values:
         raise ValidationError(_("Choose who may read the document."))
     if not can_choose_audience(actor, audience):

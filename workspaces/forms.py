@@ -52,6 +52,20 @@ class DocumentUploadForm(_RefusesFile, forms.Form):
         ),
     )
 
+    def upload_arguments(self) -> dict:
+        """What the upload services take from this form (workspaces.documents.document_upload,
+        and the library's share, which adds its details)."""
+        data = self.cleaned_data
+        return {
+            "upload": data["file"],
+            "title": data["title"],
+            "description": data["description"],
+            "tags": data["tags"],
+            "audience": data["audience"],
+            "marking": data["marking"],
+            "watermark": data["watermark"] or None,  # unticked: as the marking says
+        }
+
 
 class VersionUploadForm(_RefusesFile, forms.Form):
     file = forms.FileField(label=_("New version"))

@@ -101,6 +101,14 @@ class Workspace(models.Model):
         ACTIVE = "active", _("Active")
         ARCHIVED = "archived", _("Archived")
 
+    class Kind(models.TextChoices):
+        """A dialogue has a roster. The partnership's library (at most one) has none: its
+        documents are read by every member (observers per document, by its audience) and kept
+        by those holding MANAGE_LIBRARY; it is never listed as a dialogue (access.py)."""
+
+        DIALOGUE = "dialogue", _("Dialogue")
+        LIBRARY = "library", _("Partnership library")
+
     class ObserverPolicy(models.TextChoices):
         NONE = "none", _("No observers")
         READ = "read", _("Observers read")
@@ -111,6 +119,7 @@ class Workspace(models.Model):
     purpose_source = models.TextField(_("purpose"), blank=True)
     purpose_html = models.TextField(blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.DIALOGUE)
     observer_policy = models.CharField(
         _("observer policy"),
         max_length=12,
@@ -140,6 +149,11 @@ class Workspace(models.Model):
             ("participate_workspace", "Take part in the dialogue"),
             ("facilitate_workspace", "Facilitate the dialogue"),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"], condition=models.Q(kind="library"), name="one_library"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -147,6 +161,10 @@ class Workspace(models.Model):
     @property
     def is_archived(self) -> bool:
         return self.status == self.Status.ARCHIVED
+
+    @property
+    def is_library(self) -> bool:
+        return self.kind == self.Kind.LIBRARY
 
 
 class WorkspaceUserGrant(UserObjectPermissionBase):

@@ -21,3 +21,19 @@ def provide_discussion_finder(finder: Callable[[Any, Document], Any]) -> None:
 
 def discussion_of(user: Any, document: Document):
     return _discussion_finder(user, document) if _discussion_finder else None
+
+
+_library_details: Callable[[Any, Document], Any] | None = None
+
+
+def provide_library_details(finder: Callable[[Any, Document], Any]) -> None:
+    """`finder(user, document)` returns what the partnership library says of a document of
+    its own (type, topic, year, language, jurisdictions), or None (partnership provides it)."""
+    global _library_details
+    _library_details = finder
+
+
+def library_details_of(user: Any, document: Document):
+    if not document.workspace.is_library or _library_details is None:
+        return None
+    return _library_details(user, document)

@@ -149,7 +149,8 @@ def version_reading(*, user: User, document: Document, version: DocumentVersion 
 
 def workspace_directory(*, user: User):
     """Every workspace's title, for those who may join rosters (the Secretariat): no content."""
-    workspaces = list(Workspace.objects.order_by("status", "title"))
+    dialogues = Workspace.objects.filter(kind=Workspace.Kind.DIALOGUE)
+    workspaces = list(dialogues.order_by("status", "title"))
     capabilities = workspace_capabilities_for(user, workspaces)
     for workspace in workspaces:
         workspace.on_roster = Capability.VIEW in capabilities[workspace.pk]

@@ -122,6 +122,8 @@ def roster_add_user(
 def roster_join(*, actor: User, workspace: Workspace, request: HttpRequest | None = None) -> None:
     """The Secretariat adds itself to a roster as facilitator: audited, shown on the roster."""
     require(actor, Capability.JOIN_ROSTERS)
+    if workspace.is_library:
+        raise ValidationError(_("The partnership library has no roster: every member reads it."))
     if WorkspaceUserGrant.objects.filter(content_object=workspace, user=actor).exists():
         raise ValidationError(_("You are already on this roster."))
     roster_grant(workspace=workspace, role=WorkspaceRole.FACILITATOR, added_by=actor, user=actor)

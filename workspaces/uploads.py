@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 FORM_ALLOWANCE = 1024 * 1024
 # Scope key set by the ASGI wrapper when it stopped reading a body at the limit.
@@ -58,3 +60,28 @@ class LimitedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
             self.request.upload_too_large = True
             raise StopUpload(connection_reset=True)  # the parser closes (deletes) the file
         return super().receive_data_chunk(raw_data, start)
+
+
+def too_large_message(request: HttpRequest) -> str | None:
+    """What an upload view says beside the file when the body was cut at the limit."""
+    if not getattr(request, "upload_too_large", False):
+        return None
+    return _("The file is larger than the limit of %(mb)s MB.") % {
+        "mb": settings.ENCLAVE_DOCUMENT_MAX_BYTES // (1024 * 1024)
+    }
+
+
+def by_script(request: HttpRequest) -> bool:
+    """Posted by the upload script (static/js/upload.js) or HTMX, not by a plain form."""
+    return (
+        request.headers.get("X-Requested-With") == "XMLHttpRequest"
+        or request.headers.get("HX-Request") == "true"
+    )
+
+
+def after_upload(request: HttpRequest, url: str) -> HttpResponse:
+    """Where a successful upload goes: the upload script navigates itself (so the success
+    message survives to the page), a plain form is redirected."""
+    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+        return HttpResponse(status=201, headers={"Location": url})
+    return redirect(url)

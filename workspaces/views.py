@@ -47,28 +47,13 @@ from .forms import (
     VersionUploadForm,
 )
 from .models import Document, DocumentPreview, DocumentVersion
-from .page_hooks import discussion_of
+from .page_hooks import discussion_of, library_details_of
 from .selectors import visible_workspace
+from .uploads import after_upload, by_script, too_large_message
 
 
 def _document(request, slug: str, pk: int) -> Document:
     return get_visible_or_404(request.user, Document, pk=pk, workspace__slug=slug)
-
-
-def _too_large(request) -> str | None:
-    if getattr(request, "upload_too_large", False):
-        return _("The file is larger than the limit of %(mb)s MB.") % {
-            "mb": settings.ENCLAVE_DOCUMENT_MAX_BYTES // (1024 * 1024)
-        }
-    return None
-
-
-def _by_script(request) -> bool:
-    """Posted by the upload script (static/js/upload.js) or HTMX, not by a plain form."""
-    return (
-        request.headers.get("X-Requested-With") == "XMLHttpRequest"
-        or request.headers.get("HX-Request") == "true"
-    )
 
 
 @require_GET
@@ -108,33 +93,24 @@ def document_upload(request, slug: str):
     form.fields["audience"].choices = [
         c for c in form.fields["audience"].choices if c[0] in offered
     ]
-    too_large = _too_large(request) if posted else None
+    too_large = too_large_message(request) if posted else None
     if too_large:
         form.refuse_file(too_large)
     elif posted and form.is_valid():
-        data = form.cleaned_data
         with errors_into(form, "file") as attempt:
             document = documents.document_upload(
                 actor=request.user,
                 workspace=workspace,
-                upload=data["file"],
-                title=data["title"],
-                description=data["description"],
-                tags=data["tags"],
-                audience=data["audience"],
-                marking=data["marking"],
-                watermark=data["watermark"] or None,  # unticked: as the marking says
                 request=request,
+                **form.upload_arguments(),
             )
         if attempt.succeeded:
             messages.success(request, _("“%(title)s” is shared.") % {"title": document.title})
-            url = reverse("document_detail", kwargs={"slug": slug, "pk": document.pk})
-            if request.headers.get("X-Requested-With") == "XMLHttpRequest":
-                # The upload script navigates itself, so the message survives to the page.
-                return HttpResponse(status=201, headers={"Location": url})
-            return redirect(url)
+            return after_upload(
+                request, reverse("document_detail", kwargs={"slug": slug, "pk": document.pk})
+            )
     status = 400 if posted else 200
-    if too_large and _by_script(request):
+    if too_large and by_script(request):
         status = 413  # the script shows the form it is given (the size message) all the same
     return render(
         request,
@@ -159,6 +135,7 @@ def _detail_page(request, document: Document, *, version_form=None, delete_form=
         "people": for_workspace(document.workspace),
         "document": document,
         "discussion": discussion_of(request.user, document),
+        "library_entry": library_details_of(request.user, document),
         "versions": versions,
         "reading": selectors.version_reading(user=request.user, document=document, version=latest),
         "names_reader": stamp_names_reader(document.workspace),
@@ -168,7 +145,8 @@ def _detail_page(request, document: Document, *, version_form=None, delete_form=
         "can_set_watermark": can_switch_watermark(
             request.user, document, capabilities=capabilities
         ),
-        "can_discuss": Capability.CONTRIBUTE in capabilities,
+        # The library's documents are not discussed there: its readers have no threads.
+        "can_discuss": Capability.CONTRIBUTE in capabilities and not document.workspace.is_library,
         "version_form": version_form or VersionUploadForm(),
         "delete_form": delete_form or DocumentDeleteForm(),
     }
@@ -185,8 +163,8 @@ def document_detail(request, slug: str, pk: int):
 def document_add_version(request, slug: str, pk: int):
     document = _document(request, slug, pk)
     form = VersionUploadForm(request.POST, request.FILES)
-    too_large = _too_large(request)
-    if too_large and _by_script(request):
+    too_large = too_large_message(request)
+    if too_large and by_script(request):
         return HttpResponse(too_large, status=413, content_type="text/plain; charset=utf-8")
     if too_large:
         form.refuse_file(too_large)
@@ -221,6 +199,8 @@ def document_delete(request, slug: str, pk: int):
             )
         if attempt.succeeded:
             messages.success(request, _("The document is deleted."))
+            if document.workspace.is_library:
+                return redirect("library")  # partnership/library: the library's own list
             return redirect("document_list", slug=slug)
     return _detail_page(request, document, delete_form=form)
 

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
 
@@ -110,12 +111,33 @@ class Hit:
     kind: str
     title: str
     snippet: SafeString
-    workspace: Workspace
+    workspace: Workspace | None
     thread: Thread | None = None
     post: Post | None = None
     document: Document | None = None
     shown_author: Speaker | None = None
     passage: DocumentPassage | None = None  # a "passage" hit: `passage.where` says where
+    url: str = ""  # a hit from a provider above (a factsheet): where it is read
+
+
+# Hits from the layer above, which this module may not import (partnership's factsheets):
+# `provider(user, words)` returns them already bounded by the policy. Registered from the
+# upper app's AppConfig.ready().
+_providers: list[Callable[[User, list[str]], list[Hit]]] = []
+
+
+def provide_hits(provider: Callable[[User, list[str]], list[Hit]]) -> None:
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+def matching_snippet(text: str, words: list[str]) -> SafeString | None:
+    """For a provider: a snippet of `text` with `words` marked when every one of them is in it
+    (folded, as the fallback search compares), else None."""
+    folded = fold(text)
+    if not all(fold(word) in folded for word in words):
+        return None
+    return _fallback_snippet(text, words)
 
 
 def search(*, user: User, query: str) -> list[Hit]:
@@ -123,25 +145,48 @@ def search(*, user: User, query: str) -> list[Hit]:
     if not words:
         return []
     workspaces = visible(user, Workspace)
-    documents = visible(user, Document)
-    passages = searchable_passages(user)
+    documents = document_search(user=user, query=query)
     threads = visible(user, Thread)
     posts = visible(user, Post)
     readable = readable_text_filter(user, Post)
+    provided = [hit for provider in _providers for hit in provider(user, words)]
     if connection.vendor == "postgresql":
         return [
             *_workspace_hits(workspaces_matching(workspaces, query), query),
-            *_document_hits(documents_matching(documents, query), query),
-            *_passage_hits(passages_matching(passages, query), query),
+            *documents,
             *_thread_hits(threads_matching(threads, query), query),
             *_post_hits(posts_matching(posts, query), readable, query),
+            *provided,
+        ]
+    return [
+        *documents,
+        *provided,
+        *_fallback_workspace_hits(workspaces, words),
+        *_fallback_thread_hits(threads, words),
+        *_fallback_post_hits(posts.filter(readable), words),
+    ]
+
+
+def document_search(*, user: User, query: str, within: QuerySet | None = None) -> list[Hit]:
+    """The documents `user` may see that match `query`, by title, description and tags, then by
+    their newest version's text, best first in each kind. `within` (documents) narrows it, as
+    the partnership library does; the policy's `visible` applies all the same."""
+    words = _words(query)
+    if not words:
+        return []
+    documents = visible(user, Document)
+    passages = searchable_passages(user)
+    if within is not None:
+        documents = documents.filter(pk__in=within.values("pk"))
+        passages = passages.filter(version__document__in=within.values("pk"))
+    if connection.vendor == "postgresql":
+        return [
+            *_document_hits(documents_matching(documents, query), query),
+            *_passage_hits(passages_matching(passages, query), query),
         ]
     return [
         *_fallback_document_hits(documents, words),
         *_fallback_passage_hits(passages, words),
-        *_fallback_workspace_hits(workspaces, words),
-        *_fallback_thread_hits(threads, words),
-        *_fallback_post_hits(posts.filter(readable), words),
     ]
 
 

@@ -34,6 +34,13 @@ def shown_fields(user: User, jurisdiction_id: int | None, settings=None) -> list
     return [spec for spec in schema.FIELDS if settings[spec.key].observers_see]
 
 
+def notes_shown(user: User, jurisdiction: Jurisdiction) -> bool:
+    """Whether `user` reads the drafters' "what changed" notes of `jurisdiction`'s versions:
+    free text that may speak of any field, so not to a reader kept from some of them (an
+    observer reading another jurisdiction's factsheet)."""
+    return not factsheet_reads_limited(user, jurisdiction.pk)
+
+
 def jurisdiction_or_404(user: User, code: str) -> Jurisdiction:
     if not may_read_factsheets(user):
         raise Http404

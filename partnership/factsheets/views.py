@@ -199,6 +199,7 @@ def factsheet_version(request, code: str, number: int):
         "can_decide": can_approve and version.state == State.SUBMITTED,
         "can_draft": can(request.user, Capability.DRAFT_FACTSHEETS, jurisdiction),
         "return_form": ReturnForm(),
+        "notes_shown": selectors.notes_shown(request.user, jurisdiction),
     }
     return render(request, "partnership/factsheet_version.html", context)
 
@@ -242,6 +243,7 @@ def factsheet_history(request, code: str):
         "jurisdiction": jurisdiction,
         "versions": selectors.history(request.user, jurisdiction),
         "fields": selectors.shown_fields(request.user, jurisdiction.pk),
+        "notes_shown": selectors.notes_shown(request.user, jurisdiction),
     }
     return render(request, "partnership/factsheet_history.html", context)
 

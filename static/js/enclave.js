@@ -4,7 +4,7 @@
 
   function closeMenus(except) {
     document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
-      if (menu !== except) {
+      if (menu !== except && !(except && menu.contains(except))) {
         menu.removeAttribute("open");
       }
     });

@@ -18,13 +18,14 @@ C = Capability
 
 PLATFORM_CAPABILITIES = sorted(set().union(*ROLE_CAPABILITIES.values()))
 
-# Every official drafts their own jurisdiction's factsheet and reads every approved one.
-OFFICIAL = {C.READ_FACTSHEETS, C.DRAFT_FACTSHEETS, C.READ_FACTSHEET_DRAFTS}
+# Every official drafts their own jurisdiction's factsheet, reads every approved one, and reads
+# the partnership library.
+OFFICIAL = {C.READ_FACTSHEETS, C.DRAFT_FACTSHEETS, C.READ_FACTSHEET_DRAFTS, C.READ_LIBRARY}
 
 # What each member of the cast holds at platform level (no object given).
 EXPECTED_HOLDINGS = {
     "cochair": set(PLATFORM_CAPABILITIES)
-    - {C.JOIN_ROSTERS, C.APPROVE_FACTSHEETS, C.MANAGE_FACTSHEETS},
+    - {C.JOIN_ROSTERS, C.APPROVE_FACTSHEETS, C.MANAGE_FACTSHEETS, C.MANAGE_LIBRARY},
     "secretariat": {
         C.CREATE_WORKSPACES,
         C.JOIN_ROSTERS,
@@ -37,6 +38,7 @@ EXPECTED_HOLDINGS = {
         C.MANAGE_FACTSHEETS,
         *OFFICIAL,
         C.POST_ANNOUNCEMENTS,
+        C.MANAGE_LIBRARY,
     },
     "focal_point": {
         C.VIEW_MEMBERSHIP,

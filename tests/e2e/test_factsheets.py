@@ -97,10 +97,13 @@ def expect_status_message(page: Page, text: str | re.Pattern) -> None:
 
 
 def open_factsheets_from_the_header(page: Page) -> None:
-    """From the dashboard, the header's "Factsheets" link (on a phone, inside "Menu")."""
+    """From the dashboard, the header's "Factsheets" link, in its "Partnership" menu (on a
+    phone, inside "Menu")."""
     page.goto("/")
     nav = page.get_by_role("navigation", name="Primary")
-    if not nav.is_visible():
+    if nav.is_visible():
+        nav.get_by_text("Partnership", exact=True).click()  # the header's Partnership menu
+    else:
         page.locator(".site-menu summary").click()
         nav = page.get_by_role("navigation", name="Menu", exact=True)
     nav.get_by_role("link", name="Factsheets", exact=True).click()

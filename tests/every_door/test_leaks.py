@@ -42,7 +42,7 @@ from partnership.factsheets import schema as factsheet_schema
 from partnership.factsheets import selectors as factsheet_selectors
 from partnership.models import FactsheetVersion
 from workspaces.access import Capability, can, undertaking_pending, visible
-from workspaces.models import Document, Workspace
+from workspaces.models import Document, DocumentPassage, Workspace
 from workspaces.undertakings import undertaking_set
 
 MAX_PAGES = 1500
@@ -51,7 +51,7 @@ MAX_PAGES = 1500
 SAMPLED_ONLY = re.compile(r"^/factsheets/(?!eu/)[^/]+/fields/")
 FACTSHEET_CODES = ("eu", "nz", "cl", "kr", "ca-cal", "ca-qc", "us-wa", "ch", "uk", "jp")
 FOLLOW = re.compile(
-    r'href="(/(?:w|p|notifications|search|insights|factsheets|announcements)[^"#]*)"'
+    r'href="(/(?:w|p|notifications|search|insights|factsheets|announcements|library)[^"#]*)"'
 )
 
 
@@ -70,6 +70,7 @@ TEXT_FIELDS = {
     Thread: ("title",),
     Post: ("body_html",),
     Document: ("title", "description"),
+    DocumentPassage: ("text",),  # the text inside, which search snippets quote
     ChatMessage: ("body_html",),
     DialogueSession: ("title", "description_html"),
     AgendaItem: ("title", "notes_html"),
@@ -130,6 +131,9 @@ def crawl(client: Client, user) -> dict[str, str]:
         reverse("factsheet_list"),
         reverse("factsheet_compare") + "?" + "&".join(f"j={code}" for code in FACTSHEET_CODES),
         reverse("announcement_list"),
+        # The library: its facets count, and its search quotes, what the reader reads only.
+        reverse("library"),
+        reverse("library") + "?q=linking",
     ]
     for thread in Thread.objects.all():
         words = [w for w in re.findall(r"\w{5,}", thread.title)][:3]
@@ -226,6 +230,12 @@ def test_no_page_shows_what_its_reader_may_not_see(settings):
             client.force_login(user, backend="accounts.backends.OfficialBackend")
             url = reverse("announcement_detail", kwargs={"pk": members_only.pk})
             assert client.get(url).status_code == 404
+            # The library's document for full members only: never listed, found or opened.
+            library_pages = [url for url in pages if url.startswith("/library/")]
+            assert library_pages, user.handle
+            brief = Document.objects.get(workspace__kind="library", audience="full_members")
+            url = reverse("document_detail", kwargs={"slug": brief.workspace.slug, "pk": brief.pk})
+            assert url not in pages and client.get(url).status_code == 404
     assert checked > 100
 
 

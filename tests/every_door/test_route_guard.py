@@ -40,6 +40,7 @@ OBJECT_ARGUMENTS = {
     "factsheet_approve": lambda o: {"code": "nz", "number": o["factsheet_version"].number},
     "factsheet_return": lambda o: {"code": "nz", "number": o["factsheet_version"].number},
     "factsheet_field": lambda o: {"code": "nz", "key": "cap"},
+    "library_entry_edit": lambda o: {"pk": o["library_document"].pk},
     "invitation_revoke": lambda o: {"pk": o["invitation"].pk},
     "official_deactivate": lambda o: {"pk": o["official"].pk},
     "official_reactivate": lambda o: {"pk": o["official"].pk},
@@ -169,8 +170,20 @@ def objects(world, dialogue):
     # awaiting New Zealand's focal point.
     factsheet_services.draft_save(actor=world.cochair, jurisdiction=world.nz, values={"cap": "1"})
     submitted = factsheet_services.draft_submit(actor=world.cochair, jurisdiction=world.nz)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from partnership.library.metadata import Metadata
+    from partnership.library.services import library_share
+
     # Objects of another jurisdiction than the plain member's own (world.member is of the EU).
     return {
+        # In the library: the plain member reads it, and may not change its details.
+        "library_document": library_share(
+            actor=world.secretariat,
+            upload=SimpleUploadedFile("guide.txt", b"A guide"),
+            title="A guide",
+            metadata=Metadata("guide", "cap", 2024, "en"),
+        ),
         "factsheet_version": submitted,
         "nz_focal_point": UserFactory(
             email="nz-focal@example.test", jurisdiction=world.nz, is_focal_point=True

@@ -93,6 +93,8 @@ def _objects(user: User) -> dict:
         "live_session": sessions.filter(room__isnull=False).first() or sessions.first(),
         "reviewed_session": sessions.order_by("starts_at").first(),
         "announcement": visible(user, Announcement).first() or missing,
+        "library_document": visible(user, Document).filter(workspace__kind="library").first()
+        or missing,
         # New Zealand's first factsheet version: approved in the demo, read by every official.
         "factsheet_version": FactsheetVersion.objects.filter(
             factsheet__jurisdiction__code="nz", number=1

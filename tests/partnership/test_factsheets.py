@@ -459,3 +459,55 @@ def test_empty_values_are_not_stored():
     that leaves it empty changes nothing in it."""
     assert schema.clean_values({"sources": "\n  \n", "cap": "  ", "sectors": []}) == {}
     assert schema.clean_values({"coverage_share": "38"}) == {"coverage_share": "38.0"}
+
+
+# ------------------------------------------------------------------------------
+# The site's search
+# ------------------------------------------------------------------------------
+
+
+def test_search_finds_approved_factsheets_in_the_fields_each_reader_reads(
+    world, eu_approved, linking_hidden, client_for
+):
+    from accounts.models import User
+    from dialogues.search.services import search
+
+    def found(user, query):
+        hits = search(user=User.objects.get(pk=user.pk), query=query)
+        return [h.url for h in hits if h.kind == "factsheet"]
+
+    eu_url = reverse("factsheet_detail", kwargs={"code": "eu"})
+    assert found(world.member_nz, "Switzerland") == [eu_url]
+    assert found(world.member_nz, "largest system") == [eu_url]
+    # "Linking" is kept from observers: its words find nothing for them, the rest does.
+    assert found(world.observer, "Switzerland") == []
+    assert found(world.observer, "largest") == [eu_url]
+    # A draft is never found, not even by those who read it.
+    services.draft_save(
+        actor=world.member, jurisdiction=world.eu, values={**EU_VALUES, "cap": "Quokkacap"}
+    )
+    assert found(world.member, "Quokkacap") == [] and found(world.secretariat, "Quokkacap") == []
+    for user in (world.former_official, world.deactivated):
+        assert found(user, "Switzerland") == []
+    page = client_for(world.observer).get(reverse("search"), {"q": "largest"}).content.decode()
+    assert eu_url in page and "Switzerland" not in page
+
+
+def test_the_what_changed_note_is_not_read_from_an_observers_seat(world, client_for):
+    """A drafter's note is free text that may speak of a field kept from observers."""
+    version = services.draft_save(
+        actor=world.secretariat,
+        jurisdiction=world.eu,
+        values=EU_VALUES,
+        note="Linking: Quokkanote with Switzerland",
+    )
+    services.draft_submit(actor=world.secretariat, jurisdiction=world.eu)
+    services.version_approve(actor=world.focal_point, jurisdiction=world.eu, number=version.number)
+    pages = [
+        reverse("factsheet_history", kwargs={"code": "eu"}),
+        reverse("factsheet_version", kwargs={"code": "eu", "number": version.number}),
+    ]
+    for url in pages:
+        assert "Quokkanote" in client_for(world.member_nz).get(url).content.decode()
+        observer = client_for(world.observer).get(url)
+        assert observer.status_code == 200 and "Quokkanote" not in observer.content.decode()
