@@ -233,6 +233,15 @@ def test_a_member_opens_the_library_from_the_header(open_as: OpenAs, phone: bool
         expect(
             eu.get_by_role("navigation", name="Primary").locator("summary", has_text="Partnership")
         ).to_have_attribute("aria-current", "true")
+    # The facets sit beside the results on a laptop and above them on a phone (the styles
+    # apply: a stylesheet rule left open once nested them away).
+    narrow = facets(eu).bounding_box()
+    listed = main(eu).locator("section[aria-labelledby=library-results]").bounding_box()
+    assert narrow and listed
+    if phone:
+        assert narrow["y"] + narrow["height"] <= listed["y"], (narrow, listed)
+    else:
+        assert narrow["x"] + narrow["width"] <= listed["x"] and narrow["y"] == listed["y"]
     # A full member reads every demo document, the full members' brief with its badge.
     for title in [*EVERYONE, BRIEF]:
         expect(result(eu, title)).to_have_count(1)
