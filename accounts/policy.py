@@ -260,6 +260,16 @@ def _may_act_on_official(user: Any, capability: Capability, target: User) -> boo
     return all(can_grant(user, role, target.jurisdiction_id) for role in _held_roles(target))
 
 
+# A former member's factsheet is closed: nobody drafts it, reads its drafts or approves it.
+CLOSED_WITH_MEMBERSHIP = frozenset(
+    {
+        Capability.DRAFT_FACTSHEETS,
+        Capability.READ_FACTSHEET_DRAFTS,
+        Capability.APPROVE_FACTSHEETS,
+    }
+)
+
+
 def can(user: Any, capability: Capability, obj: Model | None = None) -> bool:
     """May `user` exercise `capability` (on `obj`, when given)?"""
     if not has_standing(user):
@@ -269,6 +279,8 @@ def can(user: Any, capability: Capability, obj: Model | None = None) -> bool:
     if capability is Capability.VIEW:
         return _can_view(user, obj)
     if isinstance(obj, Jurisdiction):
+        if capability in CLOSED_WITH_MEMBERSHIP and obj.status == Jurisdiction.Status.FORMER:
+            return False
         return _within(user, capability, obj.pk)
     if isinstance(obj, User):
         if capability in (Capability.DEACTIVATE_OFFICIALS,):

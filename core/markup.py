@@ -6,6 +6,7 @@ Pages never sanitize at render time; they show the stored result.
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import bleach
 from django.utils.html import escape
@@ -126,8 +127,14 @@ def mentioned_handles(source: str) -> set[str]:
 
 
 def plain_excerpt(html: str, limit: int = 200) -> str:
-    text = bleach.clean(html, tags=set(), strip=True)
-    text = re.sub(r"\s+", " ", text).strip()
+    """The text of (sanitised) HTML as plain text, unescaped, cut at `limit`: for a plain-text
+    email as it is, and escaped by the template wherever HTML shows it."""
+    text = unescape(bleach.clean(html, tags=set(), strip=True))
+    return shortened(re.sub(r"\s+", " ", text).strip(), limit)
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text` cut at `limit` characters, an ellipsis saying so."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

@@ -460,8 +460,10 @@ def insights_scope(
     if not has_standing(user):
         return {}
     scopes = reach(user, _C.VIEW_INSIGHTS)
-    dialogues = Workspace.objects.filter(kind=Workspace.Kind.DIALOGUE)
-    everything = dialogues if Scope.ALL in scopes else visible(user, Workspace)
+    if Scope.ALL in scopes:
+        everything = Workspace.objects.filter(kind=Workspace.Kind.DIALOGUE)
+    else:  # those they read inside: an undertaking not accepted hides its figures too
+        everything = Workspace.objects.filter(pk__in=_readable_workspace_ids(user))
     if workspace_ids is not None:
         everything = everything.filter(pk__in=workspace_ids)
     seen = list(everything.values_list("pk", flat=True))
@@ -495,11 +497,9 @@ def may_read_insights(user: Any) -> bool:
 
 def insights_observer_view(user: Any) -> bool:
     """Whether the figures are read from an observer's seat: full-members-only items are then
-    never counted, whoever else's they are (Co-Chairs and the Secretariat are never observers)."""
-    if Scope.ALL in reach(user, _C.VIEW_INSIGHTS):
-        return False
-    jurisdiction = user.jurisdiction if user.jurisdiction_id else None
-    return jurisdiction is not None and jurisdiction.status == Jurisdiction.Status.OBSERVER
+    never counted, whoever else's they are. The same seat as every item's audience check
+    (`is_full_member`): a Co-Chair of a jurisdiction that became an observer has it too."""
+    return not is_full_member(user)
 
 
 def factsheet_reads_limited(user: Any, jurisdiction_id: int | None) -> bool:
@@ -509,6 +509,22 @@ def factsheet_reads_limited(user: Any, jurisdiction_id: int | None) -> bool:
     if is_full_member(user):
         return False
     return jurisdiction_id is None or jurisdiction_id != user.jurisdiction_id
+
+
+def factsheet_approvers(jurisdiction: Jurisdiction) -> QuerySet[User]:
+    """Everyone with standing who may approve `jurisdiction`'s factsheet (the people a
+    submitted change and the yearly reminder go to): the holders of APPROVE_FACTSHEETS over it,
+    from the role table, so the emails and the Approve button cannot disagree."""
+    if jurisdiction.status == Jurisdiction.Status.FORMER:
+        return User.objects.none()
+    holders = Q(pk__in=[])
+    for role, table in ROLE_CAPABILITIES.items():
+        scope = table.get(_C.APPROVE_FACTSHEETS)
+        if scope is Scope.ALL:
+            holders |= _PLATFORM_ROLE_HOLDERS[role]
+        elif scope is Scope.OWN_JURISDICTION:
+            holders |= _PLATFORM_ROLE_HOLDERS[role] & Q(jurisdiction=jurisdiction)
+    return User.objects.filter(people_with_standing(), holders)
 
 
 def audiences_for(user: Any) -> list[str]:
@@ -551,6 +567,24 @@ def can_delete_document(
     return _C.MODERATE in capabilities or can_remove_own(
         user, document, author_id=document.uploaded_by_id, capabilities=capabilities
     )
+
+
+def can_discuss(user: Any, document: Model, *, capabilities: frozenset | None = None) -> bool:
+    """May `user` start `document`'s discussion, a thread in its workspace: those who may
+    contribute to the document, except in the library, where no thread lives. The rule
+    document_discussion_start enforces, asked by the document page for its Discuss button.
+    `capabilities`: the reader's item_capabilities on `document`, when the caller has them."""
+    if _item_root(document).workspace.is_library:
+        return False
+    if capabilities is None:
+        capabilities = item_capabilities(user, document)
+    return _C.CONTRIBUTE in capabilities
+
+
+def require_discuss(user: Any, document: Model) -> None:
+    """For services: refuse a discussion that `can_discuss` does not allow."""
+    if not can_discuss(user, document):
+        raise platform.refusal()
 
 
 def can_switch_watermark(

@@ -29,6 +29,7 @@ from .access import (
     audiences_for,
     can,
     can_delete_document,
+    can_discuss,
     can_switch_watermark,
     get_visible_or_404,
     holds_or_404,
@@ -145,8 +146,7 @@ def _detail_page(request, document: Document, *, version_form=None, delete_form=
         "can_set_watermark": can_switch_watermark(
             request.user, document, capabilities=capabilities
         ),
-        # The library's documents are not discussed there: its readers have no threads.
-        "can_discuss": Capability.CONTRIBUTE in capabilities and not document.workspace.is_library,
+        "can_discuss": can_discuss(request.user, document, capabilities=capabilities),
         "version_form": version_form or VersionUploadForm(),
         "delete_form": delete_form or DocumentDeleteForm(),
     }

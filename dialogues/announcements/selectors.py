@@ -4,14 +4,13 @@ dashboard's unread ones (one query, however many there are)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import unescape
 
 from django.core.paginator import Page
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Jurisdiction, User
-from core.markup import plain_excerpt
+from core.markup import shortened
 from core.pagination import numbered_page
 from core.params import id_or_404
 from dialogues.models import Announcement, AnnouncementRead
@@ -92,7 +91,7 @@ def dashboard_announcements(*, user: User, limit: int = ON_DASHBOARD) -> Dashboa
         .select_related("author__jurisdiction")
         .order_by("-created_at", "-pk")[: limit + 1]
     )
-    for announcement in rows:
-        # Plain text (entities undone), escaped again by the template like any text.
-        announcement.excerpt = unescape(plain_excerpt(announcement.body_html, DASHBOARD_EXCERPT))
+    for announcement in rows[:limit]:
+        # The excerpt stored on write, shortened (plain text: the template escapes it).
+        announcement.excerpt = shortened(announcement.body_excerpt, DASHBOARD_EXCERPT)
     return DashboardAnnouncements(items=rows[:limit], more=len(rows) > limit)

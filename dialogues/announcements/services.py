@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.audit import Sentence, audit_record, sentence
 from accounts.models import AuditEvent, Jurisdiction, User
-from core.markup import render_markdown
+from core.markup import plain_excerpt, render_markdown
 from dialogues.models import Announcement, AnnouncementRead
 from dialogues.notifications.services import announcement_notices_read, announcement_notify
 from workspaces.access import (
@@ -34,6 +34,7 @@ from workspaces.access import (
 
 MAX_TITLE = 200
 MAX_BODY = 20_000
+EXCERPT_LENGTH = 300  # the stored plain excerpt (Announcement.body_excerpt)
 SCOPE = "announcements"
 
 
@@ -117,10 +118,12 @@ def announcement_post(
         jurisdictions=jurisdictions,
         show_until=show_until,
     )
+    html = render_markdown(body)
     announcement = Announcement.objects.create(
         title=title,
         body_source=body,
-        body_html=render_markdown(body),
+        body_html=html,
+        body_excerpt=plain_excerpt(html, EXCERPT_LENGTH),
         author=actor,
         audience=audience,
         show_until=show_until,
@@ -182,6 +185,7 @@ def announcement_edit(
     announcement.title = title
     announcement.body_source = body
     announcement.body_html = render_markdown(body)
+    announcement.body_excerpt = plain_excerpt(announcement.body_html, EXCERPT_LENGTH)
     announcement.audience = audience
     announcement.show_until = show_until
     announcement.email_excerpt = bool(email_excerpt)

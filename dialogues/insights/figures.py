@@ -17,10 +17,11 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
 from accounts.models import Jurisdiction, User
+from accounts.standing import people_with_standing
 from dialogues.models import ChatMessage, DialogueSession, Post, SessionAttendance, Thread
 from workspaces.access import insights_observer_view, insights_scope, visible
 from workspaces.models import AttributionMode, Audience, Document, Download, Workspace
@@ -152,8 +153,7 @@ def countable(kind: str, reader: Reader, period: Period) -> tuple[QuerySet, str,
         period.q(spec.stamp), **{f"{lookup}__isnull": True for lookup in spec.alive}
     )
     if kind == "replies":
-        # Every post but a thread's opening one (written with the thread, at its very moment).
-        queryset = queryset.exclude(created_at=F("thread__created_at"))
+        queryset = queryset.filter(depth__gt=0)  # every post but a thread's opening one
     if reader.observer_view:
         queryset = queryset.exclude(**{spec.audience: Audience.FULL_MEMBERS})
     lookups = (spec.workspace, spec.jurisdiction)
@@ -370,7 +370,7 @@ def _officials(reader, period, jurisdictions, anonymous) -> list[tuple[str, int,
         ):
             active[jurisdiction_id].add(user_id)
     officials = dict(
-        User.objects.filter(jurisdiction_id__in=list(jurisdictions), is_active=True)
+        User.objects.filter(people_with_standing(), jurisdiction_id__in=list(jurisdictions))
         .values_list("jurisdiction_id")
         .annotate(n=Count("pk"))
         .order_by()

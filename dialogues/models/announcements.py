@@ -25,6 +25,9 @@ class Announcement(PartnershipItem):
     title = models.CharField(_("title"), max_length=200)
     body_source = models.TextField()
     body_html = models.TextField(editable=False)  # rendered and sanitised once, on write
+    # Its plain text, cut at EXCERPT_LENGTH, made once on write: the dashboard and the emails
+    # show it (never sanitised again at each page view).
+    body_excerpt = models.CharField(max_length=300, blank=True, editable=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)

@@ -10,9 +10,9 @@ it carry the title and an excerpt; each reader chooses to get it at once, in the
 from __future__ import annotations
 
 from collections.abc import Iterable
-from html import unescape
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from core.markup import plain_excerpt
 from dialogues.attribution.bylines import DialogueBylines
 from dialogues.models import (
     Announcement,
+    AnnouncementRead,
     Notification,
     NotificationPreference,
     Post,
@@ -198,14 +199,13 @@ def announcement_email_context(notification: Notification, base: str) -> dict:
     context = {"url": base + notification_link(notification), "title": None, "excerpt": None}
     if announcement.email_excerpt:
         context["title"] = announcement.title
-        context["excerpt"] = unescape(plain_excerpt(announcement.body_html, 300))
+        context["excerpt"] = announcement.body_excerpt  # stored on write
     return context
 
 
 def send_announcement_emails(notification_ids: list[int]) -> int:
     """Email each announcement notice whose reader wants it at once and may still read it, in
     the reader's language; a notice emailed is marked so (the digest leaves it out)."""
-    sent = 0
     base = site_url(None)
     notifications = list(
         Notification.objects.filter(
@@ -222,10 +222,18 @@ def send_announcement_emails(notification_ids: list[int]) -> int:
         )
     }
     at_once = NotificationPreference.Delivery.AT_ONCE
+    # Who may still read each announcement, asked of the policy once per announcement (not a
+    # `can` per reader: a partnership-wide announcement goes to hundreds).
+    readers: dict[int, set[int]] = {}
+    for announcement in {n.announcement for n in notifications}:
+        recipients = [n.recipient_id for n in notifications if n.announcement == announcement]
+        still = people_who_can_view(announcement).filter(pk__in=recipients)
+        readers[announcement.pk] = set(still.values_list("pk", flat=True))
+    emailed = []
     for notification in notifications:
         if announcement_delivery(preferences.get(notification.recipient_id)) != at_once:
             continue
-        if not still_visible(notification):
+        if notification.recipient_id not in readers[notification.announcement_id]:
             continue
         if not send_email_in(
             notification.recipient.language,
@@ -236,9 +244,9 @@ def send_announcement_emails(notification_ids: list[int]) -> int:
             to=[notification.recipient.email],
         ):
             continue  # not marked emailed: the bell and the dashboard still show it
-        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
-        sent += 1
-    return sent
+        emailed.append(notification.pk)
+    Notification.objects.filter(pk__in=emailed).update(emailed_at=timezone.now())
+    return len(emailed)
 
 
 def notification_link(notification: Notification) -> str:
@@ -346,10 +354,20 @@ def send_immediate_emails(notification_ids: list[int]) -> int:
     return sent
 
 
+@transaction.atomic
 def notifications_mark_read(*, actor: User, ids: list[int] | None = None) -> int:
+    """The bell's notices read. An announcement's notice read is the announcement read: it
+    leaves the dashboard too, as opening it would."""
     unread = Notification.objects.filter(recipient=actor, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=ids)
+    announcements = set(
+        unread.filter(announcement__isnull=False).values_list("announcement_id", flat=True)
+    )
+    AnnouncementRead.objects.bulk_create(
+        [AnnouncementRead(announcement_id=pk, user=actor) for pk in announcements],
+        ignore_conflicts=True,
+    )
     return unread.update(read_at=timezone.now())
 
 

@@ -49,7 +49,6 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from html import unescape
 
 from django.contrib.postgres.search import SearchQueryField, SearchRank, SearchVectorField
 from django.db import connection
@@ -236,7 +235,7 @@ def _document_text():
 
 def _plain_html(html: str, limit: int) -> str:
     """The text of rendered HTML, unescaped (`_marked` escapes it once)."""
-    return unescape(plain_excerpt(html, limit))
+    return plain_excerpt(html, limit)
 
 
 def _plain(text: str) -> str:

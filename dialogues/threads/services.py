@@ -31,6 +31,7 @@ from workspaces.access import (
     can_choose_audience,
     people_who_can_view,
     require,
+    require_discuss,
     require_edit_own,
     require_remove_own,
 )
@@ -229,7 +230,7 @@ def thread_mark_read(*, actor: User, thread: Thread, until=None) -> None:
 @transaction.atomic
 def document_discussion_start(*, actor: User, document: Document) -> Thread:
     """Open (or return) the discussion thread of a document: same workspace, same audience."""
-    require(actor, Capability.CONTRIBUTE, document)
+    require_discuss(actor, document)
     existing = Thread.objects.filter(document=document).first()
     if existing is not None and existing.deleted_at is None:
         return existing

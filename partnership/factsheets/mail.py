@@ -4,13 +4,12 @@ reader's language; they name the jurisdiction and link to Enclave, never carry t
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Jurisdiction
 from accounts.services import site_url
-from accounts.standing import people_with_standing
 from core.mail import send_email_in
+from workspaces.access import factsheet_approvers
 
 SUBJECTS = {
     "submitted": _("[Enclave] A factsheet change awaits your approval"),
@@ -20,10 +19,8 @@ SUBJECTS = {
 
 
 def focal_points(jurisdiction: Jurisdiction):
-    User = get_user_model()
-    return User.objects.filter(
-        people_with_standing(), jurisdiction=jurisdiction, is_focal_point=True
-    ).order_by("pk")
+    """Those who approve the jurisdiction's factsheet, as the policy says (its focal points)."""
+    return factsheet_approvers(jurisdiction).order_by("pk")
 
 
 def mail_official(official, jurisdiction: Jurisdiction, kind: str, *, link: str) -> bool:

@@ -34,10 +34,8 @@ State = FactsheetVersion.State
 
 
 def _require(actor: User, capability: Capability, jurisdiction: Jurisdiction, message: str):
-    if not can(actor, capability, jurisdiction):
+    if not can(actor, capability, jurisdiction):  # a former member's: nobody's (the policy)
         raise PermissionDenied(message)
-    if jurisdiction.status == Jurisdiction.Status.FORMER:
-        raise ValidationError(_("%(name)s is a former member.") % {"name": jurisdiction})
 
 
 def _require_drafter(actor: User, jurisdiction: Jurisdiction) -> None:
@@ -137,6 +135,21 @@ def draft_save(
         request,
     )
     return version
+
+
+@transaction.atomic
+def draft_save_and_submit(
+    *,
+    actor: User,
+    jurisdiction: Jurisdiction,
+    values: dict[str, Any],
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> FactsheetVersion:
+    """Save the draft and send it for approval at once: both or neither (a refused submit
+    leaves the draft, and any submission it would have withdrawn, as they were)."""
+    draft_save(actor=actor, jurisdiction=jurisdiction, values=values, note=note, request=request)
+    return draft_submit(actor=actor, jurisdiction=jurisdiction, request=request)
 
 
 @transaction.atomic
@@ -247,7 +260,12 @@ def version_return(
         request,
     )
     link = reverse("factsheet_draft", kwargs={"code": jurisdiction.code})
-    if submitter is not None and submitter.pk != actor.pk:
+    # To the submitter, while they still may draft it (no email to someone who left).
+    if (
+        submitter is not None
+        and submitter.pk != actor.pk
+        and can(submitter, Capability.DRAFT_FACTSHEETS, jurisdiction)
+    ):
         after_commit(lambda: mail_official(submitter, jurisdiction, "returned", link=link))
     return version
 

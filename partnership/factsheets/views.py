@@ -122,18 +122,15 @@ def factsheet_draft(request, code: str):
         initial["note"] = version.note
     form = FactsheetForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        save = services.draft_save_and_submit if "submit" in request.POST else services.draft_save
         with errors_into(form) as attempt:
-            saved = services.draft_save(
+            saved = save(
                 actor=request.user,
                 jurisdiction=jurisdiction,
                 values=form.values(),
                 note=form.cleaned_data["note"],
                 request=request,
             )
-            if "submit" in request.POST:
-                services.draft_submit(
-                    actor=request.user, jurisdiction=jurisdiction, request=request
-                )
         if attempt.succeeded:
             if "submit" in request.POST:
                 messages.success(

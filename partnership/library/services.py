@@ -29,17 +29,15 @@ def _library_workspace_for(actor: User) -> Workspace:
     found = library_workspace()
     if found is not None:
         return found
-    taken = set(Workspace.objects.filter(slug__startswith="library").values_list("slug", flat=True))
-    taken |= set(Workspace.objects.filter(slug__in=LIBRARY_SLUGS).values_list("slug", flat=True))
-    slug = next((s for s in LIBRARY_SLUGS if s not in taken), None)
-    slug = slug or next(f"library-{n}" for n in range(2, 1000) if f"library-{n}" not in taken)
+    candidates = [*LIBRARY_SLUGS, *(f"library-{n}" for n in range(2, 100))]
+    taken = set(Workspace.objects.filter(slug__in=candidates).values_list("slug", flat=True))
+    slug = next(s for s in candidates if s not in taken)
     try:
         with transaction.atomic():
             return Workspace.objects.create(
                 title=LIBRARY_TITLE,  # shown translated wherever the library is named
                 slug=slug,
                 kind=Workspace.Kind.LIBRARY,
-                observer_policy=Workspace.ObserverPolicy.READ,
                 created_by=actor,
             )
     except IntegrityError:  # made at the same moment by another share

@@ -292,6 +292,13 @@ def test_edit_and_withdraw_are_403_to_a_reader_and_404_to_whoever_may_not_read(w
 
 
 def test_the_form_posts_to_chosen_jurisdictions(world, client_for):
+    from zoneinfo import ZoneInfo
+
+    # The last day is the author's: a zone far from UTC, so that the test holds at any hour.
+    world.cochair.timezone = "Pacific/Auckland"
+    world.cochair.save(update_fields=["timezone"])
+    zone = ZoneInfo("Pacific/Auckland")
+    day = timezone.now().astimezone(zone).date() + datetime.timedelta(days=7)
     client = client_for(world.cochair)
     page = client.get(reverse("announcement_create")).content.decode()
     assert 'value="jurisdictions"' in page and "Atlantis" not in page  # no former one offered
@@ -302,7 +309,7 @@ def test_the_form_posts_to_chosen_jurisdictions(world, client_for):
             "audience": "jurisdictions",
             "jurisdictions": [world.eu.pk, world.chile.pk],
             "body": "A workshop on registries.",
-            "show_until": (timezone.localdate() + datetime.timedelta(days=7)).isoformat(),
+            "show_until": day.isoformat(),
         },
     )
     announcement = Announcement.objects.get()
@@ -310,8 +317,10 @@ def test_the_form_posts_to_chosen_jurisdictions(world, client_for):
     assert response.url == reverse("announcement_detail", kwargs={"pk": announcement.pk})
     assert set(announcement.jurisdictions.all()) == {world.eu, world.chile}
     assert announcement.author == world.cochair
-    # Through the end of the chosen day.
+    # Through the end of the chosen day, in the author's zone.
     assert announcement.show_until > timezone.now() + datetime.timedelta(days=7)
+    midnight = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time())
+    assert announcement.show_until == midnight.replace(tzinfo=zone)
 
 
 @pytest.mark.parametrize(
@@ -576,3 +585,22 @@ def test_no_email_once_withdrawn_before_it_went(world, django_capture_on_commit_
     for callback in callbacks:
         callback()
     assert mail.outbox == []
+
+
+def test_the_bells_mark_all_read_reads_the_announcement_too(world):
+    from dialogues.notifications.services import notifications_mark_read
+
+    announcement = post(world)
+    member = fresh(world.member)
+    assert selectors.dashboard_announcements(user=member).items == [announcement]
+    notifications_mark_read(actor=member)
+    assert unread_notification_count(user=member) == 0
+    assert not selectors.dashboard_announcements(user=member)
+
+
+def test_the_excerpt_is_plain_text_made_once_on_write(world):
+    announcement = post(world, body="Tom &amp; *Jerry* <3 " + "word " * 100)
+    assert announcement.body_excerpt.startswith("Tom & Jerry <3 word")
+    assert len(announcement.body_excerpt) <= announcements.EXCERPT_LENGTH
+    shown = selectors.dashboard_announcements(user=fresh(world.member)).items[0]
+    assert shown.excerpt.startswith("Tom & Jerry <3") and shown.excerpt.endswith("…")

@@ -9,7 +9,6 @@ import re
 
 import pytest
 from django.db import connection
-from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +17,7 @@ from dialogues.chat import services as chat_services
 from dialogues.insights.figures import METRICS, Period, Reader, countable, insights
 from dialogues.models import ChatMessage, ChatRoom, Post, SessionAttendance, Thread
 from dialogues.threads import services as thread_services
-from tests.factories import DialogueSessionFactory
+from tests.factories import DialogueSessionFactory, WorkspaceFactory
 from workspaces.access import Capability, WorkspaceRole, can, insights_scope
 from workspaces.models import AttributionMode, Audience, Workspace
 from workspaces.services import roster_add_user
@@ -143,11 +142,9 @@ def offsets_row(figures, dialogue):
 
 
 def replies_in_offsets(dialogue, **where):
-    return (
-        Post.objects.filter(thread__workspace=dialogue.offsets, deleted_at__isnull=True, **where)
-        .exclude(created_at=F("thread__created_at"))
-        .count()
-    )
+    return Post.objects.filter(
+        thread__workspace=dialogue.offsets, deleted_at__isnull=True, depth__gt=0, **where
+    ).count()
 
 
 def test_a_focal_point_counts_their_own_jurisdiction_only(world, dialogue, activity):
@@ -168,6 +165,28 @@ def test_a_focal_point_counts_their_own_jurisdiction_only(world, dialogue, activ
         offsets_row(everyone, dialogue).counts["messages"]
         > offsets_row(figures, dialogue).counts["messages"]
     )
+
+
+def test_an_undertaking_not_accepted_hides_the_dialogues_figures(world, dialogue, activity):
+    from workspaces.undertakings import undertaking_set
+
+    def titles():
+        return [row.label for row in insights(user=world.focal_point, period=PERIOD).dialogues]
+
+    assert dialogue.offsets.title in titles()
+    undertaking_set(actor=world.secretariat, workspace=dialogue.offsets, text="Chatham House.")
+    assert dialogue.offsets.title not in titles()
+
+
+def test_a_co_chair_on_an_observer_seat_counts_no_full_members_only_item(world, dialogue):
+    from accounts.models import Jurisdiction
+    from workspaces.access import insights_observer_view
+
+    assert not insights_observer_view(world.cochair)
+    Jurisdiction.objects.filter(pk=world.nz.pk).update(status=Jurisdiction.Status.OBSERVER)
+    cochair = type(world.cochair).objects.get(pk=world.cochair.pk)
+    assert insights_observer_view(cochair)
+    assert not insights_observer_view(world.secretariat)
 
 
 def test_an_observer_view_never_counts_full_members_only_items(world, dialogue, activity):
@@ -213,21 +232,24 @@ def _cells(figures, dialogue):
 
 
 def test_no_titles_or_text_of_what_the_reader_may_not_see(world, dialogue, activity, client_for):
-    session = DialogueSessionFactory(
-        workspace=dialogue.closed, title="Closed-door price corridor talk"
+    # A dialogue the Co-Chair (of New Zealand) is not on: its figures count, its titles do not.
+    elsewhere = WorkspaceFactory(
+        created_by=world.secretariat, title="European prices", jurisdictions=[world.eu]
     )
+    session = DialogueSessionFactory(workspace=elsewhere, title="Closed-door price corridor talk")
     SessionAttendance.objects.create(session=session, user=world.member_nz, joined_at=NOW)
     client = client_for(world.cochair)
     page = client.get(reverse("insights")).content.decode()
     assert dialogue.closed.title in page  # dialogue names: as the directory shows them
     for secret in ("Benchmarks compared", "Negotiating position draft", "Our view", "Hello 0"):
         assert secret not in page
-    if not can(world.cochair, Capability.VIEW, session):
-        assert "Closed-door price corridor talk" not in page
-        for table in ("attendance", "dialogues", "grid", "activity", "jurisdictions"):
-            body = client.get(reverse("insights"), {"csv": table}).content.decode()
-            assert "Closed-door price corridor talk" not in body
-            assert "Benchmarks compared" not in body
+    assert not can(world.cochair, Capability.VIEW, session)
+    assert "European prices" in page  # the dialogue is counted ...
+    assert "Closed-door price corridor talk" not in page  # ... but not its session's title
+    for table in ("attendance", "dialogues", "grid", "activity", "jurisdictions"):
+        body = client.get(reverse("insights"), {"csv": table}).content.decode()
+        assert "Closed-door price corridor talk" not in body
+        assert "Benchmarks compared" not in body
 
 
 def test_csv_says_what_the_tables_say(world, dialogue, activity, client_for):

@@ -273,7 +273,7 @@ def test_observers_on_a_closed_dialogues_roster_see_nothing_of_it_in_the_demo_wo
     from workspaces.services import roster_add_jurisdiction
 
     call_command("seed_demo", verbosity=0)
-    closed = list(Workspace.objects.filter(observer_policy="none"))
+    closed = list(Workspace.objects.filter(observer_policy="none", kind="dialogue"))
     observers = list(Jurisdiction.objects.filter(status=Jurisdiction.Status.OBSERVER))
     assert closed and observers
     users = list(User.objects.all())

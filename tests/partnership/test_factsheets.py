@@ -21,6 +21,7 @@ from accounts.models import AuditEvent
 from partnership.factsheets import map_chart, schema, selectors, services
 from partnership.factsheets.reminders import send_reminders
 from partnership.models import Factsheet, FactsheetPublication, FactsheetVersion
+from workspaces.access import Capability, can
 
 State = FactsheetVersion.State
 
@@ -511,3 +512,35 @@ def test_the_what_changed_note_is_not_read_from_an_observers_seat(world, client_
         assert "Quokkanote" in client_for(world.member_nz).get(url).content.decode()
         observer = client_for(world.observer).get(url)
         assert observer.status_code == 200 and "Quokkanote" not in observer.content.decode()
+
+
+def test_a_former_members_factsheet_is_closed_to_everyone(world):
+    """The policy says so once: nobody, the Secretariat included, drafts, reads drafts of or
+    approves a former member's factsheet."""
+    for capability in (Capability.DRAFT_FACTSHEETS, Capability.READ_FACTSHEET_DRAFTS):
+        assert can(world.secretariat, capability, world.eu)
+        assert not can(world.secretariat, capability, world.former)
+    with pytest.raises(PermissionDenied):
+        services.draft_save(actor=world.secretariat, jurisdiction=world.former, values=EU_VALUES)
+    assert not FactsheetVersion.objects.exists()
+
+
+def test_save_and_submit_is_both_or_neither(world, eu_approved):
+    """An unchanged draft cannot be submitted: the refused submit saves nothing either."""
+    before = FactsheetVersion.objects.count()
+    with pytest.raises(ValidationError):
+        services.draft_save_and_submit(
+            actor=world.member, jurisdiction=world.eu, values=eu_approved.values
+        )
+    assert FactsheetVersion.objects.count() == before
+
+
+def test_the_emails_go_to_whoever_the_policy_says_approves(world, eu_approved):
+    from partnership.factsheets.mail import focal_points
+    from workspaces.access import factsheet_approvers
+
+    assert list(focal_points(world.eu)) == [world.focal_point]
+    assert not factsheet_approvers(world.former).exists()
+    world.focal_point.is_active = False
+    world.focal_point.save()
+    assert not focal_points(world.eu).exists()
