@@ -1,5 +1,7 @@
 """Forms for membership management, invitations and the profile."""
 
+import datetime
+
 from allauth.mfa.webauthn import forms as webauthn_forms
 from django import forms
 from django.conf import settings
@@ -8,7 +10,8 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, Invitation, Jurisdiction, User
+from .api_tokens import latest_expiry
+from .models import ApiToken, AuditEvent, Invitation, Jurisdiction, User
 from .time_zones import aliases_of, canonical, zone_choices
 
 
@@ -269,3 +272,43 @@ class AuditFilterForm(forms.Form):
                 params={"n": self.MAX_ACTORS, "text": text},
             )
         return matches
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal access token: its name, what it may do, its last day. The service
+    (accounts.api_tokens.api_token_create) checks them all again and says why it refuses."""
+
+    DEFAULT_LIFETIME_DAYS = 90
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("Where the token is used, e.g. “Ministry intranet” or “Records system”."),
+        error_messages={"required": _("Give the token a name that says where it is used.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    scope = forms.ChoiceField(
+        label=_("What it may do"),
+        choices=ApiToken.Scope.choices,
+        initial=ApiToken.Scope.READ,
+        help_text=_(
+            "Read lets it read what you read. Read and write also lets it reply, send chat "
+            "messages and mark notifications as read, in your name."
+        ),
+        error_messages={"required": _("Choose what the token may do: read, or read and write.")},
+        widget=forms.RadioSelect,
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        help_text=_("The token stops working at the end of this day: at most a year from today."),
+        error_messages={"required": _("A token expires on a day after today.")},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        expires = self.fields["expires_on"]
+        expires.initial = today + datetime.timedelta(days=self.DEFAULT_LIFETIME_DAYS)
+        expires.widget.attrs["min"] = (today + datetime.timedelta(days=1)).isoformat()
+        expires.widget.attrs["max"] = latest_expiry(today).isoformat()

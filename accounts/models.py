@@ -351,6 +351,9 @@ class AuditEvent(models.Model):
         ANNOUNCEMENT_EDITED = "announcement_edited", _("Announcement edited")
         ANNOUNCEMENT_WITHDRAWN = "announcement_withdrawn", _("Announcement withdrawn")
         LIBRARY_ENTRY_CHANGED = "library_entry_changed", _("Library details changed")
+        API_TOKEN_CREATED = "api_token_created", _("API token created")
+        API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+        API_TOKEN_NEW_ADDRESS = "api_token_new_address", _("API token used from a new address")
 
     # Indexed with the id, alone and after each filter column (Meta.indexes).
     created_at = models.DateTimeField(default=timezone.now)
@@ -430,3 +433,50 @@ class CalendarFeedToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # The address of the last audited fetch: a fetch from a new one is audited at once.
     last_address = models.GenericIPAddressField(null=True, blank=True)
+
+
+class ApiToken(models.Model):
+    """An official's personal access token for the API (accounts/api_tokens.py).
+
+    The token reads `enclave_<key>.<secret>`: `key` finds the row, and only an HMAC of the
+    secret under the server's secret key is stored, so a copy of the database opens nothing.
+    A token acts as its official, never more: the API asks the same policy as every page."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read")
+        WRITE = "write", _("Read and write")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    key = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.READ)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Written at most once a minute (accounts/api_tokens.API_TOKEN_USE_WRITE_EVERY).
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    # The address of the last use: a use from another one is audited.
+    last_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                condition=Q(revoked_at__isnull=True),
+                name="api_token_name_unique_while_live",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == self.Scope.WRITE

@@ -1,9 +1,15 @@
 from django.urls import path
 
-from . import audit_views, bulk_views, review_views, views
+from . import audit_views, bulk_views, review_views, token_views, views
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    path("profile/tokens/", token_views.api_tokens, name="api_tokens"),
+    path(
+        "profile/tokens/<int:pk>/revoke/",
+        token_views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("membership/", views.membership, name="membership"),
     path("membership/admit/", views.jurisdiction_admit, name="jurisdiction_admit"),
     path("membership/j/<slug:code>/", views.jurisdiction_detail, name="jurisdiction_detail"),

@@ -18,7 +18,9 @@ offsets document library, search for a common and a rare word, the notifications
 the audit log unfiltered and filtered by eu@ as actor, the membership page (Secretariat),
 chat catch-up: `messages_after` for eu@ with after_seq = last_seq - 1000, limit 1000, and the
 Insights page: the Secretariat's over the last year and over three years, its heat map chart,
-and eu@'s (a focal point: the European Union's figures only).
+and eu@'s (a focal point: the European Union's figures only); the partnership library; and the
+API with a token of eu@'s (its dialogues, offsets' threads, documents and chat, the long
+thread's first page of posts, its notifications).
 
 Prints p50 / p99 (with ~10 samples the p99 is the slowest one), query counts, and the ratio
 large/small of the p50s with the target (<= 1.5x): MET or MISSED. A missed target exits 0.
@@ -94,11 +96,19 @@ def prepare(world: World) -> None:
     member, staff = Client(), Client()
     member.force_login(eu)
     staff.force_login(secretariat)
+    # A script of eu@'s with a token (one per run: the last run's is removed first).
+    from accounts.api_tokens import api_token_create, latest_expiry
+    from accounts.models import ApiToken
+
+    ApiToken.objects.filter(user=eu, name="bench").delete()
+    _token, raw = api_token_create(actor=eu, name="bench", scope="read", expires_on=latest_expiry())
+    script = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     world.context = {
         "eu": eu,
         "room": workspace_room(offsets),
         "member": member,
         "staff": staff,
+        "script": script,
         "thread": thread.pk,
         "eu_pk": eu.pk,
     }
@@ -143,6 +153,19 @@ def pages(world: World) -> list[tuple[str, object]]:
         ("partnership library", get("member", "/library/")),
         ("library, one topic", get("member", "/library/?topic=offsets")),
         ("library search: common word", get("member", f"/library/?q={seed_large.COMMON_WORD}")),
+        # The API, with a token: the same selectors as the pages above.
+        ("API: my dialogues", get("script", "/api/v1/dialogues/")),
+        ("API: offsets threads", get("script", "/api/v1/dialogues/offsets/threads/")),
+        (
+            "API: 1,001 posts (first page)",
+            get("script", f"/api/v1/dialogues/offsets/threads/{c['thread']}/posts/"),
+        ),
+        ("API: offsets documents", get("script", "/api/v1/dialogues/offsets/documents/")),
+        (
+            "API: offsets chat (latest 100)",
+            get("script", "/api/v1/dialogues/offsets/chat/messages/"),
+        ),
+        ("API: notifications", get("script", "/api/v1/notifications/")),
     ]
 
 

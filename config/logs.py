@@ -43,21 +43,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, separators=(",", ":"), default=str)
 
 
-def log_request(*, method, path, status: int, ms: float, user: int | None, ip) -> None:
-    """The one request line (never a query string or content)."""
-    request_logger.info(
-        "request",
-        extra={
-            "fields": {
-                "method": method,
-                "path": path,
-                "status": status,
-                "ms": ms,
-                "user": user,
-                "ip": ip,
-            }
-        },
-    )
+def log_request(*, method, path, status: int, ms: float, user: int | None, ip, token=None) -> None:
+    """The one request line (never a query string or content). An API request made with a
+    personal access token names the token (its name and public key, never its secret)."""
+    fields = {"method": method, "path": path, "status": status, "ms": ms, "user": user, "ip": ip}
+    if token is not None:
+        fields["token"] = token.name
+        fields["token_key"] = token.key
+    request_logger.info("request", extra={"fields": fields})
 
 
 # URL parameters that are credentials, by the name their routes give them (ours and allauth's).
@@ -94,6 +87,7 @@ class RequestLogMiddleware:
             ms=round((time.monotonic() - started) * 1000, 1),
             user=user.pk if user is not None and user.is_authenticated else None,
             ip=request.META.get("REMOTE_ADDR"),
+            token=getattr(request, "api_token", None),
         )
         return response
 

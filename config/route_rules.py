@@ -18,12 +18,14 @@ from workspaces.access import Capability
 
 @dataclass(frozen=True)
 class Rule:
-    """`access`: public | signed_in | capability | workspace | partnership | staff. `methods`:
-    what the test sends."""
+    """`access`: public | signed_in | capability | workspace | partnership | staff | api |
+    api_workspace. `methods`: what the test sends."""
 
     access: str
     capability: Capability | None = None
     methods: tuple[str, ...] = ("GET",)
+    # API routes that also write: the capability a POST needs (`capability` is the GET's).
+    post_capability: Capability | None = None
     # Object routes: a signed-in user without the capability must get 404 (missing and
     # forbidden look the same); platform pages for some roles only also answer 404.
     note: str = ""
@@ -49,6 +51,19 @@ def on_partnership_item(capability: Capability, *, methods: tuple[str, ...] = ("
     """Object routes on an item addressed to the partnership (an announcement): 404 to whoever
     may not read it, 403 to a reader without the capability, allowed for who holds it."""
     return Rule("partnership", capability, methods)
+
+
+def api(*, methods: tuple[str, ...] = ("GET",)) -> Rule:
+    """API routes about the caller alone: a token or the signed-in browser (401 without
+    either, never a redirect to the sign-in page)."""
+    return Rule("api", methods=methods)
+
+
+def api_in_workspace(capability: Capability, *, post: Capability | None = None) -> Rule:
+    """API routes inside a dialogue: 401 without a credential, 404 off the roster (the same as
+    missing), allowed for who holds `capability` there; a POST for who holds `post`."""
+    methods = ("GET", "POST") if post else ("GET",)
+    return Rule("api_workspace", capability, methods, post_capability=post)
 
 
 ROUTE_RULES: dict[str, Rule] = {
@@ -228,6 +243,8 @@ ROUTE_RULES: dict[str, Rule] = {
     "library_share": needs(Capability.MANAGE_LIBRARY),
     "library_entry_edit": needs(Capability.MANAGE_LIBRARY),
     "calendar_feed_reset": SIGNED_IN_POST,  # the signed-in official's own link, audited
+    "api_tokens": Rule("signed_in", methods=("GET", "POST")),  # the official's own tokens
+    "api_token_revoke": SIGNED_IN_POST,  # their own token only (another's is 404)
     "agenda_item_create": in_workspace(Capability.RUN_SESSIONS),
     "agenda_item_edit": in_workspace(Capability.RUN_SESSIONS),
     "agenda_item_remove": in_workspace(Capability.RUN_SESSIONS, post=True),
@@ -266,6 +283,27 @@ ROUTE_RULES: dict[str, Rule] = {
     "workspace_export": in_workspace(Capability.VIEW),
     "thread_export": in_workspace(Capability.VIEW),
     "session_export": in_workspace(Capability.VIEW),
+    # The API (api/): every route is reached by a token (no session) or the signed-in browser,
+    # and asks the same policy as the page that shows or does the same thing.
+    # tests/every_door/test_route_guard.py::test_declared_api_rule_holds exercises each.
+    "api:docs": SIGNED_IN,  # the documentation page, in the browser
+    "api:schema": api(),  # the OpenAPI description
+    "api:me": api(),
+    "api:dialogue-list": api(),
+    "api:notification-list": api(),
+    "api:notifications-read": api(methods=("POST",)),  # the caller's own notifications only
+    # A dialogue: its name to its roster; its purpose once its undertaking is accepted.
+    "api:dialogue-detail": api_in_workspace(Capability.VIEW),
+    "api:thread-list": api_in_workspace(Capability.VIEW),
+    "api:thread-detail": api_in_workspace(Capability.VIEW),
+    "api:post-list": api_in_workspace(Capability.VIEW, post=Capability.CONTRIBUTE),
+    "api:document-list": api_in_workspace(Capability.VIEW),
+    "api:document-detail": api_in_workspace(Capability.VIEW),
+    "api:document-download": api_in_workspace(Capability.VIEW),  # audited, like the page's
+    "api:document-acknowledge": Rule("api_workspace", Capability.VIEW, ("POST",)),
+    "api:session-list": api_in_workspace(Capability.VIEW),
+    "api:session-detail": api_in_workspace(Capability.VIEW),
+    "api:chat-messages": api_in_workspace(Capability.VIEW, post=Capability.CONTRIBUTE),
 }
 
 # Whole namespaces with one rule: the Django admin is for operators (is_staff) only.

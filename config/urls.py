@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("workspaces.urls")),
     path("", include("dialogues.urls")),
     path("", include("partnership.urls")),
+    path("api/", include("api.urls")),
 ]

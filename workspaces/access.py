@@ -289,6 +289,12 @@ def undertaking_pending(user: Any, workspace: Workspace) -> bool:
     return Undertaking.objects.pending_for(user).filter(workspace_id=workspace.pk).exists()
 
 
+def undertakings_pending(user: Any) -> set[int]:
+    """The ids of the workspaces whose current undertaking `user` has not accepted (one query,
+    for a list of dialogues: until then, only their names are shown)."""
+    return set(Undertaking.objects.pending_for(user).values_list("workspace_id", flat=True))
+
+
 class UndertakingPending(Exception):
     """Raised by a lookup inside `workspace` that the reader may open once they accept its
     undertaking: one handler (workspaces/undertaking_views.py) sends them to it and back."""
@@ -604,11 +610,18 @@ def must_acknowledge(user: Any, document: Model) -> bool:
     """Is `user` asked to acknowledge `document`'s handling marking before downloading it? Only
     a marked document, once per marking, and never its uploader, who chose the marking. The
     document page, the download gate and the acknowledgement service all ask this."""
-    if not document.is_marked or document.uploaded_by_id == user.pk:
-        return False
-    return not MarkingAcknowledgement.objects.filter(
-        document=document, user=user, marking=document.marking
-    ).exists()
+    return document.pk in documents_to_acknowledge(user, [document])
+
+
+def documents_to_acknowledge(user: Any, documents: list) -> set[int]:
+    """The ids of `documents` that `user` must acknowledge before downloading (the rule of
+    `must_acknowledge`), in one query for a whole list."""
+    marked = {d.pk: d.marking for d in documents if d.is_marked and d.uploaded_by_id != user.pk}
+    if not marked:
+        return set()
+    done = MarkingAcknowledgement.objects.filter(document_id__in=marked, user=user)
+    acknowledged = {(pk, marking) for pk, marking in done.values_list("document_id", "marking")}
+    return {pk for pk, marking in marked.items() if (pk, marking) not in acknowledged}
 
 
 def can_edit_own(

@@ -9,7 +9,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -17,8 +16,6 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from accounts.audit import audit_record, sentence
-from accounts.models import AuditEvent
 from core.pagination import query_without_paging
 from core.params import id_param
 from core.refusals import errors_into, refusals_as_messages
@@ -35,11 +32,10 @@ from .access import (
     holds_or_404,
     item_capabilities,
     must_acknowledge,
-    visible,
     workspace_capabilities,
 )
 from .attribution import for_workspace, stamp_names_reader
-from .downloads import copy_response, file_response, preview_response
+from .downloads import preview_response
 from .forms import (
     DocumentDeleteForm,
     DocumentFilterForm,
@@ -47,9 +43,10 @@ from .forms import (
     DownloadTraceForm,
     VersionUploadForm,
 )
-from .models import Document, DocumentPreview, DocumentVersion
+from .models import Document, DocumentPreview
 from .page_hooks import discussion_of, library_details_of
 from .selectors import visible_workspace
+from .serving import serve_version, version_to_serve
 from .uploads import after_upload, by_script, too_large_message
 
 
@@ -244,47 +241,22 @@ def document_acknowledge(request, slug: str, pk: int):
 # ------------------------------------------------------------------------------
 
 
-def _version_to_serve(request, slug: str, pk: int, version_id: int | None) -> DocumentVersion:
-    """The newest (or the asked-for) version of a document the policy lets the user see, in
-    one query; a refusal is audited and answers 404."""
-    visible_document = visible(request.user, Document).filter(pk=pk, workspace__slug=slug)
-    versions = DocumentVersion.objects.filter(document__in=visible_document)
-    if version_id:
-        versions = versions.filter(pk=version_id)
-    version = versions.select_related("document").order_by("-number").first()
-    if version is None:
-        audit_record(
-            action=AuditEvent.Action.DOWNLOAD_REFUSED,
-            actor=request.user,
-            scope=f"workspace:{slug}",
-            summary=sentence(
-                gettext_noop("Download of document %(document)s refused"), document=pk
-            ),
-            detail={"workspace": slug, "document": pk, "version": version_id},
-            request=request,
-        )
-        raise Http404
-    return version
-
-
 @require_safe
 def document_download(request, slug: str, pk: int, version: int | None = None):
     # A sync view: the middleware already runs in Django's request thread, so the policy check,
     # the audit record and opening the file happen there without hopping back and forth between
     # the event loop and that thread. The bytes still stream asynchronously (downloads.py).
     # A watermarked copy is stamped here, by a worker subprocess this thread waits for.
-    served = _version_to_serve(request, slug, pk, version)
+    served = version_to_serve(request, slug=slug, pk=pk, version_id=version)
     if must_acknowledge(request.user, served.document):
         url = reverse("document_acknowledge", kwargs={"slug": slug, "pk": pk})
         return redirect(f"{url}?version={served.pk}")
-    copy = watermarks.download_serve(actor=request.user, version=served, request=request)
-    if copy.refusal:
+    response, copy = serve_version(request, served)
+    if response is None:
         context = {"workspace": served.document.workspace, "document": served.document}
         context["refusal"] = copy.refusal
         return render(request, "workspaces/download_refused.html", context, status=copy.status)
-    if copy.copy is not None:
-        return copy_response(copy.copy, copy.size, served)
-    return file_response(served)
+    return response
 
 
 @require_safe

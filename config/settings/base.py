@@ -55,7 +55,14 @@ INSTALLED_APPS = [
     "workspaces",
     "dialogues",
     "partnership",
+    "api",
     "operations",
+    # Not "rest_framework": the API renders JSON only (no templates of its own), and its
+    # catalogs would replace Django's wording of shared messages ("This field is required.")
+    # on every form; api/errors.py words the refusals the API answers with.
+    "drf_spectacular",
+    # The API documentation page's Swagger UI, served from our own static files (no CDN).
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -256,6 +263,47 @@ ENCLAVE_DORMANT_DAYS = int(os.environ.get("ENCLAVE_DORMANT_DAYS", "90"))
 ENCLAVE_CHAT_MAX_SOCKETS_PER_USER = int(os.environ.get("ENCLAVE_CHAT_MAX_SOCKETS_PER_USER", "8"))
 ENCLAVE_CHAT_RATE_BURST = int(os.environ.get("ENCLAVE_CHAT_RATE_BURST", "20"))
 ENCLAVE_CHAT_RATE_WINDOW = int(os.environ.get("ENCLAVE_CHAT_RATE_WINDOW", "10"))
+
+# ------------------------------------------------------------------------------
+# The API (api/): personal access tokens, the same policy as the pages
+# ------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    # A token (scripts), or the signed-in browser (the documentation page), CSRF enforced.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.StandingAndScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerToken", "api.throttling.WritesPerToken"],
+    # Requests per token (or per signed-in official) and per minute: all, and writes.
+    "DEFAULT_THROTTLE_RATES": {
+        "api": os.environ.get("ENCLAVE_API_RATE", "300/min"),
+        "api_write": os.environ.get("ENCLAVE_API_WRITE_RATE", "60/min"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+}
+# Refused tokens an address may send a minute before it is refused outright (429).
+ENCLAVE_API_FAILURES_PER_MINUTE = int(os.environ.get("ENCLAVE_API_FAILURES_PER_MINUTE", "30"))
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Enclave API",
+    "DESCRIPTION": (
+        "Your dialogues, their threads, documents, sessions and chat, and your notifications, "
+        "as you see them in Enclave. Authenticate with a personal access token from your "
+        "profile: `Authorization: Bearer enclave_…`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The description is served like every API route: to a token or the signed-in browser.
+    "SERVE_PERMISSIONS": ["api.permissions.StandingAndScope"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
 
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False

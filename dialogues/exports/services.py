@@ -18,7 +18,8 @@ from django.utils.translation import gettext_noop
 
 from accounts.audit import audit_record, sentence
 from accounts.models import AuditEvent, User
-from dialogues.attribution.bylines import DialogueBylines
+from dialogues.attribution.bylines import DialogueBylines, Speaker
+from dialogues.chat.services import serialize
 from dialogues.meetings.minutes import minutes_visible
 from dialogues.meetings.services import agenda_for
 from dialogues.models import (
@@ -44,6 +45,7 @@ class ExportedPost:
     html: str
     source: str
     notice: str = ""  # instead of the text: deleted or hidden
+    person: Speaker | None = None  # the speaker's parts (name, affiliation)
 
 
 @dataclass
@@ -74,31 +76,54 @@ class ExportedSession:
     jurisdiction_count: int
 
 
+def exported_post(attribution: DialogueBylines, post) -> ExportedPost:
+    """A post as it reads outside the live view (exports, the API): its author as `attribution`
+    (an outside `DialogueBylines` of its thread) shows them, no text if deleted or hidden."""
+    notice = ""
+    if post.deleted_at:
+        notice = _("Deleted post.")
+    elif post.hidden_at:
+        notice = _("Hidden by a moderator.")
+    # A deleted post names nobody, as on the thread page: its place in the thread stays.
+    speaker = None if post.deleted_at else attribution.speaker(post.author)
+    return ExportedPost(
+        speaker=str(speaker) if speaker else "",
+        person=speaker,
+        created_at=post.created_at,
+        depth=post.depth,
+        html="" if notice else attribution.mentions_html(post.body_html),
+        source=""
+        if notice
+        else attribution.mentions_text(post.body_source, marked_in=post.body_html),
+        notice=notice,
+    )
+
+
+def exported_message(people: DialogueBylines, message, reader: User) -> dict:
+    """A chat message as it reads outside the live view (the API), like a post in an export:
+    its room's frame with its author as `people` (an outside `DialogueBylines` of the room)
+    shows them, no text once deleted or hidden, for anyone (its author and the moderators
+    included), and the sender's client id only on the reader's own messages."""
+    frame = serialize(message, people)
+    return frame | {
+        "author": people.speaker(message.author),
+        "created_at": message.created_at,
+        "html": "" if frame["hidden"] or frame["deleted"] else frame["html"],
+        "client_id": message.client_id if message.author_id == reader.pk else "",
+    }
+
+
 def _thread(user: User, thread: Thread) -> ExportedThread:
     attribution = DialogueBylines(thread, outside=True)
-    posts = []
-    for post in thread.posts.select_related("author__jurisdiction").order_by("path"):
-        notice = ""
-        if post.deleted_at:
-            notice = _("Deleted post.")
-        elif post.hidden_at:
-            notice = _("Hidden by a moderator.")
-        posts.append(
-            ExportedPost(
-                speaker=str(attribution.speaker(post.author)),
-                created_at=post.created_at,
-                depth=post.depth,
-                html="" if notice else attribution.mentions_html(post.body_html),
-                source=""
-                if notice
-                else attribution.mentions_text(post.body_source, marked_in=post.body_html),
-                notice=notice,
-            )
-        )
+    posts = [
+        exported_post(attribution, post)
+        for post in thread.posts.select_related("author__jurisdiction").order_by("path")
+    ]
     return ExportedThread(thread=thread, posts=posts)
 
 
-def _session(user: User, session: DialogueSession) -> ExportedSession:
+def exported_session(user: User, session: DialogueSession) -> ExportedSession:
+    """A session as it reads outside the live view (exports, the API)."""
     attribution = DialogueBylines(session, outside=True)
     minutes_shown = minutes_visible(user, session)
     items = [
@@ -156,7 +181,7 @@ def export(*, actor: User, target, fmt: str, request: HttpRequest | None = None)
         context["title"] = target.title
     elif isinstance(target, DialogueSession):
         workspace, kind = target.workspace, "session"
-        context["sessions"] = [_session(actor, target)]
+        context["sessions"] = [exported_session(actor, target)]
         context["title"] = target.title
     else:
         workspace, kind = target, "workspace"
@@ -165,7 +190,7 @@ def export(*, actor: User, target, fmt: str, request: HttpRequest | None = None)
         threads = visible(actor, Thread).filter(workspace=workspace).order_by("created_at")
         sessions = visible(actor, DialogueSession).filter(workspace=workspace)
         context["threads"] = [_thread(actor, t) for t in threads]
-        context["sessions"] = [_session(actor, s) for s in sessions]
+        context["sessions"] = [exported_session(actor, s) for s in sessions]
         context["documents"] = _documents(actor, workspace)
         context["title"] = workspace.title
     # The confidentiality notice names the undertaking the reader accepted (its version).

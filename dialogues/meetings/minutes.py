@@ -39,6 +39,12 @@ def minutes_visible(user: User, session: DialogueSession) -> bool:
     return written and can(user, Capability.VIEW, MinutesEntry(session=session))
 
 
+def approved_minutes_visible(user: User, session: DialogueSession) -> bool:
+    """Whether `user` may read the session's minutes as approved (what leaves the dialogue for
+    a records system: the minutes once closed, not a draft under review)."""
+    return session.status == Status.CLOSED and minutes_visible(user, session)
+
+
 def review_open(session: DialogueSession) -> bool:
     """Comments are taken while shared minutes are in review, until the closing date if any."""
     return (

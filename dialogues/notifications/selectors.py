@@ -134,7 +134,13 @@ def notifications_page(*, user: User, before=None, after=None) -> KeysetPage:
         after=after,
         per_page=NOTIFICATIONS_PER_PAGE,
     )
-    notifications = page.object_list
+    with_shown_actors(page.object_list)
+    return page
+
+
+def with_shown_actors(notifications: list[Notification]) -> list[Notification]:
+    """Give each notification `shown_actor`: its actor as the notice's place shows people
+    outside the live view (None where there is no actor or no place), in constant queries."""
     # A session's own room speaks in the session's context (as context_of says): those
     # sessions are read together rather than one by one.
     rooms = {
@@ -165,7 +171,7 @@ def notifications_page(*, user: User, before=None, after=None) -> KeysetPage:
             if notification.actor_id and notification.pk in places
             else None
         )
-    return page
+    return notifications
 
 
 def unread_notification_count(*, user: User) -> int:

@@ -20,7 +20,11 @@ from django.test import Client
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from config.route_rules import iter_routes, rule_for
-from tests.every_door.test_route_guard import objects, url_for  # noqa: F401  (objects is a fixture)
+from tests.every_door.test_route_guard import (  # noqa: F401  (objects is a fixture)
+    api_url_for,
+    objects,
+    url_for,
+)
 from workspaces.access import can
 
 MALFORMED = {
@@ -117,7 +121,10 @@ def test_malformed_parameters_never_cause_a_server_error(world, objects):  # noq
         for name, _, pattern in iter_routes()
         if not name.startswith("admin:") and rule_for(name) is not None
     ]
-    urls = {name: url_for(name, pattern, objects) for name, pattern in routes}
+    urls = {
+        name: (api_url_for if name.startswith("api:") else url_for)(name, pattern, objects)
+        for name, pattern in routes
+    }
 
     signed_in = {}
 

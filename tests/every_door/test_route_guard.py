@@ -10,7 +10,7 @@ from django.http import Http404
 from django.urls import Resolver404, reverse
 from django.utils import timezone
 
-from config.route_rules import WEBSOCKET_RULES, iter_routes, rule_for
+from config.route_rules import WEBSOCKET_RULES, Rule, iter_routes, rule_for
 from config.websocket_routes import websocket_urlpatterns
 from dialogues.meetings import minutes as meeting_minutes
 from dialogues.models import DialogueSession
@@ -46,6 +46,7 @@ OBJECT_ARGUMENTS = {
     "official_reactivate": lambda o: {"pk": o["official"].pk},
     "official_role": lambda o: {"pk": o["official"].pk},
     "notification_open": lambda o: {"pk": 1},
+    "api_token_revoke": lambda o: {"pk": 1},
     "workspace_reopen": lambda o: {"slug": o["archived"].slug},
     "post_edit": lambda o: {"pk": o["own_post"].pk},
     "post_delete": lambda o: {"pk": o["own_post"].pk},
@@ -296,7 +297,12 @@ def refusals_recorded():
 
 
 def declared_enclave_routes():
-    return [(name, p) for name, _, p in iter_routes() if not name.startswith("admin:")]
+    """Every route but the admin's and the API's (tested below, by token)."""
+    return [
+        (name, p)
+        for name, _, p in iter_routes()
+        if not name.startswith("admin:") and not rule_for(name).access.startswith("api")
+    ]
 
 
 def send(client, method, url):
@@ -497,3 +503,139 @@ def test_admin_is_for_staff_only(world, client):
     client.force_login(world.cochair, backend="accounts.backends.OfficialBackend")
     assert client.get(url, follow=True).status_code == 403
     assert client.get(reverse("admin:accounts_auditevent_changelist")).status_code in (302, 403)
+
+
+# ------------------------------------------------------------------------------
+# The API: a token (or the signed-in browser), never a redirect to the sign-in page
+# ------------------------------------------------------------------------------
+
+
+def api_routes():
+    return [
+        (name, p)
+        for name, _, p in iter_routes()
+        if rule_for(name) is not None and rule_for(name).access.startswith("api")
+    ]
+
+
+def api_url_for(name, pattern, objects):
+    kwargs = {}
+    for argument in pattern.pattern.regex.groupindex:
+        if argument == "slug":
+            kwargs["slug"] = objects["workspace"].slug
+        elif name.startswith(("api:thread-", "api:post-")):
+            kwargs["pk"] = objects["workspace"].threads.first().pk
+        elif name.startswith("api:document-"):
+            kwargs["pk"] = objects["document"].pk
+        elif name.startswith("api:session-"):
+            kwargs["pk"] = objects["live_session"].pk
+    return reverse(name, kwargs=kwargs or None)
+
+
+API_VALID_POST = {
+    "api:post-list": lambda o: {"body": "Posted by a script."},
+    "api:chat-messages": lambda o: {
+        "body": "Sent by a script.",
+        "client_id": "1f0e2d3c-4b5a-4697-8877-665544332211",
+    },
+}
+API_SUCCESS = {"GET": {200}, "POST": {200, 201, 204}}
+
+
+def _token_client(user, scope):
+    from django.test import Client
+
+    from tests.api.conftest import make_token
+
+    return Client(HTTP_AUTHORIZATION=f"Bearer {make_token(user, scope=scope)[1]}")
+
+
+def _send_json(client, method, url, data):
+    if method == "POST":
+        return client.post(url, data, content_type="application/json")
+    return client.get(url)
+
+
+@pytest.mark.parametrize(("name", "pattern"), api_routes(), ids=[n for n, _ in api_routes()])
+def test_declared_api_rule_holds(world, objects, client, name, pattern):
+    rule = rule_for(name)
+    url = api_url_for(name, pattern, objects)
+    # A token carries no session: the login middleware lets the route through, and the API's
+    # own authentication answers.
+    assert getattr(pattern.callback, "login_required", True) is False, name
+    for method in rule.methods:
+        data = API_VALID_POST.get(name, lambda o: {})(objects)
+        anonymous = _send_json(client, method, url, data)
+        assert anonymous.status_code == 401, f"{name}: {anonymous.status_code} without a token"
+        assert anonymous["WWW-Authenticate"].startswith("Bearer"), name
+
+        if rule.access == "api_workspace":
+            outsider = _token_client(world.member_nz, "write")  # not on the roster
+            with refusals_recorded() as refusals:
+                refused = _send_json(outsider, method, url, data)
+            assert refused.status_code == 404, f"{name} {method}: outsider {refused.status_code}"
+            assert any(r.startswith("Http404") for r in refusals), name
+
+        holder = world.secretariat if rule.access == "api_workspace" else world.member
+        with refusals_recorded() as refusals:
+            allowed = _send_json(_token_client(holder, "write"), method, url, data)
+        assert allowed.status_code in API_SUCCESS[method], f"{name} {method}: {allowed.status_code}"
+        assert not refusals, f"{name}: holder refused: {refusals}"
+        if method == "POST":
+            # A read-only token writes nothing, whatever its official may do.
+            read_only = _send_json(_token_client(holder, "read"), method, url, data)
+            assert read_only.status_code == 403, f"{name}: read token {read_only.status_code}"
+
+
+@pytest.mark.parametrize(("name", "pattern"), api_routes(), ids=[n for n, _ in api_routes()])
+def test_api_on_the_roster_without_the_capability_is_refused(world, objects, client, name, pattern):
+    """The same cases as the pages': 404 for what they may not see, 403 for an action on what
+    they can see."""
+    from workspaces.models import Workspace
+
+    rule = rule_for(name)
+    if rule.access != "api_workspace":
+        pytest.skip("about the caller alone")
+    url = api_url_for(name, pattern, objects)
+    workspace = Workspace.objects.filter(pk=objects["workspace"].pk)
+    for method in rule.methods:
+        needed = (rule.post_capability if method == "POST" else None) or rule.capability
+        cases = list(lacking_holders(world, Rule("api_workspace", needed)))
+        data = API_VALID_POST.get(name, lambda o: {})(objects)
+        for user, policy, status, who in cases:
+            original = workspace.values_list("observer_policy", flat=True).get()
+            if policy is not None:
+                workspace.update(observer_policy=policy)
+            with refusals_recorded() as refusals:
+                response = _send_json(_token_client(user, "write"), method, url, data)
+            workspace.update(observer_policy=original)
+            seen = f"{name} ({needed}) {method} by {who}"
+            assert response.status_code == status, f"{seen}: {response.status_code}"
+            expected = "Http404" if status == 404 else "PermissionDenied"
+            assert any(r.startswith(expected) for r in refusals), f"{seen}: {refusals}"
+
+
+def test_api_writes_refuse_a_session_without_csrf(world, objects):
+    """The signed-in browser may call the API, but a write without the CSRF token (another
+    site posting with the official's cookie) is refused and changes nothing."""
+    from django.test import Client
+
+    from dialogues.models import Post
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.secretariat, backend="accounts.backends.OfficialBackend")
+    thread = objects["workspace"].threads.first()
+    url = reverse("api:post-list", kwargs={"slug": objects["workspace"].slug, "pk": thread.pk})
+    before = Post.objects.count()
+    refused = browser.post(url, {"body": "Forged"}, content_type="application/json")
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+    assert Post.objects.count() == before
+    assert browser.get(url).status_code == 200  # reading needs no token
+    browser.get(reverse("api:docs"))  # the page that sets the CSRF cookie
+    token = browser.cookies[settings.CSRF_COOKIE_NAME].value
+    accepted = browser.post(
+        url, {"body": "From the docs page"}, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
+    assert accepted.status_code == 201
+    assert Post.objects.count() == before + 1

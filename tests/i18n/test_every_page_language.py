@@ -114,6 +114,8 @@ def route_urls(user: User) -> list[str]:
     for name, _, pattern in iter_routes():
         if name.startswith("admin:") or name in NOT_PAGES:
             continue
+        if rule_for(name).access.startswith("api"):  # JSON for scripts, not pages
+            continue
         if "GET" in rule_for(name).methods:
             try:
                 urls.append(url_for(name, pattern, objects))
