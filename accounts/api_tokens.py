@@ -29,6 +29,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.days import end_of_day
+
 from .audit import audit_record, client_ip, sentence
 from .models import ApiToken, AuditEvent, User
 from .standing import standing_lack
@@ -86,12 +88,6 @@ def _clean(actor: User, *, name: str, scope: str, expires_on: datetime.date) -> 
     return name
 
 
-def _end_of(day: datetime.date) -> datetime.datetime:
-    """The instant `day` ends in the active time zone (the official's own, on their pages)."""
-    midnight = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time())
-    return timezone.make_aware(midnight, timezone.get_current_timezone())
-
-
 @transaction.atomic
 def api_token_create(
     *,
@@ -119,7 +115,7 @@ def api_token_create(
                 key=secrets.token_hex(KEY_LENGTH // 2),
                 digest=_digest(secret),
                 scope=scope,
-                expires_at=_end_of(expires_on),
+                expires_at=end_of_day(expires_on),
             )
     except IntegrityError:  # the same name made at the same moment in another request
         raise ValidationError(

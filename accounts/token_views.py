@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.days import last_day
 from core.refusals import errors_into, refusals_as_messages
 
 from . import api_tokens as tokens
@@ -47,8 +47,7 @@ def _rows(user) -> list[TokenRow]:
             state = "live"
         else:
             state = "expired"
-        last_day = timezone.localtime(token.expires_at - datetime.timedelta(microseconds=1))
-        rows.append(TokenRow(token=token, expires_on=last_day.date(), state=state))
+        rows.append(TokenRow(token=token, expires_on=last_day(token.expires_at), state=state))
     return rows
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import zoneinfo
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
@@ -20,6 +19,9 @@ from rest_framework import authentication, exceptions
 from accounts.api_tokens import api_token_resolve, api_token_used
 from accounts.audit import client_ip
 from accounts.standing import standing_lack
+from core.counters import count_event, events_counted
+
+FAILURE_WINDOW = 60  # seconds: refused tokens are counted per address and minute
 
 REFUSED = _(
     "This token is not valid: it may be mistyped, revoked or expired, or its official may no "
@@ -36,19 +38,16 @@ class TokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Give the token after “Bearer ”, alone."))
-        failures = f"api-token-failures:{client_ip(request._request)}"
         # Refused tokens per address and minute before the address is refused outright (a
         # script with a revoked token retrying in a loop, or someone trying tokens): the
         # secrets cannot be guessed, but each try costs a lookup.
-        if (cache.get(failures) or 0) >= settings.ENCLAVE_API_FAILURES_PER_MINUTE:
-            raise exceptions.Throttled(wait=60)
+        failures = f"api-token-failures:{client_ip(request._request)}"
+        refused, retry_after = events_counted(failures, FAILURE_WINDOW)
+        if refused >= settings.ENCLAVE_API_FAILURES_PER_MINUTE:
+            raise exceptions.Throttled(wait=retry_after)
         token = api_token_resolve(header[1].decode("latin-1"))
         if token is None:
-            cache.add(failures, 0, timeout=60)
-            try:
-                cache.incr(failures)
-            except ValueError:  # expired between add and incr
-                cache.set(failures, 1, timeout=60)
+            count_event(failures, FAILURE_WINDOW)
             raise exceptions.AuthenticationFailed(REFUSED)
         api_token_used(token=token, request=request._request)
         # For the request log line (config/logs.py): which token made this request.

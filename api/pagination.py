@@ -40,14 +40,19 @@ class Cursor(CursorPagination):
         return Position(offset=offset, reverse=bool(reverse), position=position)
 
     def get_page_size(self, request) -> int:
-        """`limit`, from 1 to 200: anything else is a 400 that says so, not a quiet default."""
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw in (None, ""):
-            return self.page_size
-        size = int_param(raw, minimum=1, maximum=self.max_page_size)
-        if size is None:
-            raise ValidationError({"limit": [_("Ask for 1 to 200 rows a page.")]})
-        return size
+        return limit_param(request, default=self.page_size)
+
+
+def limit_param(request, *, default: int, maximum: int = 200) -> int:
+    """`limit`, from 1 to 200 rows (a list's page, the chat's messages): anything else is a 400
+    that says so, not a quiet default."""
+    raw = request.query_params.get("limit")
+    if raw in (None, ""):
+        return default
+    size = int_param(raw, minimum=1, maximum=maximum)
+    if size is None:
+        raise ValidationError({"limit": [_("Ask for 1 to 200 rows a page.")]})
+    return size
 
 
 class ByActivity(Cursor):

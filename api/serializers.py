@@ -136,7 +136,7 @@ class PostSerializer(serializers.Serializer):
 
 
 class ReplySerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=50_000, help_text="Markdown.")
+    body = serializers.CharField(help_text="Markdown (the thread's own limit applies).")
     parent = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -260,7 +260,7 @@ class ChatPageSerializer(serializers.Serializer):
 
 
 class ChatSendSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=4000)
+    body = serializers.CharField(help_text="Markdown (the chat's own limit applies).")
     client_id = serializers.UUIDField(
         help_text="A new random UUID for each message (uuid4): sending it again stores the "
         "message once. Random, so that it says nothing about who sent it."

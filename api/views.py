@@ -10,7 +10,6 @@ is a 403 with the service's reason.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -159,9 +158,10 @@ class ThreadList(InDialogue, Listing):
         return found.select_related("workspace")
 
     def decorate(self, page):
-        bylines = for_places([context_of(thread) for thread in page], outside=True)
+        places = {thread.pk: context_of(thread) for thread in page}
+        bylines = for_places(list(places.values()), outside=True)
         for thread in page:
-            thread.shown_author = bylines[context_of(thread)[1]].speaker(thread.author)
+            thread.shown_author = bylines[places[thread.pk][1]].speaker(thread.author)
 
     @extend_schema(parameters=DATE_PARAMETERS, summary="A dialogue's threads, by latest post")
     def get(self, request, slug: str):
@@ -306,13 +306,11 @@ class DocumentDownload(Endpoint):
         version_id = id_or_404(raw) if raw else None
         try:
             version = version_to_serve(request, slug=slug, pk=pk, version_id=version_id)
-        except Http404:
-            # Refused (and audited): in a dialogue whose undertaking is not yet accepted, say so
-            # as every other route inside it does, whatever the id; else the same 404.
+        finally:
+            # Found or refused (and audited), the dialogue is then opened as every route inside
+            # one opens it: a 403 with its link while its undertaking waits, whatever the id; a
+            # 404 for anything but a dialogue of the reader's (the library is not the API's).
             visible_workspace(request.user, slug)
-            raise
-        if version.document.workspace.kind != Workspace.Kind.DIALOGUE:
-            raise Http404  # the API serves dialogues; the library's documents are the library's
         if must_acknowledge(request.user, version.document):
             return Response(
                 {
@@ -405,7 +403,8 @@ class ChatMessages(InDialogue):
     )
     def get(self, request, slug: str):
         room = _room(request, self.workspace)
-        after, before, limit = _seq(request, "after"), _seq(request, "before"), _limit(request)
+        after, before = _seq(request, "after"), _seq(request, "before")
+        limit = pagination.limit_param(request, default=100)
         if after is not None:
             messages = chat.messages_after(
                 user=request.user, room=room, after_seq=after, limit=limit
@@ -441,9 +440,6 @@ class ChatMessages(InDialogue):
             body=sent.validated_data["body"],
             client_id=str(sent.validated_data["client_id"]),
         )
-        message = chat.messages_after(
-            user=request.user, room=room, after_seq=message.seq - 1, limit=1
-        )[0]
         people = DialogueBylines(room, outside=True)
         data = self.get_serializer(_chat_message(message, people, request.user))
         return Response(
@@ -477,16 +473,6 @@ def _seq(request, name: str) -> int | None:
     if seq is None:
         raise drf_serializers.ValidationError({name: [_("A sequence number is a whole number.")]})
     return seq
-
-
-def _limit(request) -> int:
-    raw = request.query_params.get("limit")
-    if raw in (None, ""):
-        return 100
-    limit = int_param(raw, minimum=1, maximum=200)
-    if limit is None:
-        raise drf_serializers.ValidationError({"limit": [_("Ask for 1 to 200 messages.")]})
-    return limit
 
 
 # ------------------------------------------------------------------------------

@@ -3,28 +3,15 @@ how long it shows on the dashboard, and whether emails may quote it."""
 
 from __future__ import annotations
 
-import datetime
-
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Jurisdiction
+from core.days import end_of_day, last_day
 from dialogues.models import Announcement
 from workspaces.models import PartnershipAudience
 
 BODY_HELP = _("Markdown: **bold**, *italic*, lists, > quotes, [links](https://…).")
-
-
-def end_of_day(day: datetime.date) -> datetime.datetime:
-    """The instant `day` ends in the reader's time zone (the one the request activated)."""
-    midnight = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time())
-    return timezone.make_aware(midnight, timezone.get_current_timezone())
-
-
-def last_day(instant: datetime.datetime) -> datetime.date:
-    """The day `end_of_day` was given, in the reader's time zone."""
-    return timezone.localtime(instant - datetime.timedelta(microseconds=1)).date()
 
 
 class AnnouncementForm(forms.Form):

@@ -14,10 +14,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.days import last_day
 from core.params import choice_param
 from core.refusals import errors_into
 from dialogues.announcements import selectors, services
-from dialogues.announcements.forms import AnnouncementForm, last_day
+from dialogues.announcements.forms import AnnouncementForm
 from dialogues.models import Announcement
 from workspaces.access import (
     Capability,

@@ -7,13 +7,11 @@ sequence number, then one pre-serialized event goes to the room's group after co
 from __future__ import annotations
 
 import json
-import time
 from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -25,6 +23,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.audit import audit_record, sentence
 from accounts.models import AuditEvent, User
+from core.counters import count_event
 from core.events import after_commit
 from dialogues.attribution.bylines import DialogueBylines
 from dialogues.bodies import render_body, require_reason
@@ -145,11 +144,9 @@ class RateLimited(ValidationError):
 def _take_rate_token(user_id: int) -> None:
     """A burst of ENCLAVE_CHAT_RATE_BURST messages per window, per user across sockets, pages
     and processes (the counter lives in the shared cache)."""
-    window = settings.ENCLAVE_CHAT_RATE_WINDOW
-    key = f"chat-rate:{user_id}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window * 2)
-    if cache.incr(key) > settings.ENCLAVE_CHAT_RATE_BURST:
-        raise RateLimited(retry_after=window)
+    count, retry_after = count_event(f"chat-rate:{user_id}", settings.ENCLAVE_CHAT_RATE_WINDOW)
+    if count > settings.ENCLAVE_CHAT_RATE_BURST:
+        raise RateLimited(retry_after=retry_after)
 
 
 def message_send(*, actor: User, room: ChatRoom, body: str, client_id: str) -> tuple:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from core.days import end_of_day
 from core.spreadsheets import neutralised
 from dialogues.insights.charts import CHARTS, chart_svg
 from dialogues.insights.figures import METRICS, Insights, Period, insights
@@ -69,9 +70,7 @@ def _period(request) -> tuple[PeriodForm, Period]:
     zone = timezone.get_current_timezone()
     period = Period(
         start=datetime.datetime.combine(start, datetime.time(), tzinfo=zone),
-        end=datetime.datetime.combine(
-            end + datetime.timedelta(days=1), datetime.time(), tzinfo=zone
-        ),
+        end=end_of_day(end, zone),
     )
     return form, period
 

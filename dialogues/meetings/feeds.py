@@ -24,18 +24,17 @@ see now (standing, roster, audience, observer policy, undertakings, drafts).
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import icalendar
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
+from core.counters import count_event
 from dialogues.models import DialogueSession
 from workspaces.access import Capability, can, visible
 from workspaces.models import Workspace
@@ -65,17 +64,9 @@ def feed_rate_take(*, digest: str) -> None:
     the digest of what was presented, known or not, so the answer tells nothing about it)."""
     window = _setting("ENCLAVE_CALENDAR_FEED_RATE_WINDOW", 600)
     burst = _setting("ENCLAVE_CALENDAR_FEED_RATE_BURST", 20)
-    now = time.time()
-    slot = int(now // window)
-    key = f"calendar-feed-rate:{digest}:{slot}"
-    cache.add(key, 0, timeout=window * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=window * 2)
-        count = 1
+    count, retry_after = count_event(f"calendar-feed-rate:{digest}", window)
     if count > burst:
-        raise FeedRateLimited(retry_after=max(1, int((slot + 1) * window - now) + 1))
+        raise FeedRateLimited(retry_after=retry_after)
 
 
 @dataclass(frozen=True)

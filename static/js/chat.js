@@ -619,6 +619,8 @@
     renderFloor();
     renderMinutes();
     decorateMessages();
+    // The panels now show the server's state, their clock measured against the server's.
+    panels.setAttribute("data-live-synced", "");
   }
 
   function liveClosed() { // the session ended: its clock stopped and its queue emptied

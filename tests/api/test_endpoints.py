@@ -4,6 +4,7 @@ the export that shows the same thing."""
 import datetime
 import html
 import json
+import zoneinfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -368,6 +369,8 @@ def test_notifications_read_and_marked_read_are_ones_own(world, dialogue):
 
 def test_the_chat_rate_limit_answers_429_with_its_wait(world, dialogue, settings):
     settings.ENCLAVE_CHAT_RATE_BURST = 2
+    # Windows are clock-aligned: a 10 s one could turn over mid-test and reset the count.
+    settings.ENCLAVE_CHAT_RATE_WINDOW = 3600
     client = api(world.member, "write")
     chat = url("chat-messages", slug="offsets")
     ids = ["3c1d6f2e-0000-4d8e-9a55-0e1f2a3b4c5" + str(n) for n in range(3)]
@@ -517,3 +520,41 @@ def test_lists_cost_the_same_queries_for_more_rows(world, dialogue, tmp_path):
     before = [_queries(client, path) for path in lists]
     grow(6)
     assert [_queries(client, path) for path in lists] == before
+
+
+def test_refusals_tell_times_in_the_officials_own_zone(world, dialogue):
+    """A token carries no session, yet what the answer words reads in its official's zone."""
+    from django.utils.formats import time_format
+
+    from dialogues.chat.services import member_mute
+
+    world.member.timezone = "Pacific/Auckland"
+    world.member.save()
+    room = workspace_room(dialogue.offsets)
+    mute = member_mute(
+        actor=world.secretariat, room=room, user=world.member, minutes=30, reason="Cool off"
+    )
+    line = {"body": "Hello", "client_id": "6c1d6f2e-0000-4d8e-9a55-0e1f2a3b4c51"}
+    refused = api(world.member, "write").post(
+        url("chat-messages", slug="offsets"), line, "application/json"
+    )
+    assert refused.status_code == 403
+    auckland = timezone.localtime(mute.until, zoneinfo.ZoneInfo("Pacific/Auckland"))
+    assert time_format(auckland, "TIME_FORMAT") in refused.json()["detail"]
+
+
+def test_the_services_own_limits_apply_to_bodies(world, dialogue):
+    """No second limit in the API: the thread's and the chat's own, with their own words."""
+    from dialogues.bodies import MAX_BODY
+    from dialogues.chat.services import MAX_BODY_BYTES
+
+    client = api(world.member, "write")
+    posts = url("post-list", slug="offsets", pk=dialogue.public_thread.pk)
+    long_post = client.post(posts, {"body": "x" * (MAX_BODY + 1)}, "application/json")
+    assert long_post.status_code == 400 and "characters" in long_post.json()["detail"]
+    chat = url("chat-messages", slug="offsets")
+    line = {"body": "y" * 5000, "client_id": "6c1d6f2e-0000-4d8e-9a55-0e1f2a3b4c52"}
+    assert client.post(chat, line, "application/json").status_code == 201  # under 16 KiB
+    line = {"body": "y" * (MAX_BODY_BYTES + 1), "client_id": "6c1d6f2e-0000-4d8e-9a55-0e1f2a3b4c53"}
+    too_long = client.post(chat, line, "application/json")
+    assert too_long.status_code == 400 and "16 KiB" in too_long.json()["detail"]

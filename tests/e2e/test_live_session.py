@@ -298,6 +298,9 @@ def test_moderator_runs_a_live_session_with_two_officials(
     phone.clock.install()  # the page's own clock, moved on below (the server's stays real)
     open_room(phone, room_url)
     expect(current_item(phone)).to_contain_text(second)
+    # The socket's `live` frame sets the clock against the server's: moved on before it
+    # arrives, the page's clock would be measured back to the server's real time.
+    expect(main(phone).locator("[data-live-synced]")).to_be_attached()
     over_time = current_item(phone).get_by_text("over time", exact=True)
     expect(over_time).to_be_hidden()
     phone.clock.fast_forward("06:00")
