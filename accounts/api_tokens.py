@@ -89,6 +89,14 @@ def _clean(actor: User, *, name: str, scope: str, expires_on: datetime.date) -> 
 
 
 @transaction.atomic
+def api_token_check(*, actor: User, name: str, scope: str, expires_on: datetime.date) -> str:
+    """Whether `actor` may make this token (standing, name, scope, term, the number in use):
+    asked before the password is asked again, and by the creation itself. The clean name."""
+    if standing_lack(actor) is not None:
+        raise PermissionDenied
+    return _clean(actor, name=name, scope=scope, expires_on=expires_on)
+
+
 def api_token_create(
     *,
     actor: User,
@@ -99,9 +107,7 @@ def api_token_create(
 ) -> tuple[ApiToken, str]:
     """Make a token for `actor`, valid until the end of `expires_on`: returns the row and the
     token itself, which is never shown again."""
-    if standing_lack(actor) is not None:
-        raise PermissionDenied
-    name = _clean(actor, name=name, scope=scope, expires_on=expires_on)
+    name = api_token_check(actor=actor, name=name, scope=scope, expires_on=expires_on)
     secret = secrets.token_urlsafe(32)
     # An expired token's name is free again: the old row is closed as revoked when it ended.
     actor.api_tokens.filter(

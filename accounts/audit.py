@@ -1,23 +1,25 @@
-"""Writing the append-only audit log, and how a record reads back (its actor, what it says in the
-reader's language, its reason, its link)."""
+"""Writing the append-only audit log, how a record reads back (its actor, what it says in the
+reader's language, its reason, its link), and the one way old records leave it (retention)."""
 
 from __future__ import annotations
 
 import datetime
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import connections, router, transaction
+from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_noop
 
-from .models import AuditEvent, Jurisdiction, User
+from .models import ERASED_EMAIL_DOMAIN, AuditEvent, Invitation, Jurisdiction, User
 
 security_logger = logging.getLogger("enclave.security")
 
@@ -222,6 +224,60 @@ def audit_record(
 
 
 # ------------------------------------------------------------------------------
+# Retention: the one path by which records leave the log
+# ------------------------------------------------------------------------------
+
+# Whatever ENCLAVE_RETAIN_AUDIT_DAYS says, a record stays this long; the database's delete guard
+# holds the same number (accounts/migrations/_audit_trigger.py, MINIMUM_RETENTION_DAYS).
+AUDIT_MINIMUM_RETENTION_DAYS = 365
+
+
+def audit_events_delete_older(*, before: datetime.datetime, batch_size: int = 1000) -> int:
+    """Delete the records written before `before`, oldest first, `batch_size` at a time (each
+    batch its own transaction, so the log stays writable meanwhile); how many went.
+
+    The log is append-only for everything inside its retention period: `before` may not fall
+    within the minimum retention (ValueError), and the database refuses, below this, to delete
+    any record younger than it. Nothing here updates a record. Only retention
+    (`privacy.retention`, `manage.py apply_retention`) calls this."""
+    floor = timezone.now() - datetime.timedelta(days=AUDIT_MINIMUM_RETENTION_DAYS)
+    if before > floor:
+        raise ValueError(
+            f"Audit records are kept at least {AUDIT_MINIMUM_RETENTION_DAYS} days: "
+            f"nothing written after {floor:%Y-%m-%d %H:%M} may be deleted."
+        )
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    using = router.db_for_write(AuditEvent)
+    connection = connections[using]
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    cutoff = connection.ops.adapt_datetimefield_value(before)
+    removed = 0
+    while True:
+        with transaction.atomic(using=using):
+            ids = list(
+                AuditEvent.objects.using(using)
+                .filter(created_at__lt=before)
+                .order_by("created_at", "id")  # the log's time index
+                .values_list("id", flat=True)[:batch_size]
+            )
+            if not ids:
+                return removed
+            # The model and its queryset refuse deletion (the app never deletes a record):
+            # this statement, which repeats the age condition, is the only one that does.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(ids))})"  # noqa: S608
+                    " AND created_at < %s",
+                    [*ids, cutoff],
+                )
+                deleted = cursor.rowcount
+        removed += deleted
+        if not deleted:  # gone meanwhile (another run): never loop on the same ids
+            return removed
+
+
+# ------------------------------------------------------------------------------
 # Reading the log: what each record shows (its writing above stays as it is)
 # ------------------------------------------------------------------------------
 
@@ -258,10 +314,68 @@ def actor_parts(label: str) -> ActorParts:
     return ActorParts(**parts)
 
 
+def concerns_erased(event: AuditEvent) -> bool:
+    """Whether the event's actor or the person it concerns was erased since (privacy/erasure):
+    its row stays as written (the log is append-only), but its words and address may name that
+    person, so pages and exports show the action alone. Read with `actor` and `target_user`
+    selected, and the page's events passed through `mark_erased` (an invitation's events name
+    their person by the invitation only)."""
+    marked = getattr(event, "_concerns_erased", None)
+    if marked is not None:
+        return marked
+    return any(
+        person is not None and person.erased_at is not None
+        for person in (event.actor, event.target_user)
+    )
+
+
+def mark_erased(events: Iterable[AuditEvent]) -> list[AuditEvent]:
+    """`events` (one page of them), each marked with whether it concerns an erased person; one
+    query for the invitations their details name."""
+    events = list(events)
+    invitation_ids = {
+        event.detail["invitation"]
+        for event in events
+        if isinstance(event.detail, dict) and isinstance(event.detail.get("invitation"), int)
+    }
+    erased = set()
+    if invitation_ids:
+        erased = set(
+            Invitation.objects.filter(pk__in=invitation_ids)
+            .filter(
+                Q(accepted_user__erased_at__isnull=False)
+                | Q(email__iendswith="@" + ERASED_EMAIL_DOMAIN)
+            )
+            .values_list("pk", flat=True)
+        )
+    for event in events:
+        event._concerns_erased = None  # asked afresh below, not read from an earlier mark
+        by_invitation = isinstance(event.detail, dict) and event.detail.get("invitation") in erased
+        event._concerns_erased = by_invitation or concerns_erased(event)
+    return events
+
+
+def shown_ip(event: AuditEvent) -> str:
+    """The address the event came from, unless it may be an erased person's."""
+    return "" if concerns_erased(event) else (event.ip_address or "")
+
+
+def shown_actor(event: AuditEvent) -> ActorParts:
+    """Who acted, as the log shows it: the label written with the event, or an erased actor's
+    label of today."""
+    actor = event.actor
+    if actor is not None and actor.erased_at is not None:
+        return ActorParts(name=actor.full_name, affiliation=actor.affiliation)
+    return actor_parts(event.actor_label)
+
+
 def event_summary(event: AuditEvent) -> str:
     """What `event` says, in the active language. A record written before templates (or with
     free text) says its `summary`; one whose template no longer fits its parameters (a changed
-    template, a translation that drops or renames a placeholder) says its English `summary`."""
+    template, a translation that drops or renames a placeholder) says its English `summary`. An
+    event about an erased person says its action alone."""
+    if concerns_erased(event):
+        return str(event.get_action_display())
     params = event.summary_params
     if not event.summary_template or not isinstance(params, dict):
         return event.summary
@@ -273,6 +387,8 @@ def event_summary(event: AuditEvent) -> str:
 
 def event_reason(event: AuditEvent) -> str:
     """The reason given for the action, as its service stored it in the event's detail."""
+    if concerns_erased(event):
+        return ""
     reason = (event.detail or {}).get("reason") if isinstance(event.detail, dict) else None
     return reason.strip() if isinstance(reason, str) else ""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime
 from collections.abc import Iterator
+from itertools import batched
 from typing import Any
 
 from django.http import HttpRequest
@@ -16,7 +17,15 @@ from django.utils.translation import gettext_noop
 from core.spreadsheets import neutralised
 
 from . import selectors
-from .audit import actor_parts, audit_record, event_reason, event_summary, sentence
+from .audit import (
+    audit_record,
+    event_reason,
+    event_summary,
+    mark_erased,
+    sentence,
+    shown_actor,
+    shown_ip,
+)
 from .models import AuditEvent, User
 from .policy import Capability, require
 
@@ -87,8 +96,8 @@ def audit_log_export(
 def _lines(events, header: list[str], labels: dict[str, str], zone, language) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield "\ufeff" + writer.writerow(header)
-    for event in events:
-        actor = actor_parts(event.actor_label)
+    for event in (e for page in batched(events, CHUNK_SIZE) for e in mark_erased(page)):
+        actor = shown_actor(event)
         # Each summary in the reader's language: the stream may run where another is active.
         with translation.override(language):
             summary = event_summary(event)
@@ -105,7 +114,7 @@ def _lines(events, header: list[str], labels: dict[str, str], zone, language) ->
             summary,
             event_reason(event),
             event.scope,
-            event.ip_address or "",
+            shown_ip(event),
         ]
         yield writer.writerow([neutralised(cell) for cell in cells])
 

@@ -1,3 +1,6 @@
+from django.conf import settings
+
+from . import session_lifetime
 from .policy import Capability, can
 
 
@@ -12,3 +15,13 @@ def navigation(request):
         "nav_factsheets": can(user, Capability.READ_FACTSHEETS),
         "nav_library": can(user, Capability.READ_LIBRARY),
     }
+
+
+def session_clock(request):
+    """Seconds an open page's session has left (static/js/session.js warns before the end)."""
+    user = getattr(request, "user", None)
+    session = getattr(request, "session", None)
+    if user is None or not user.is_authenticated or session is None:
+        return {}
+    left = session_lifetime.remaining(session)
+    return {"session_clock": left | {"warning": settings.ENCLAVE_SESSION_WARNING}}

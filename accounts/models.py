@@ -22,6 +22,11 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("Choose a valid time zone."))
 
 
+# An erased official's address, and their invitations' (privacy/erasure): RFC 2606's reserved
+# domain, where no mail is ever delivered.
+ERASED_EMAIL_DOMAIN = "erased.invalid"
+
+
 class Jurisdiction(models.Model):
     class Level(models.TextChoices):
         SUPRANATIONAL = "supranational", _("Supranational")
@@ -132,6 +137,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     access_review_on = models.DateField(_("access review date"), default=next_access_review)
     last_confirmed_at = models.DateTimeField(_("access last confirmed"), null=True, blank=True)
     suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
+    # Erased at the partnership's request (privacy/erasure): name, email and handle are a
+    # stable label from then on, the login is gone, what they wrote stays under that label.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
     # The language of the emails Enclave writes to this person; empty: LANGUAGE_CODE.
     language = models.CharField(_("language"), max_length=16, blank=True)
 
@@ -353,6 +361,12 @@ class AuditEvent(models.Model):
         LIBRARY_ENTRY_CHANGED = "library_entry_changed", _("Library details changed")
         API_TOKEN_CREATED = "api_token_created", _("API token created")
         API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+        SESSION_EXPIRED = "session_expired", _("Session expired")
+        DATA_EXPORT_REQUESTED = "data_export_requested", _("Personal data export requested")
+        DATA_EXPORT_DOWNLOADED = "data_export_downloaded", _("Personal data export downloaded")
+        OFFICIAL_ERASED = "official_erased", _("Official erased")
+        PRIVACY_NOTICE_CHANGED = "privacy_notice_changed", _("Privacy notice changed")
+        RETENTION_APPLIED = "retention_applied", _("Retention applied")
         API_TOKEN_NEW_ADDRESS = "api_token_new_address", _("API token used from a new address")
 
     # Indexed with the id, alone and after each filter column (Meta.indexes).

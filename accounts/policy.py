@@ -71,6 +71,10 @@ class Capability(enum.StrEnum):
     # documents shared with them); the Secretariat keeps it
     READ_LIBRARY = "read_library"
     MANAGE_LIBRARY = "manage_library"
+    # Personal data (privacy/): the Secretariat erases departed officials and keeps the
+    # privacy notice
+    ERASE_OFFICIALS = "erase_officials"
+    EDIT_PRIVACY_NOTICE = "edit_privacy_notice"
 
 
 class Scope(enum.Enum):
@@ -115,6 +119,8 @@ ROLE_CAPABILITIES: dict[Role, dict[Capability, Scope]] = {
         Capability.POST_ANNOUNCEMENTS: _ALL,
         Capability.READ_LIBRARY: _ALL,
         Capability.MANAGE_LIBRARY: _ALL,
+        Capability.ERASE_OFFICIALS: _ALL,
+        Capability.EDIT_PRIVACY_NOTICE: _ALL,
     },
     Role.FOCAL_POINT: {
         Capability.VIEW_MEMBERSHIP: _OWN,
@@ -260,6 +266,15 @@ def _may_act_on_official(user: Any, capability: Capability, target: User) -> boo
     return all(can_grant(user, role, target.jurisdiction_id) for role in _held_roles(target))
 
 
+def _may_erase(user: Any, target: User) -> bool:
+    """Erasure (privacy/erasure) is of someone who has left, whatever roles they held there: the
+    Secretariat erases a departed Co-Chair or colleague too, never themselves nor an operator's
+    account. Not yet departed (still active) or already erased, the page says why."""
+    if target.pk == user.pk or target.is_superuser:
+        return False
+    return _within(user, Capability.ERASE_OFFICIALS, target.jurisdiction_id)
+
+
 # A former member's factsheet is closed: nobody drafts it, reads its drafts or approves it.
 CLOSED_WITH_MEMBERSHIP = frozenset(
     {
@@ -283,8 +298,10 @@ def can(user: Any, capability: Capability, obj: Model | None = None) -> bool:
             return False
         return _within(user, capability, obj.pk)
     if isinstance(obj, User):
-        if capability in (Capability.DEACTIVATE_OFFICIALS,):
+        if capability is Capability.DEACTIVATE_OFFICIALS:
             return _may_act_on_official(user, capability, obj)
+        if capability is Capability.ERASE_OFFICIALS:
+            return _may_erase(user, obj)
         return _within(user, capability, obj.jurisdiction_id)
     if isinstance(obj, Invitation):
         return _within(user, capability, obj.jurisdiction_id) and can_grant(

@@ -7,6 +7,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.utils.translation import gettext_noop
 
+from . import session_lifetime
 from .audit import audit_record, sentence
 from .models import AuditEvent, User
 from .signals import access_revoked, announce_access_revoked
@@ -15,12 +16,28 @@ from .signals import access_revoked, announce_access_revoked
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
     audit_record(action=AuditEvent.Action.LOGIN, actor=user, target_user=user, request=request)
+    if request is not None and hasattr(request, "session"):
+        session_lifetime.begin(request.session)  # both lifetimes start at sign-in
 
 
 @receiver(user_logged_out)
 def audit_logout(sender, request, user, **kwargs):
     if user is not None:
-        audit_record(action=AuditEvent.Action.LOGOUT, actor=user, target_user=user, request=request)
+        lapse = getattr(request, "enclave_session_lapse", None)
+        if lapse is session_lifetime.Lapse.RECORDED:
+            pass  # the same session's expiry, recorded by the request that came first
+        elif lapse is None:
+            audit_record(
+                action=AuditEvent.Action.LOGOUT, actor=user, target_user=user, request=request
+            )
+        else:
+            audit_record(
+                action=AuditEvent.Action.SESSION_EXPIRED,
+                actor=user,
+                target_user=user,
+                detail={"lifetime": str(lapse)},
+                request=request,
+            )
         # Sockets opened with this session close too.
         access_revoked.send(
             sender=User, user_ids=[user.pk], session_keys=[request.session.session_key]

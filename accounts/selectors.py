@@ -17,10 +17,12 @@ from django.utils.translation import gettext as _
 from .audit import (
     ActorParts,
     AuditLink,
-    actor_parts,
     event_reason,
     event_summary,
+    mark_erased,
     provided_audit_links,
+    shown_actor,
+    shown_ip,
 )
 from .models import AuditEvent, Invitation, Jurisdiction, User
 from .policy import Capability, can, is_full_member, visible
@@ -63,7 +65,7 @@ def audit_events(
     """The events the reader may see, narrowed by the filters; `actor` is the officials a search
     matched (events by any of them). Every filter is an equality or a range on an indexed column,
     so that a page of the log is an index range scan (accounts.models.AuditEvent.Meta)."""
-    events = visible(user, AuditEvent).select_related("target_user", "jurisdiction")
+    events = visible(user, AuditEvent).select_related("actor", "target_user", "jurisdiction")
     if actor:
         events = events.filter(actor__in=actor) if len(actor) > 1 else events.filter(actor=actor[0])
     if jurisdiction is not None:
@@ -118,11 +120,13 @@ class AuditRow:
     reason: str
     link: AuditLink | None
     target_url: str | None
+    ip: str = ""  # none shown for an event about an erased person
 
 
 def audit_rows(*, user: User, events: list[AuditEvent]) -> list[AuditRow]:
     """A page of events with their links, decided by the policy for this reader in a few
     queries for the whole page (one per kind of object), never one per row."""
+    events = mark_erased(events)
     links = provided_audit_links(user, events)
     wanted = {e.jurisdiction_id for e in events if e.jurisdiction_id} | {
         e.target_user.jurisdiction_id for e in events if e.target_user_id
@@ -146,7 +150,8 @@ def audit_rows(*, user: User, events: list[AuditEvent]) -> list[AuditRow]:
         rows.append(
             AuditRow(
                 event=event,
-                actor=actor_parts(event.actor_label),
+                actor=shown_actor(event),
+                ip=shown_ip(event),
                 summary=event_summary(event),
                 reason=event_reason(event),
                 link=link,

@@ -22,6 +22,7 @@ from django.contrib.auth import SESSION_KEY
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from . import session_lifetime
 from .models import Jurisdiction
 
 # Kinds of authenticator that count as a second factor (recovery codes alone do not).
@@ -104,9 +105,15 @@ def has_standing(user: Any) -> bool:
 
 
 def _session_alive(session_key: str, user: Any) -> bool:
-    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    # An ended or expired session loads empty; a session of someone else never matches.
-    return str(store.get(SESSION_KEY, "")) == str(user.pk)
+    store = session_store(session_key)
+    # An ended or expired session loads empty; a session of someone else never matches; a
+    # session past its idle or absolute lifetime has ended though nobody has signed it out yet.
+    return str(store.get(SESSION_KEY, "")) == str(user.pk) and session_lifetime.lapse(store) is None
+
+
+def session_store(session_key: str):
+    """The stored session of a door that outlives a request (a websocket)."""
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key)
 
 
 def people_with_standing() -> Q:

@@ -18,6 +18,7 @@ from core.refusals import errors_into, refusals_as_messages
 from . import api_tokens as tokens
 from .forms import ApiTokenForm
 from .models import ApiToken
+from .reauthentication import confirm_recent_authentication
 
 # The new token, between the post that made it and the page that shows it once: a signed cookie
 # of that page alone, read and deleted by the next GET (so a reload no longer shows it), and
@@ -57,6 +58,9 @@ def api_tokens(request):
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with errors_into(form) as attempt:
+            # A refusal (too many tokens, a name in use) before the password is asked again.
+            tokens.api_token_check(actor=user, **form.cleaned_data)
+            confirm_recent_authentication(request)
             token, raw = tokens.api_token_create(
                 actor=user,
                 name=form.cleaned_data["name"],

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import audit_views, bulk_views, review_views, token_views, views
+from . import audit_views, bulk_views, review_views, session_views, token_views, views
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    path("profile/session/", session_views.session_status, name="session_status"),
     path("profile/tokens/", token_views.api_tokens, name="api_tokens"),
     path(
         "profile/tokens/<int:pk>/revoke/",

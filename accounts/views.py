@@ -41,6 +41,7 @@ from .policy import (
     invitation_roles,
     may_review_access,
 )
+from .reauthentication import confirm_recent_authentication
 
 
 @require_http_methods(["GET", "POST"])
@@ -66,9 +67,9 @@ def profile(request):
             return remember_language(redirect("profile"), user.language)
     # Every time the Secretariat revealed who was behind one of the user's pseudonyms.
     unmaskings = list(
-        AuditEvent.objects.filter(action=AuditEvent.Action.UNMASKED, target_user=user).order_by(
-            "-created_at"
-        )
+        AuditEvent.objects.filter(action=AuditEvent.Action.UNMASKED, target_user=user)
+        .select_related("actor", "target_user")
+        .order_by("-created_at")
     )
     for event in unmaskings:
         event.shown_summary = event_summary(event)  # in the reader's language
@@ -112,7 +113,9 @@ def membership(request):
         return redirect("jurisdiction_detail", code=jurisdictions.get().code)
     context = {
         "jurisdictions": jurisdictions,
-        "secretariat": selectors.officials_of(user=request.user, jurisdiction=None),
+        "secretariat": _with_erasure(
+            request.user, selectors.officials_of(user=request.user, jurisdiction=None)
+        ),
         "co_chairs": selectors.co_chairs(user=request.user),
         "can_admit": can(request.user, Capability.MANAGE_JURISDICTIONS),
         "can_invite": can(request.user, Capability.INVITE_OFFICIALS),
@@ -120,6 +123,14 @@ def membership(request):
         "can_review": may_review_access(request.user),
     }
     return render(request, "accounts/membership.html", context)
+
+
+def _with_erasure(user: User, officials) -> list[User]:
+    """Officials as listed, each knowing whether `user` may erase them once they have left."""
+    officials = list(officials)
+    for official in officials:
+        official.may_erase = can(user, Capability.ERASE_OFFICIALS, official)
+    return officials
 
 
 @require_http_methods(["GET", "POST"])
@@ -144,6 +155,7 @@ def jurisdiction_detail(request, code: str):
     for official in officials:
         # Per row: a focal point may not act on a Co-Chair of their own jurisdiction, say.
         official.may_deactivate = can(request.user, Capability.DEACTIVATE_OFFICIALS, official)
+        official.may_erase = can(request.user, Capability.ERASE_OFFICIALS, official)
     invite_form = _invitation_form(request, jurisdiction)
     context = {
         "jurisdiction": jurisdiction,
@@ -174,6 +186,8 @@ def jurisdiction_status(request, code: str):
         if not form.is_valid():
             say_form_errors(request, form)
             return redirect("jurisdiction_status", code=code)
+        if can(request.user, Capability.MANAGE_JURISDICTIONS, jurisdiction):
+            confirm_recent_authentication(request)
         with refusals_as_messages(request) as attempt:
             services.jurisdiction_set_status(
                 actor=request.user,

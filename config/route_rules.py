@@ -73,6 +73,8 @@ ROUTE_RULES: dict[str, Rule] = {
     "account_inactive": PUBLIC,
     "account_signup": PUBLIC,
     "account_reauthenticate": SIGNED_IN,
+    # An open page's question to its own session (time left; "stay signed in").
+    "session_status": Rule("signed_in", methods=("GET", "POST")),
     "account_request_reauthentication_code": SIGNED_IN,
     "account_confirm_reauthentication_code": SIGNED_IN,
     "account_email": SIGNED_IN,
@@ -115,6 +117,8 @@ ROUTE_RULES: dict[str, Rule] = {
     "bulk_invitations_template": needs(Capability.INVITE_OFFICIALS),
     "invitation_revoke": needs(Capability.INVITE_OFFICIALS, post=True),
     "official_deactivate": needs(Capability.DEACTIVATE_OFFICIALS, post=True),
+    # Erasure of a departed official (privacy/erasure): the Secretariat's; 404 to everyone else.
+    "official_erase": needs(Capability.ERASE_OFFICIALS),
     "official_reactivate": needs(Capability.DEACTIVATE_OFFICIALS, post=True),
     "official_role": needs(Capability.DESIGNATE_FOCAL_POINTS, post=True),
     # Access reviews: who may deactivate officials (accounts.policy.REVIEWING), each over the
@@ -283,6 +287,16 @@ ROUTE_RULES: dict[str, Rule] = {
     "workspace_export": in_workspace(Capability.VIEW),
     "thread_export": in_workspace(Capability.VIEW),
     "session_export": in_workspace(Capability.VIEW),
+    # Privacy notice (privacy/notice): anyone reads it, signed out too; the Secretariat edits it,
+    # like the library's pages: the page and its form's POSTs (a language's text, or its
+    # removal) are 404 to everyone else (tests/privacy/test_privacy_notice.py posts).
+    "privacy_notice": PUBLIC,
+    "privacy_notice_edit": needs(Capability.EDIT_PRIVACY_NOTICE),
+    # My data (privacy/my_data): the official's own export. The page and its POST (a sensitive
+    # action: allauth's reauthentication first, then the request); the download is the owner's
+    # alone, like api_token_revoke: another's, an unknown key or an expired archive is 404.
+    "my_data": Rule("signed_in", methods=("GET", "POST")),
+    "my_data_download": SIGNED_IN,
     # The API (api/): every route is reached by a token (no session) or the signed-in browser,
     # and asks the same policy as the page that shows or does the same thing.
     # tests/every_door/test_route_guard.py::test_declared_api_rule_holds exercises each.

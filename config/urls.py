@@ -24,5 +24,6 @@ urlpatterns = [
     path("", include("workspaces.urls")),
     path("", include("dialogues.urls")),
     path("", include("partnership.urls")),
+    path("", include("privacy.urls")),
     path("api/", include("api.urls")),
 ]

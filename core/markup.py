@@ -120,6 +120,13 @@ def relabel_mentions_text(text: str, labels: dict[str, str], *, skip_code: bool 
     return "".join(parts)
 
 
+def renamed_mention(text: str, old: str, new: str) -> str:
+    """A source or stored HTML with every `@old` written `@new`, in code too: the old handle of
+    an erased official is personal data, wherever it was written."""
+    old = old.lower()
+    return MENTION.sub(lambda m: "@" + new if m.group(1).lower() == old else m.group(0), text or "")
+
+
 def mentioned_handles(source: str) -> set[str]:
     """The @handles written in a source text (outside code), lower-cased."""
     without_code = re.sub(r"```.*?```|`[^`]*`", "", source or "", flags=re.S)

@@ -7,6 +7,7 @@ import pytest
 from accounts.models import Jurisdiction, User
 
 from .factories import JurisdictionFactory, UserFactory, enrol_totp
+from .signing_in import confirm_password
 
 
 @dataclass
@@ -75,6 +76,12 @@ def client_for(db):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def reauthenticate():
+    """`reauthenticate(client)`: tests/signing_in.confirm_password as a fixture."""
+    return confirm_password
 
 
 @pytest.fixture(autouse=True)

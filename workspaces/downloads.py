@@ -24,8 +24,14 @@ CHUNK = 1024 * 1024
 
 
 def download_headers(response: HttpResponse, version: DocumentVersion) -> HttpResponse:
-    response["Content-Type"] = version.content_type
-    response["Content-Disposition"] = content_disposition(version.filename)
+    return attachment_headers(response, content_type=version.content_type, name=version.filename)
+
+
+def attachment_headers(response: HttpResponse, *, content_type: str, name: str) -> HttpResponse:
+    """Every file Enclave hands out (a document, a personal-data archive): an attachment of the
+    server's type, never sniffed, run or cached."""
+    response["Content-Type"] = content_type
+    response["Content-Disposition"] = content_disposition(name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
@@ -33,7 +39,7 @@ def download_headers(response: HttpResponse, version: DocumentVersion) -> HttpRe
     return response
 
 
-async def _chunks(handle) -> AsyncIterator[bytes]:
+async def file_chunks(handle) -> AsyncIterator[bytes]:
     """The file in CHUNK pieces, read in a worker thread one chunk ahead: the next read runs
     while this chunk is being sent (at most two chunks in memory besides the socket buffer)."""
     loop = asyncio.get_running_loop()
@@ -58,14 +64,14 @@ def file_response(version: DocumentVersion) -> HttpResponse:
     else:
         # Opened before the headers go out: a missing file is a clean error, not a hung download.
         handle = documents_storage().open(version.file.name, "rb")
-        response = StreamingHttpResponse(_chunks(handle))
+        response = StreamingHttpResponse(file_chunks(handle))
         response["Content-Length"] = str(version.size)
     return download_headers(response, version)
 
 
 def copy_response(handle, size: int, version: DocumentVersion) -> HttpResponse:
     """A copy made for this download (an open temporary file), streamed, then closed."""
-    response = StreamingHttpResponse(_chunks(handle))
+    response = StreamingHttpResponse(file_chunks(handle))
     response["Content-Length"] = str(size)
     return download_headers(response, version)
 
@@ -74,7 +80,7 @@ def preview_response(preview: DocumentPreview) -> HttpResponse:
     """A preview image, shown inline on the document page, with a download's lockdown: no
     script, no sniffing, never cached."""
     handle = documents_storage().open(preview.file.name, "rb")
-    response = StreamingHttpResponse(_chunks(handle))
+    response = StreamingHttpResponse(file_chunks(handle))
     response["Content-Length"] = str(handle.size)
     response["Content-Type"] = "image/png"
     response["Content-Disposition"] = "inline"

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "workspaces",
     "dialogues",
     "partnership",
+    "privacy",
     "api",
     "operations",
     # Not "rest_framework": the API renders JSON only (no templates of its own), and its
@@ -86,6 +87,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Idle and absolute session lifetimes (accounts/session_lifetime.py): a lapsed session is
+    # signed out before anything else reads it.
+    "accounts.middleware.SessionLifetimeMiddleware",
     "accounts.middleware.ThrottledUserSessionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
@@ -106,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "accounts.context_processors.session_clock",
                 "dialogues.notifications.context_processors.notifications",
             ],
         },
@@ -357,6 +362,31 @@ ENCLAVE_DOCUMENTS_X_ACCEL_PREFIX = os.environ.get("ENCLAVE_DOCUMENTS_X_ACCEL_PRE
 # subprocess of up to 768 MB of address space), and how long a download waits for its turn.
 ENCLAVE_WATERMARK_CONCURRENCY = int(os.environ.get("ENCLAVE_WATERMARK_CONCURRENCY", "2"))
 ENCLAVE_WATERMARK_WAIT_SECONDS = float(os.environ.get("ENCLAVE_WATERMARK_WAIT_SECONDS", "20"))
+# ------------------------------------------------------------------------------
+# Personal data (privacy/): exports of an official's own data, retention
+# ------------------------------------------------------------------------------
+# Personal-data archives wait here, outside any public URL, until their link expires.
+DATA_EXPORTS_DIR = Path(os.environ.get("ENCLAVE_DATA_EXPORTS_DIR", VAR_DIR / "data-exports"))
+ENCLAVE_DATA_EXPORT_DAYS = int(os.environ.get("ENCLAVE_DATA_EXPORT_DAYS", "7"))
+# Retention (privacy/retention.py, `manage.py apply_retention` daily from cron): days each kind
+# of record is kept; 0 keeps it forever (docs/personal-data.md, "Retention"). The audit log keeps
+# every record at least 365 days: a setting from 1 to 364 is an error (system check
+# privacy.E002), and the database refuses to delete a younger record anyway.
+ENCLAVE_RETAIN_NOTIFICATIONS_DAYS = int(os.environ.get("ENCLAVE_RETAIN_NOTIFICATIONS_DAYS", "365"))
+# The chat of a dialogue session's own room, counted from the session's end (its approved
+# minutes are the record and stay); a dialogue's own room is not touched.
+ENCLAVE_RETAIN_SESSION_CHAT_DAYS = int(os.environ.get("ENCLAVE_RETAIN_SESSION_CHAT_DAYS", "730"))
+ENCLAVE_RETAIN_AUDIT_DAYS = int(os.environ.get("ENCLAVE_RETAIN_AUDIT_DAYS", str(6 * 365)))
+# Copies of sent emails kept on disk (the .eml files of `make run`, a file mailer's files).
+ENCLAVE_RETAIN_EMAIL_LOG_DAYS = int(os.environ.get("ENCLAVE_RETAIN_EMAIL_LOG_DAYS", "90"))
+# An archive's file goes when its link expires (ENCLAVE_DATA_EXPORT_DAYS); the record that it
+# was made (when, its size and checksum, shown to its owner as expired) this long after that.
+ENCLAVE_RETAIN_DATA_EXPORTS_DAYS = int(os.environ.get("ENCLAVE_RETAIN_DATA_EXPORTS_DAYS", "90"))
+# Finished background-task rows (django-tasks-db: ids and counts, a failure's traceback).
+ENCLAVE_RETAIN_TASK_RESULTS_DAYS = int(os.environ.get("ENCLAVE_RETAIN_TASK_RESULTS_DAYS", "7"))
+# Invitations never accepted (an address and a name), counted from their expiry or revocation.
+ENCLAVE_RETAIN_INVITATIONS_DAYS = int(os.environ.get("ENCLAVE_RETAIN_INVITATIONS_DAYS", "365"))
+
 # Uploads always spool to a temporary file, and stop as soon as they pass the size limit; the
 # request size rule (workspaces.uploads) is applied before the body is read (config/asgi.py).
 FILE_UPLOAD_HANDLERS = ["workspaces.uploads.LimitedTemporaryFileUploadHandler"]
@@ -385,7 +415,19 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 60 * 60 * 12
+# ------------------------------------------------------------------------------
+# Session lifetimes (accounts/session_lifetime.py), in seconds: a signed-in session ends after
+# this long without activity, and this long after sign-in whatever the activity. Open pages warn
+# ENCLAVE_SESSION_WARNING seconds before an idle sign-out; a chat socket closes when its
+# session ends. The session cookie lives no longer than the absolute lifetime.
+# ------------------------------------------------------------------------------
+ENCLAVE_SESSION_IDLE_TIMEOUT = int(os.environ.get("ENCLAVE_SESSION_IDLE_TIMEOUT", 30 * 60))
+ENCLAVE_SESSION_MAX_AGE = int(os.environ.get("ENCLAVE_SESSION_MAX_AGE", 12 * 60 * 60))
+ENCLAVE_SESSION_WARNING = int(os.environ.get("ENCLAVE_SESSION_WARNING", 2 * 60))
+SESSION_COOKIE_AGE = ENCLAVE_SESSION_MAX_AGE
+# Sensitive actions (MFA changes, a personal-data export, erasing an official, a jurisdiction's
+# status, API tokens) ask for the password or a second factor again unless given this recently.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = int(os.environ.get("ENCLAVE_REAUTHENTICATION_TIMEOUT", 300))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Django's ASGI handler spools each request body in a SpooledTemporaryFile of this size: past it,
 # the body goes to disk (0 would mean "never": a whole upload in memory). Upload handlers ignore

@@ -4,6 +4,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import DOCUMENTS_STORAGE
@@ -31,6 +32,10 @@ if not os.environ.get("ENCLAVE_DOCUMENTS_DIR"):
         **DOCUMENTS_STORAGE,
         "OPTIONS": {**DOCUMENTS_STORAGE["OPTIONS"], "location": _documents},
     }
+# Personal-data archives likewise (privacy/my_data), unless a live server names a directory.
+if not os.environ.get("ENCLAVE_DATA_EXPORTS_DIR"):
+    DATA_EXPORTS_DIR = Path(tempfile.mkdtemp(prefix="enclave-test-data-exports-"))
+    atexit.register(shutil.rmtree, DATA_EXPORTS_DIR, True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

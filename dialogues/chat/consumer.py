@@ -7,6 +7,7 @@ access may have changed (a notice on the per-user group), which closes the socke
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime
 import json
@@ -19,13 +20,15 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.sessions import InstanceSessionWrapper
 from django.conf import settings
+from django.contrib.sessions.backends.base import UpdateError
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 from django.utils.translation import ngettext
 
+from accounts import session_lifetime
 from accounts.models import User
-from accounts.standing import standing_lack
+from accounts.standing import session_store, standing_lack
 from dialogues.chat import presence, services
 from dialogues.chat.frames import BadFrame, parse_frame
 from dialogues.meetings import live
@@ -46,6 +49,9 @@ MAX_FRAME = 64 * 1024
 MAX_OUT_FRAME = 256 * 1024
 PRESENT_SHOWN = presence.PRESENCE_SHOWN
 TYPING_INTERVAL = 3.0
+# Frames the page sends by itself: they keep the socket open but are not the official's
+# activity, so they do not hold off the session's idle timeout.
+PASSIVE_FRAMES = frozenset({"ping", "read", "resume"})
 
 
 def _error(code: str, detail: str, **extra) -> str:
@@ -76,6 +82,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     session = None  # the dialogue session whose room this is, if any
     revoked = False
     claimed = False
+    active = False  # the frame being handled is the official's own doing
+    touched_at = 0.0
+    lifetime_watch = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -107,8 +116,24 @@ class ChatConsumer(AsyncWebsocketConsumer):
         presence.enter(
             self.room.pk, channel_name=self.channel_name, user_id=user.pk, person=self.me
         )
+        self.lifetime_watch = asyncio.create_task(self._watch_lifetime())
+
+    async def _watch_lifetime(self):
+        """The socket closes when its session ends by its lifetimes (accounts/session_lifetime.py)
+        even if no frame arrives: it sleeps until the session's deadline, then asks standing
+        again; activity meanwhile (here or on a page) has moved the deadline on."""
+        while not self.revoked:
+            deadline = await database_sync_to_async(self._session_deadline)()
+            await asyncio.sleep(max(1.0, deadline - time.time() + 0.5))
+            if self.revoked:
+                return
+            if not await database_sync_to_async(self._standing)():
+                await self._revoke(CLOSE_UNAUTHENTICATED)
+                return
 
     async def disconnect(self, code):
+        if self.lifetime_watch is not None:
+            self.lifetime_watch.cancel()
         if getattr(self, "room", None) is None:
             return
         await self.channel_layer.group_discard(services.room_group(self.room.pk), self.channel_name)
@@ -139,6 +164,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except BadFrame as error:
             await self.send(text_data=_error("bad_frame", str(error)))
             return
+        self.active = kind not in PASSIVE_FRAMES
         await getattr(self, "on_" + kind.replace(".", "_"))(**fields)
 
     async def _standing_then(self, work=None, *args):
@@ -154,7 +180,26 @@ class ChatConsumer(AsyncWebsocketConsumer):
     def _if_standing(self, work, *args) -> tuple[bool, object]:
         if not self._standing():
             return False, None
+        if self.active:
+            self._touch_session()
         return True, work(*args) if work is not None else None
+
+    def _touch_session(self) -> None:
+        """The official's own frame is activity, as a page request is: the session's idle clock
+        moves on (read and written at most once a minute per socket)."""
+        now = time.time()
+        if now - self.touched_at < session_lifetime.TOUCH_EVERY:
+            return
+        self.touched_at = now
+        store = session_store(self.session_key)
+        if session_lifetime.touch(store, now):
+            with contextlib.suppress(UpdateError):  # signed out this very moment
+                store.save()
+
+    def _session_deadline(self) -> float:
+        deadline = session_lifetime.deadline(session_store(self.session_key))
+        # A session whose clocks never started: look again after a full idle period.
+        return deadline or time.time() + settings.ENCLAVE_SESSION_IDLE_TIMEOUT
 
     async def on_send(self, *, body: str, client_id: str):
         ok, reply = await self._standing_then(self._send_message, body, client_id)

@@ -57,6 +57,9 @@ class Post(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     hidden_reason = models.CharField(max_length=300, blank=True)
+    # Deleted when its author was erased with their content (privacy/erasure.py): the post keeps
+    # its place in the thread and says it was removed at the author's request.
+    removed_on_request = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["path"]

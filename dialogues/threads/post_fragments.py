@@ -69,6 +69,7 @@ def fragment_inputs(*, post, page, user, workspace, thread, flags: dict) -> dict
             "pk": post.pk,
             "depth": post.depth,
             "deleted_at": post.deleted_at is not None,
+            "removed_on_request": post.removed_on_request,
             "hidden_at": post.hidden_at is not None,
             "hidden_reason": post.hidden_reason,
             "created_at": post.created_at,

@@ -759,7 +759,8 @@
   }
 
   function probe() { // a refused handshake hides its reason: the page itself tells
-    var options = { credentials: "same-origin", redirect: "manual", cache: "no-store" };
+    var options = { credentials: "same-origin", redirect: "manual", cache: "no-store",
+      headers: { "X-Enclave-Background": "1" } }; // the page asking: not the official's activity
     fetch(window.location.pathname, options)
       .then(function (response) { // a sign-in redirect or a 4xx: the room is no longer ours
         var gone = response.type === "opaqueredirect" || (response.status >= 400 && response.status < 500);

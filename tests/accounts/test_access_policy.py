@@ -25,7 +25,9 @@ OFFICIAL = {C.READ_FACTSHEETS, C.DRAFT_FACTSHEETS, C.READ_FACTSHEET_DRAFTS, C.RE
 # What each member of the cast holds at platform level (no object given).
 EXPECTED_HOLDINGS = {
     "cochair": set(PLATFORM_CAPABILITIES)
-    - {C.JOIN_ROSTERS, C.APPROVE_FACTSHEETS, C.MANAGE_FACTSHEETS, C.MANAGE_LIBRARY},
+    - {C.JOIN_ROSTERS, C.APPROVE_FACTSHEETS, C.MANAGE_FACTSHEETS, C.MANAGE_LIBRARY}
+    # Personal data is the Secretariat's to keep: erasure and the privacy notice.
+    - {C.ERASE_OFFICIALS, C.EDIT_PRIVACY_NOTICE},
     "secretariat": {
         C.CREATE_WORKSPACES,
         C.JOIN_ROSTERS,
@@ -39,6 +41,8 @@ EXPECTED_HOLDINGS = {
         *OFFICIAL,
         C.POST_ANNOUNCEMENTS,
         C.MANAGE_LIBRARY,
+        C.ERASE_OFFICIALS,
+        C.EDIT_PRIVACY_NOTICE,
     },
     "focal_point": {
         C.VIEW_MEMBERSHIP,

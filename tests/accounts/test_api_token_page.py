@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts import api_tokens
 from accounts.models import ApiToken, AuditEvent
 from accounts.token_views import NEW_TOKEN_COOKIE
+from tests.signing_in import confirm_password
 
 PAGE = "api_tokens"
 NEW_TOKEN = re.compile(r'<input[^>]*value="(enclave_[^"]+)"[^>]*data-new-token')
@@ -25,6 +26,7 @@ NEW_TOKEN = re.compile(r'<input[^>]*value="(enclave_[^"]+)"[^>]*data-new-token')
 @pytest.fixture
 def member_client(world, client):
     client.force_login(world.member, backend="accounts.backends.OfficialBackend")
+    confirm_password(client)  # making a token is a sensitive action
     return client
 
 
@@ -199,6 +201,7 @@ def test_a_reload_of_the_post_does_not_show_another_officials_token(world, clien
     """The token waits in its maker's browser, for its maker only: someone else signing in on
     the same browser right after does not see it."""
     client.force_login(world.member, backend="accounts.backends.OfficialBackend")
+    confirm_password(client)
     post_new(client, world.member)
     assert client.cookies[NEW_TOKEN_COOKIE].value  # still waiting in this browser
     client.force_login(world.member_nz, backend="accounts.backends.OfficialBackend")

@@ -10,6 +10,7 @@ from django.urls import reverse
 from accounts import services
 from accounts.models import AuditEvent, Invitation, Jurisdiction
 from accounts.signals import access_revoked
+from tests.signing_in import confirm_password
 from workspaces.access import Role
 
 
@@ -288,6 +289,7 @@ def test_reading_the_confirmation_page_changes_nothing(world, dialogue, client_f
 
 def test_confirming_changes_the_status_and_records_the_reason(world, client_for):
     client = client_for(world.cochair)
+    confirm_password(client)  # a jurisdiction's status is a sensitive change
     url = reverse("jurisdiction_status", kwargs={"code": "eu"})
     response = client.post(url, {"status": "observer", "reason": "Asked to step back a year."})
     assert response.status_code == 302
@@ -305,6 +307,7 @@ def test_confirming_changes_the_status_and_records_the_reason(world, client_for)
 
 def test_a_refused_change_goes_back_to_the_confirmation_with_the_reason_why(world, client_for):
     client = client_for(world.cochair)
+    confirm_password(client)  # a jurisdiction's status is a sensitive change
     url = reverse("jurisdiction_status", kwargs={"code": "nz"})
     response = client.post(url, {"status": "former"}, follow=True)
     assert "appoint another Co-Chair first" in response.content.decode()

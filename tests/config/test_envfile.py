@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from config.envfile import EnvFileError, parse, take_env_file_option, unknown_names
+from config.envfile import KNOWN, EnvFileError, parse, take_env_file_option, unknown_names
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "deploy" / "README.md"
@@ -114,3 +114,17 @@ def test_manage_py_loads_the_file_and_refuses_a_bad_one(tmp_path):
     refused = run_manage("check", env_file=bad)
     assert refused.returncode != 0
     assert f"{bad}, line 2: no `export`" in refused.stderr
+
+
+def test_every_variable_the_production_settings_read_is_known():
+    """A variable the settings read but the reader does not know would be reported as a typo
+    in a correct environment file: every name read in base and production settings is known."""
+    settings_dir = ROOT / "config" / "settings"
+    read = set()
+    for name in ("base.py", "production.py"):
+        text = (settings_dir / name).read_text()
+        read |= set(
+            re.findall(r"""(?:environ\.get|env_bool)\(\s*["']([A-Z][A-Z0-9_]*)["']""", text)
+        )
+    assert read, "no variable found: the pattern no longer matches the settings"
+    assert read <= KNOWN, sorted(read - KNOWN)

@@ -273,18 +273,45 @@ def open_as(browser, enclave_server, signed_in_states) -> Iterator[OpenAs]:
         contexts.append(context)
         page = context.new_page()
         if state is None:
-            login(
-                page,
-                f"{handle}@{DOMAIN}",
-                totp_secret=DEMO_TOTP_SECRET if handle in MFA_USERS else None,
-                a11y=False,
-            )
-            expect(
-                page.get_by_role("navigation", name="Your account", include_hidden=True)
-            ).to_be_attached()
+            _sign_in(page, handle)
             signed_in_states[handle] = context.storage_state()
         return page
 
     yield _open
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def open_fresh(browser, enclave_server) -> Iterator[OpenAs]:
+    """open_fresh("eu") -> like open_as, after a sign-in of the test's own: for tests whose
+    session matters (a sensitive action asks for the password unless confirmed a moment ago;
+    a session that ends). open_fresh("eu", clock=True) puts the page's clock under the test's
+    control before any script runs."""
+    contexts: list[BrowserContext] = []
+
+    def _open(handle: str, *, phone: bool = False, clock: bool = False) -> Page:
+        options = PHONE_CONTEXT if phone else {}
+        context = new_context(browser, enclave_server, bypass_csp=True, **options)
+        contexts.append(context)
+        page = context.new_page()
+        if clock:
+            page.clock.install()
+        _sign_in(page, handle)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def _sign_in(page: Page, handle: str) -> None:
+    login(
+        page,
+        f"{handle}@{DOMAIN}",
+        totp_secret=DEMO_TOTP_SECRET if handle in MFA_USERS else None,
+        a11y=False,
+    )
+    expect(
+        page.get_by_role("navigation", name="Your account", include_hidden=True)
+    ).to_be_attached()

@@ -242,6 +242,14 @@ def login(
     page.wait_for_load_state()
 
 
+def confirm_password(page: Page, password: str = DEMO_PASSWORD) -> None:
+    """A sensitive action sent the official to allauth's reauthentication page: confirm the
+    password there; allauth then sends the action on."""
+    page.wait_for_url(re.compile(r"/accounts/reauthenticate/\?next="))
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Confirm").click()
+
+
 def logout(page: Page) -> None:
     """Sign out through the account menu's "Sign out" button (on a phone, the header's "Menu");
     lands on the login page."""

@@ -44,6 +44,7 @@ OBJECT_ARGUMENTS = {
     "invitation_revoke": lambda o: {"pk": o["invitation"].pk},
     "official_deactivate": lambda o: {"pk": o["official"].pk},
     "official_reactivate": lambda o: {"pk": o["official"].pk},
+    "official_erase": lambda o: {"pk": o["official"].pk},
     "official_role": lambda o: {"pk": o["official"].pk},
     "notification_open": lambda o: {"pk": 1},
     "api_token_revoke": lambda o: {"pk": 1},

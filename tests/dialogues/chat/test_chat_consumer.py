@@ -71,21 +71,6 @@ async def send(communicator, body, client_id):
     )
 
 
-@pytest.fixture(autouse=True)
-def fresh_channel_layer():
-    """Each test runs on its own event loop; a Redis layer's connections belong to one loop."""
-    from channels.layers import channel_layers
-
-    channel_layers.backends = {}
-    yield
-    channel_layers.backends = {}
-
-
-@pytest.fixture
-def room(dialogue):
-    return ChatRoom.objects.get(workspace=dialogue.offsets, is_workspace_room=True)
-
-
 async def test_refusals_before_accept(world, dialogue, room):
     _, connected, code = await connect(None, room)
     assert not connected and code == CLOSE_UNAUTHENTICATED

@@ -6,24 +6,8 @@ import json
 import pytest
 
 from dialogues.chat.frames import SCHEMAS, BadFrame, parse_frame
-from dialogues.models import ChatRoom
 
 from .test_chat_consumer import connect, receive
-
-
-@pytest.fixture
-def room(dialogue):
-    return ChatRoom.objects.get(workspace=dialogue.offsets, is_workspace_room=True)
-
-
-@pytest.fixture(autouse=True)
-def fresh_channel_layer():
-    from channels.layers import channel_layers
-
-    channel_layers.backends = {}
-    yield
-    channel_layers.backends = {}
-
 
 WRONG_VALUES = [
     "text",

@@ -1,18 +1,12 @@
 """The chat without JavaScript: history is readable and a plain form posts through the same
 service as the websocket (idempotent, policy-checked, limited)."""
 
-import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from accounts.models import AuditEvent
 from dialogues.chat import services as chat_services
 from dialogues.models import ChatMessage, ChatRoom
-
-
-@pytest.fixture
-def room(dialogue):
-    return ChatRoom.objects.get(workspace=dialogue.offsets, is_workspace_room=True)
 
 
 def post(client, name, data, **kwargs):
