@@ -3,24 +3,29 @@ stops `manage.py check`, `migrate` and `apply_retention` rather than being quiet
 
 from django.conf import settings
 from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
 
 from accounts.audit import AUDIT_MINIMUM_RETENTION_DAYS
 
-from .retention import RETENTION_SETTINGS
+from .retention import RETENTION_SETTINGS, audit_retention_days, retention_days
 
 
 @register()
 def retention_settings_check(app_configs=None, **kwargs) -> list[Error]:
+    """The rules retention applies itself (`retention_days`, `audit_retention_days`), asked
+    before any run."""
     errors = []
     for name in RETENTION_SETTINGS:
-        days = getattr(settings, name, None)
-        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
-            errors.append(
-                Error(
-                    f"{name} must be a whole number of days, 0 or more (0 keeps forever).",
-                    id="privacy.E001",
-                )
-            )
+        try:
+            retention_days(name)
+        except ImproperlyConfigured as error:
+            errors.append(Error(str(error), id="privacy.E001"))
+    if not errors:  # a number of days, but under the audit log's minimum
+        try:
+            audit_retention_days()
+        except ImproperlyConfigured as error:
+            hint = f"Set it to {AUDIT_MINIMUM_RETENTION_DAYS} or more, or 0 to keep it forever."
+            errors.append(Error(str(error), hint=hint, id="privacy.E002"))
     export_days = getattr(settings, "ENCLAVE_DATA_EXPORT_DAYS", None)
     if isinstance(export_days, bool) or not isinstance(export_days, int) or export_days < 1:
         errors.append(
@@ -28,16 +33,6 @@ def retention_settings_check(app_configs=None, **kwargs) -> list[Error]:
                 "ENCLAVE_DATA_EXPORT_DAYS must be a whole number of days, 1 or more: how long "
                 "a personal-data archive's link works.",
                 id="privacy.E003",
-            )
-        )
-    audit_days = getattr(settings, "ENCLAVE_RETAIN_AUDIT_DAYS", None)
-    if isinstance(audit_days, int) and 0 < audit_days < AUDIT_MINIMUM_RETENTION_DAYS:
-        errors.append(
-            Error(
-                f"ENCLAVE_RETAIN_AUDIT_DAYS is {audit_days}: the audit log keeps every record at "
-                f"least {AUDIT_MINIMUM_RETENTION_DAYS} days.",
-                hint=f"Set it to {AUDIT_MINIMUM_RETENTION_DAYS} or more, or 0 to keep it forever.",
-                id="privacy.E002",
             )
         )
     return errors

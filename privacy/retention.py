@@ -73,6 +73,17 @@ def retention_days(name: str) -> int | None:
     return days or None
 
 
+def audit_retention_days() -> int | None:
+    """ENCLAVE_RETAIN_AUDIT_DAYS, which may not be under the audit log's minimum."""
+    days = retention_days("ENCLAVE_RETAIN_AUDIT_DAYS")
+    if days is not None and days < AUDIT_MINIMUM_RETENTION_DAYS:
+        raise ImproperlyConfigured(
+            f"ENCLAVE_RETAIN_AUDIT_DAYS is {days}: the audit log keeps every record at least "
+            f"{AUDIT_MINIMUM_RETENTION_DAYS} days (or 0, forever)."
+        )
+    return days
+
+
 def _cutoff(now: datetime.datetime, name: str) -> datetime.datetime | None:
     days = retention_days(name)
     return None if days is None else now - datetime.timedelta(days=days)
@@ -185,14 +196,9 @@ def purge_audit_events(*, now: datetime.datetime, batch_size: int, dry_run: bool
     """Audit records older than ENCLAVE_RETAIN_AUDIT_DAYS, never fewer than 365 days: through
     `accounts.audit.audit_events_delete_older`, the one path that deletes them (the database
     refuses to delete a younger one; see docs/personal-data.md)."""
-    days = retention_days("ENCLAVE_RETAIN_AUDIT_DAYS")
+    days = audit_retention_days()
     if days is None:
         return 0
-    if days < AUDIT_MINIMUM_RETENTION_DAYS:
-        raise ImproperlyConfigured(
-            f"ENCLAVE_RETAIN_AUDIT_DAYS is {days}: the audit log is kept at least "
-            f"{AUDIT_MINIMUM_RETENTION_DAYS} days (or 0, forever)."
-        )
     cutoff = now - datetime.timedelta(days=days)
     if dry_run:
         return AuditEvent.objects.filter(created_at__lt=cutoff).count()

@@ -214,10 +214,10 @@ def official_erase(
 
     if remove_content:
         _remove_content(official)
-    _rewrite_mentions(old_handle=old_handle, new_handle=official.handle)
-    _rewrite_written(old=old_email, new=label)
+    written = {old_email: label}
     if len(old_name.split()) > 1:  # a single word could be anyone's
-        _rewrite_written(old=old_name, new=label)
+        written[old_name] = label
+    _rewrite_texts(old_handle=old_handle, new_handle=official.handle, written=written)
 
     audit_record(
         action=AuditEvent.Action.OFFICIAL_ERASED,
@@ -256,21 +256,35 @@ def _remove_content(official: User) -> None:
     )
 
 
-def _rewrite_mentions(*, old_handle: str, new_handle: str) -> None:
-    """Mentions are stored with the handle itself (pages show them as the bylines show people):
-    the old handle becomes the new one in every text that carries it."""
+def _rewrite_texts(*, old_handle: str, new_handle: str, written: dict[str, str]) -> None:
+    """One scan of every kind of text for what names the erased person. Mentions are stored with
+    the handle itself (pages show them as the bylines show people): the old handle becomes the
+    new one. Each of `written` (the old email, the full name) becomes its label: in a source as
+    it is, in rendered HTML as the sanitiser writes text (&, < and > escaped, quotes as they
+    are)."""
+    rewrites = [
+        (_written_pattern(old), _written_pattern(html.escape(old, quote=False)), new)
+        for old, new in written.items()
+    ]
+    needles = ["@" + old_handle, *written]
     for model, fields in WRITTEN:
         wanted = Q()
         for source, _html in fields:
-            wanted |= Q(**{f"{source}__icontains": "@" + old_handle})
+            for needle in needles:
+                wanted |= Q(**{f"{source}__icontains": needle})
         for row in model.objects.filter(wanted).iterator(chunk_size=500):
             changed = []
             for source, rendered in fields:
-                for name in (source, rendered):
+                for name, is_html in ((source, False), (rendered, True)):
                     if name is None:
                         continue
                     before = getattr(row, name)
                     after = renamed_mention(before, old_handle, new_handle)
+                    for plain, escaped, new in rewrites:
+                        if is_html:
+                            after = escaped.sub(html.escape(new, quote=False), after)
+                        else:
+                            after = plain.sub(new, after)
                     if after != before:
                         setattr(row, name, after)
                         changed.append(name)
@@ -278,32 +292,6 @@ def _rewrite_mentions(*, old_handle: str, new_handle: str) -> None:
                 row.save(update_fields=changed)
 
 
-def _rewrite_written(*, old: str, new: str) -> None:
-    """`old` (the erased person's email or full name) written in any text becomes `new`: in the
-    source as it is, in the rendered HTML as HTML writes it."""
-    plain = re.compile(r"(?<![\w.@-])" + re.escape(old) + r"(?![\w@-])", re.IGNORECASE)
-    # As the sanitiser writes text: &, < and > escaped, quotes as they are.
-    escaped = re.compile(
-        r"(?<![\w.@-])" + re.escape(html.escape(old, quote=False)) + r"(?![\w@-])",
-        re.IGNORECASE,
-    )
-    for model, fields in WRITTEN:
-        wanted = Q()
-        for source, _html in fields:
-            wanted |= Q(**{f"{source}__icontains": old})
-        for row in model.objects.filter(wanted).iterator(chunk_size=500):
-            changed = []
-            for source, rendered in fields:
-                before = getattr(row, source)
-                after = plain.sub(new, before)
-                if after != before:
-                    setattr(row, source, after)
-                    changed.append(source)
-                if rendered is not None:
-                    before = getattr(row, rendered)
-                    after = escaped.sub(html.escape(new, quote=False), before)
-                    if after != before:
-                        setattr(row, rendered, after)
-                        changed.append(rendered)
-            if changed:
-                row.save(update_fields=changed)
+def _written_pattern(text: str) -> re.Pattern:
+    """`text` as a whole word or address, in any case."""
+    return re.compile(r"(?<![\w.@-])" + re.escape(text) + r"(?![\w@-])", re.IGNORECASE)

@@ -189,6 +189,16 @@ def test_the_page_asks_how_long_it_has_and_may_stay_signed_in(world):
     assert stayed["absolute"] <= left["absolute"]  # staying never moves the absolute end
 
 
+def test_the_clock_is_not_kept_for_an_official_without_standing(world):
+    """Standing is asked before the clock's door (the account's lack signs the session out):
+    the page's script reads the redirect as the end of its session."""
+    login = reverse("account_login")
+    for method in ("get", "post"):
+        client = signed_in(world.former_official)
+        response = getattr(client, method)(reverse("session_status"), **BACKGROUND)
+        assert response.status_code == 302 and response.url.startswith(login)
+
+
 def test_every_signed_in_page_carries_its_clock_and_the_warning(world):
     client = signed_in(world.member)
     set_clocks(client, signed_in_ago=7200)
